@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test sync-check nbtest export clean-nbs bench venv
+.PHONY: demo test sync-check nbtest pytest browser export bench venv
 
 venv: $(STAMP)
 
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/invflow demo
 
-test: $(STAMP) sync-check nbtest
+test: $(STAMP) sync-check nbtest pytest
 
 # Fails when nbdev-export or nbdev-clean would change a file: the notebooks are the source.
 sync-check: $(STAMP)
@@ -36,9 +37,20 @@ nbtest: $(STAMP)
 	@n=$$(find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -not -name '_*' | wc -l); \
 	$(BIN)/nbdev-test --n-workers 2 --timing && echo "notebooks: $$n passed, 0 failed"
 
+# Process-level and browser tests (the quick demo end to end, resume after a kill, the report in headless Chromium).
+pytest: $(STAMP) browser
+	$(BIN)/python -m pytest -q tests
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report's browser test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 export: $(STAMP)
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python benchmarks/cka_matrix.py
+	$(BIN)/python benchmarks/stir_analysis.py
+	$(BIN)/python benchmarks/transforms2d_generate.py

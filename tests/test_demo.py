@@ -1,0 +1,91 @@
+"""Process- and browser-level tests of the embedded study: `invflow demo --quick` end to end, resume after a kill,
+and the offline report rendering in headless Chromium. (Notebook tests cover everything else.)"""
+import os, re, shutil, signal, subprocess, sys, tempfile, time
+from pathlib import Path
+
+import pytest
+
+INVFLOW = [str(Path(sys.executable).parent / 'invflow')]   # the console script of this environment
+
+
+def run(args, **kw):
+    return subprocess.run([*INVFLOW, *args], capture_output=True, text=True, timeout=600, **kw)
+
+
+@pytest.fixture(scope='session')
+def quick_run(tmp_path_factory):
+    d = tmp_path_factory.mktemp('demo') / 'run'
+    r = run(['demo', '--quick', '--quiet', '--run-dir', str(d)])
+    assert r.returncode == 0, r.stderr[-2000:]
+    return d, r
+
+
+def test_quick_demo_end_to_end(quick_run):
+    d, r = quick_run
+    assert 'report:' in r.stdout and 'strongest robustness correlation' in r.stdout
+    res = d / 'results'
+    for f in ('summary.csv', 'per_layer.csv', 'dynamics_per_epoch.csv', 'robustness.csv', 'correlation_study.csv',
+              'invariance.csv', 'energy_sweep.csv', 'training.csv'):
+        assert (res / f).stat().st_size > 0, f
+    assert len(list(res.glob('analysis_*.json'))) == 3
+    assert list((d / 'cache').glob('*/*.safetensors')) and (d / 'report.html').exists()
+
+
+def test_second_run_reuses_everything(quick_run):
+    d, _ = quick_run
+    before = {p: p.stat().st_mtime_ns for p in (d / 'checkpoints').rglob('*.safetensors')}
+    n_cache = len(list((d / 'cache').glob('*/*.safetensors')))
+    r = run(['demo', '--quick', '--quiet', '--run-dir', str(d)])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert {p: p.stat().st_mtime_ns for p in (d / 'checkpoints').rglob('*.safetensors')} == before
+    assert len(list((d / 'cache').glob('*/*.safetensors'))) == n_cache
+
+
+def test_resume_after_kill(tmp_path):
+    d = tmp_path / 'run'
+    p = subprocess.Popen([*INVFLOW, 'demo', '--quick', '--quiet', '--run-dir', str(d)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.time()
+    while time.time() - t0 < 300 and not list((d / 'checkpoints' / 'finetune_B_classification').glob('epoch_001.json')):
+        time.sleep(0.2)
+    os.killpg(p.pid, signal.SIGKILL); p.wait()
+    first = d / 'checkpoints' / 'pretrain_A' / 'epoch_001.safetensors'
+    assert first.exists(), 'the run was killed before its first checkpoint'
+    stamp = first.stat().st_mtime_ns
+    assert not (d / 'report.html').exists()
+    r = run(['demo', '--quick', '--quiet', '--run-dir', str(d)])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert first.stat().st_mtime_ns == stamp          # resumed: the pretraining was not redone
+    assert (d / 'report.html').exists()
+
+
+def chromium():
+    for name in ('chromium', 'chromium-browser', 'google-chrome'):
+        if shutil.which(name): return shutil.which(name)
+    pytest.fail("headless Chromium is needed for the report test: install it (Debian: apt-get install chromium); "
+                "`make test` does this itself.")
+
+
+def test_report_renders_every_chart_offline(quick_run):
+    d, _ = quick_run
+    page = (d / 'report.html').read_text()
+    n_charts = page.split('<!-- invflow:body -->')[1].count('class="chart"')
+    assert n_charts >= 6
+    prof = tempfile.mkdtemp()
+    try:
+        dom = subprocess.run([chromium(), '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                              '--disable-component-update', '--disable-sync', '--no-first-run', f'--user-data-dir={prof}',
+                              '--virtual-time-budget=20000', '--dump-dom', (d / 'report.html').as_uri()],
+                             capture_output=True, text=True, timeout=180).stdout
+        shot = d / 'report.png'
+        subprocess.run([chromium(), '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                        '--disable-component-update', '--disable-sync', '--no-first-run', f'--user-data-dir={prof}',
+                        '--virtual-time-budget=20000', f'--screenshot={shot}', '--window-size=1280,2400',
+                        (d / 'report.html').as_uri()], capture_output=True, timeout=180)
+    finally: shutil.rmtree(prof, ignore_errors=True)
+    assert 'chart error' not in dom
+    charts = re.findall(r'<div class="chart" id="chart\d+"[^>]*>(.*?)</div>\s*<script', dom, flags=re.S)
+    assert len(charts) == n_charts
+    for c in charts:
+        assert '<svg' in c and 'class="marks"' in c and re.search(r'class="mark-\w+', c), c[:300]
+    assert shot.exists() and shot.stat().st_size > 10_000
