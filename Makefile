@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test sync-check nbtest pytest browser export bench venv
+.PHONY: demo test sync-check nbtest pytest browser export readme bench venv
 
 venv: $(STAMP)
 
@@ -32,6 +32,7 @@ sync-check: $(STAMP)
 	  echo "nbdev-export/nbdev-clean changed these files (commit them; the notebooks are the source):"; \
 	  diff <(echo "$$before") <(echo "$$after") | sed -n 's/^> *[0-9a-f]* *//p'; exit 1; fi; \
 	echo "notebooks and invflow/ are in sync and clean"
+	@$(BIN)/python docs/readme.py --check
 
 nbtest: $(STAMP)
 	@n=$$(find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -not -name '_*' | wc -l); \
@@ -48,6 +49,10 @@ browser:
 
 export: $(STAMP)
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
+	$(BIN)/python docs/readme.py
+
+readme: $(STAMP)
+	$(BIN)/python docs/readme.py
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
