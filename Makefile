@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test sync-check nbtest pytest browser export readme bench venv
+.PHONY: demo test sync-check nbtest pytest browser export readme docs bench venv
 
 venv: $(STAMP)
 
@@ -50,6 +50,10 @@ browser:
 export: $(STAMP)
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
 	$(BIN)/python docs/readme.py
+
+# The docs site, offline: notebooks executed, charts drawn with a site-wide Vega bundle, API pages from show_doc.
+docs: $(STAMP)
+	$(BIN)/python docs/build.py
 
 readme: $(STAMP)
 	$(BIN)/python docs/readme.py

@@ -1,0 +1,102 @@
+"""Build the docs site offline: execute every notebook, turn its charts into pages that draw with a site-wide Vega
+bundle, write API pages from nbdev's show_doc, and run Sphinx (myst-nb, execution off).
+
+    .venv/bin/python docs/build.py          # → _docs/index.html      (make docs)
+"""
+import importlib, json, os, re, shutil, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC, OUT = ROOT / '_docs_src', ROOT / '_docs'
+VEGA_MIME = re.compile(r'application/vnd\.vegalite\.v\d+[.+]json')
+
+
+def execute(nb_path: Path) -> dict:
+    "Run a notebook's cells (in its folder, IN_TEST unset) and return it with outputs; charts as Vega-Lite JSON."
+    from execnb.shell import CaptureShell
+    from fastcore.nbio import nb2dict
+    from nbdev.process import NBProcessor
+    from nbdev.test import _skip_cell
+    from fastcore.nbio import mk_cell
+    nb = NBProcessor(nb_path, rm_directives=False, process=True).nb
+    skip = _skip_cell(nb)
+    setup = mk_cell("import altair as alt; alt.renderers.enable('mimetype')", 'code')
+    nb.cells.insert(0, setup)
+    cwd = os.getcwd(); os.chdir(nb_path.parent)
+    try: CaptureShell(nb_path).run_all(nb, exc_stop=True, preproc=lambda c: c is not setup and skip(c))
+    finally: os.chdir(cwd)
+    nb.cells.remove(setup)
+    return nb2dict(nb)
+
+
+def to_page(nb: dict) -> dict:
+    "Drop hidden cells and directive lines; Vega-Lite outputs become HTML that vegaEmbed renders as SVG."
+    cells, k = [], 0
+    for c in nb['cells']:
+        src = c['source'] if isinstance(c['source'], str) else ''.join(c['source'])
+        if c['cell_type'] == 'code':
+            if re.search(r'^#\|\s*hide', src, re.M): continue
+            c['source'] = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith('#|')).strip()
+            if not c['source'] and not c.get('outputs'): continue
+            outs = []
+            for o in c.get('outputs', []):
+                data = o.get('data', {})
+                spec = next((v for m, v in data.items() if VEGA_MIME.fullmatch(m)), None)
+                if spec is not None:
+                    spec = (spec if isinstance(spec, str) else json.dumps(spec)).replace('</', '<\\/')
+                    html = (f'<div class="invflow-chart" id="vl{k}"></div><script>vegaEmbed("#vl{k}", {spec}, '
+                            f'{{renderer: "svg", actions: false}}).catch(function(e){{document.getElementById("vl{k}").textContent = "chart error: " + e;}});</script>')
+                    o = dict(o, data={'text/html': html}); k += 1
+                outs.append(o)
+            c['outputs'] = outs
+            c.setdefault('execution_count', None); c.setdefault('metadata', {})
+        else: c['source'] = src
+        cells.append(c)
+    nb['cells'] = cells
+    nb.setdefault('metadata', {})['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+    return nb
+
+
+def api_page(mod_name: str) -> str:
+    "Markdown API page of one module from nbdev's show_doc, for every public name."
+    from nbdev.showdoc import show_doc
+    mod = importlib.import_module(mod_name)
+    parts = [f'# `{mod_name}`', '', (mod.__doc__ or '').strip()]
+    for name in getattr(mod, '__all__', []):
+        obj = getattr(mod, name)
+        if not callable(obj): continue
+        md = show_doc(obj)._repr_markdown_()
+        md = re.sub(r'^\[source\]\(.*\)\{.*\}\s*$', '', md, flags=re.M).replace('\n---\n', '\n')
+        parts.append(md.strip())
+    return '\n\n'.join(parts) + '\n'
+
+
+def main():
+    shutil.rmtree(SRC, ignore_errors=True); SRC.mkdir(); (SRC / 'api').mkdir(); (SRC / '_static').mkdir()
+    import vl_convert as vlc
+    (SRC / '_static' / 'vega-bundle.js').write_text('(function(){' + vlc.javascript_bundle() + '\n})();')
+    shutil.copy(ROOT / 'docs' / 'conf.py', SRC / 'conf.py')
+    nbs = sorted(p for p in (ROOT / 'nbs').rglob('*.ipynb') if not p.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in p.parts)
+    pages = []
+    for p in nbs:
+        print(f'executing {p.relative_to(ROOT)}', flush=True)
+        rel = p.relative_to(ROOT / 'nbs')
+        (SRC / rel).parent.mkdir(parents=True, exist_ok=True)
+        (SRC / rel).write_text(json.dumps(to_page(execute(p))))
+        pages.append(str(rel.with_suffix('')))
+    mods = sorted(m.stem for m in (ROOT / 'invflow').glob('*.py') if not m.stem.startswith('_'))
+    for m in mods: (SRC / 'api' / f'{m}.md').write_text(api_page(f'invflow.{m}'))
+    chapters = [p for p in pages if p != 'index']
+    toc = ['', '```{toctree}', ':maxdepth: 1', ':caption: Chapters', '', *chapters, '```', '',
+           '```{toctree}', ':maxdepth: 1', ':caption: API', '', *[f'api/{m}' for m in mods], '```']
+    idx = json.loads((SRC / 'index.ipynb').read_text())
+    idx['cells'].append({'cell_type': 'markdown', 'metadata': {}, 'source': '\n'.join(toc)})
+    (SRC / 'index.ipynb').write_text(json.dumps(idx))
+    shutil.rmtree(OUT, ignore_errors=True)
+    r = subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', str(SRC), str(OUT)])
+    if r.returncode: sys.exit(r.returncode)
+    print(f'docs: {OUT / "index.html"}')
+
+
+if __name__ == '__main__':
+    main()
