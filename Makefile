@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test sync-check nbtest pytest browser export readme docs bench venv
+.PHONY: demo test sync-check nbtest pytest browser export readme docs tutorials bench venv
 
 venv: $(STAMP)
 
@@ -34,9 +34,11 @@ sync-check: $(STAMP)
 	echo "notebooks and invflow/ are in sync and clean"
 	@$(BIN)/python docs/readme.py --check
 
+# The tutorials share one quick study (toy sizes) through INVFLOW_TUTORIAL_RUN; their stored outputs are the default's.
 nbtest: $(STAMP)
 	@n=$$(find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -not -name '_*' | wc -l); \
-	$(BIN)/nbdev-test --n-workers 2 --timing && echo "notebooks: $$n passed, 0 failed"
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	INVFLOW_TUTORIAL_RUN=$$tmp/run $(BIN)/nbdev-test --n-workers 2 --timing && echo "notebooks: $$n passed, 0 failed"
 
 # Process-level and browser tests (the quick demo end to end, resume after a kill, the report in headless Chromium).
 pytest: $(STAMP) browser
@@ -55,6 +57,10 @@ export: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python docs/build.py
 
+# Run the tutorials on the embedded default study (runs/demo; ≈ 5 minutes when it is not there) and store their outputs.
+tutorials: $(STAMP)
+	$(BIN)/python docs/build.py --tutorials
+
 readme: $(STAMP)
 	$(BIN)/python docs/readme.py
 
@@ -63,3 +69,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/cka_matrix.py
 	$(BIN)/python benchmarks/stir_analysis.py
 	$(BIN)/python benchmarks/transforms2d_generate.py
+	$(BIN)/python benchmarks/distributed.py

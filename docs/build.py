@@ -2,6 +2,10 @@
 bundle, write API pages from nbdev's show_doc, and run Sphinx (myst-nb, execution off).
 
     .venv/bin/python docs/build.py          # → _docs/index.html      (make docs)
+    .venv/bin/python docs/build.py --tutorials   # run nbs/tutorials/*.ipynb, store their outputs (make tutorials)
+
+The tutorials run the embedded default study (minutes), so the site shows their stored outputs instead of running them;
+every other notebook is executed on each build.
 """
 import importlib, json, os, re, shutil, subprocess, sys
 from pathlib import Path
@@ -41,6 +45,9 @@ def to_page(nb: dict) -> dict:
             outs = []
             for o in c.get('outputs', []):
                 data = o.get('data', {})
+                if 'application/vnd.jupyter.widget-view+json' in data and 'text/html' in data:   # no kernel: static view
+                    data = {k: v for k, v in data.items() if k != 'application/vnd.jupyter.widget-view+json'}
+                    o = dict(o, data=data)
                 spec = next((v for m, v in data.items() if VEGA_MIME.fullmatch(m)), None)
                 if spec is not None:
                     spec = (spec if isinstance(spec, str) else json.dumps(spec)).replace('</', '<\\/')
@@ -71,6 +78,26 @@ def api_page(mod_name: str) -> str:
     return '\n\n'.join(parts) + '\n'
 
 
+TUTORIALS = ROOT / 'nbs' / 'tutorials'
+
+def stored(nb_path: Path) -> dict:
+    "A tutorial as committed, with its outputs; a clear error when it was never run."
+    nb = json.loads(nb_path.read_text())
+    if not any(c.get('outputs') for c in nb['cells'] if c['cell_type'] == 'code'):
+        sys.exit(f"{nb_path.relative_to(ROOT)} has no stored outputs: run `make tutorials` (it runs the default study) and commit it.")
+    return nb
+
+def run_tutorials(names=()):
+    "Execute each tutorial (or those whose names contain one of `names`) and store its outputs (then nbdev-clean)."
+    for p in sorted(TUTORIALS.glob('[!_]*.ipynb')):
+        if names and not any(n in p.name for n in names): continue
+        print(f'running {p.relative_to(ROOT)}', flush=True)
+        nb = execute(p)
+        for c in nb['cells']:
+            if c['cell_type'] == 'code': c['outputs'] = [o for o in c.get('outputs', []) if o.get('name') != 'stderr']
+        p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    subprocess.run([str(Path(sys.executable).parent / 'nbdev-clean'), '--fname', str(TUTORIALS)], check=True)
+
 def main():
     shutil.rmtree(SRC, ignore_errors=True); SRC.mkdir(); (SRC / 'api').mkdir(); (SRC / '_static').mkdir()
     import vl_convert as vlc
@@ -79,10 +106,10 @@ def main():
     nbs = sorted(p for p in (ROOT / 'nbs').rglob('*.ipynb') if not p.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in p.parts)
     pages = []
     for p in nbs:
-        print(f'executing {p.relative_to(ROOT)}', flush=True)
+        print(f'{"reading" if TUTORIALS in p.parents else "executing"} {p.relative_to(ROOT)}', flush=True)
         rel = p.relative_to(ROOT / 'nbs')
         (SRC / rel).parent.mkdir(parents=True, exist_ok=True)
-        (SRC / rel).write_text(json.dumps(to_page(execute(p))))
+        (SRC / rel).write_text(json.dumps(to_page(stored(p) if TUTORIALS in p.parents else execute(p))))
         pages.append(str(rel.with_suffix('')))
     mods = sorted(m.stem for m in (ROOT / 'invflow').glob('*.py') if not m.stem.startswith('_'))
     for m in mods: (SRC / 'api' / f'{m}.md').write_text(api_page(f'invflow.{m}'))
@@ -99,4 +126,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tutorials(sys.argv[2:]) if sys.argv[1:2] == ['--tutorials'] else main()
