@@ -55,6 +55,23 @@ def test_chapters_draw_every_chart(site):
     assert (shots / '20_viz.png').stat().st_size > 10_000
 
 
+def test_tutorials_draw_and_show_the_explorer(site):
+    pages = sorted(p.stem for p in (SITE / 'tutorials').glob('[0-9]*.html'))
+    assert len(pages) == 6, pages
+    total = 0
+    for page in pages:
+        shot = SITE / 'screenshots' / f'{page}.png' if page.startswith('03_') else None
+        dom = browse(f'{site}/tutorials/{page}.html', shot)
+        assert 'holds' in dom and '<h1' in dom, page                       # each ends with its findings table
+        for c in charts(dom):
+            assert 'chart error' not in c and '<svg' in c and 'class="marks"' in c, (page, c[:200])
+            total += 1
+        if page.startswith('03_'):                                          # the explorer's static view
+            view = dom.split('class="invflow-explorer"')[1]
+            assert view.count('<td ') >= 49 and 'median ρ' in view and view.count('<img') >= 2
+    assert total >= 6
+
+
 def test_api_pages_list_public_functions(site):
     import invflow.similarity as sim, invflow.metrics as met
     for mod, page in ((sim, 'similarity'), (met, 'metrics')):
