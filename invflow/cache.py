@@ -33,11 +33,17 @@ def tensor_digest(*tensors: Tensor) -> str:
     return h.hexdigest()
 
 def model_digest(model: nn.Module) -> str:
-    "Hash of a model's class, parameter and buffer names, dtypes, shapes and values (its `state_dict`)."
+    "Hash of a model's class, its `state_dict`, and the buffers kept out of it (e.g. the normalisation it applies)."
     h = _hasher()
     h.update(type(model).__qualname__.encode())
-    for name, t in model.state_dict().items():
-        h.update(name.encode()); _feed(h, t)
+    sd = model.state_dict()
+    for name, t in sd.items():
+        h.update(name.encode())
+        _feed(h, t)
+    for name, t in model.named_buffers():
+        if name in sd: continue
+        h.update(f'buffer:{name}'.encode())
+        _feed(h, t)
     return h.hexdigest()
 
 def content_key(**parts) -> str:

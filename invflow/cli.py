@@ -15,7 +15,7 @@ import torch
 from .distributed import is_main
 
 # %% auto #0
-__all__ = ['PRESETS', 'load_model', 'load_data', 'parser', 'main']
+__all__ = ['PRESETS', 'load_model', 'image_size', 'load_data', 'parser', 'main']
 
 # %% ../nbs/30_cli.ipynb #bdaed93a
 PRESETS = {'paper': dict(arch='vit_b32', n=500, steps=500, optimizer='reference', split='test')}
@@ -23,58 +23,81 @@ PRESETS = {'paper': dict(arch='vit_b32', n=500, steps=500, optimizer='reference'
 def _device(name: str | None) -> torch.device:
     from invflow.distributed import device
     if name in (None, 'auto'): return device()      # under torchrun: this rank's GPU (LOCAL_RANK)
-    if name.startswith('cuda') and not torch.cuda.is_available(): raise ValueError("--device cuda was asked for, but no GPU is available.")
+    if name.startswith('cuda') and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no GPU is available.")
     return torch.device(name)
 
-def load_model(spec: str, arch: str = 'vit_t32', device: str | None = None) -> torch.nn.Module:
-    "A model from `timm:NAME` or a checkpoint path; head size and task read from the checkpoint."
-    from invflow.models import make_vit, PRESETS as ARCHS
-    from invflow.cache import read_state_dict, model_weights
-    if arch not in ARCHS: raise ValueError(f"unknown --arch {arch!r}; use one of {list(ARCHS)}.")
-    if spec.startswith('timm:'):
-        name = spec[5:]
-        if ARCHS[arch].get('timm_name') != name:
-            raise ValueError(f"timm model {name!r} does not match --arch {arch} (which is {ARCHS[arch].get('timm_name')}).")
-        m = make_vit(arch, n_classes=1000, pretrained=True)
-    else:
-        p = Path(spec)
-        if not p.is_file(): raise FileNotFoundError(f"model checkpoint {p} does not exist.")
-        sd = model_weights(read_state_dict(p))
-        task = 'reconstruction' if any(k.startswith('decoder.') for k in sd) else 'classification'
-        heads = sorted((k for k in sd if k.startswith('head.') and k.endswith('weight')), key=lambda k: (len(k), k))
-        if task == 'classification' and not heads: raise ValueError(f"{p} has no classification head ('head.*') and no decoder.")
-        head_depth = max(1, len(heads))                      # head.weight (linear) or head.0/2/4.weight (MLP)
-        n_classes = int(sd[heads[-1]].shape[0]) if heads else 10
-        m = make_vit(arch, n_classes=n_classes, task=task, head_depth=head_depth)
-        from invflow.cache import load_checkpoint
-        m = load_checkpoint(m, sd)
-    return m.to(_device(device)).eval()
+def load_model(spec: str, # timm:NAME[=PATH], hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint (`invflow.zoo`)
+               arch: str | None = None, # preset of a bare invflow checkpoint, when its shapes do not determine it
+               device: str | None = None, # 'auto', 'cpu', 'cuda:0', …
+              ) -> torch.nn.Module:
+    "A model on pixels in [0, 1] from a spec, on `device`, in eval mode."
+    from invflow.zoo import load_model as load
+    return load(spec, arch).to(_device(device)).eval()
+
+# %% ../nbs/30_cli.ipynb #c11d4a02
+def image_size(model: torch.nn.Module, default: int = 32) -> int:
+    "The side of the images to load for `model`: the input size it requires, else `default`."
+    from invflow.capture import find_vit
+    size = getattr(model, 'input_size', None)
+    if size is None:
+        _, vit = find_vit(model)
+        size = getattr(getattr(vit, 'patch_embed', None), 'img_size', None)
+    return int(size[0]) if size else default
+
+def _tensor_images(p: Path, n: int) -> torch.Tensor:
+    "The `images` tensor of a .pt / .safetensors file."
+    from invflow.cache import read_state_dict
+    sd = read_state_dict(p)
+    if 'images' not in sd: raise ValueError(f"{p} holds no 'images' tensor (it has {list(sd)[:5]}).")
+    return sd['images'][:n].float()
 
 def load_data(spec: str, path: str | None = None, split: str = 'test', n: int = 500, size: int = 32,
               seed: int = 0) -> torch.Tensor:
-    "Images (n, 3, size, size) in [0, 1] from a data spec (see the table above)."
+    "Images (n, 3, size, size) in [0, 1] from a data spec (see the table above), checked by `check_images`."
+    from invflow.zoo import check_images
     if spec.startswith('transforms2d:') or spec == 'transforms2d':
         from invflow.transforms2d import Transforms2D
         ts = [t for t in spec.partition(':')[2].split(',') if t]
-        return Transforms2D(ts, n=n, split=split, size=size, seed=seed).tensors()[0]
-    p = Path(spec)
-    if p.suffix in ('.pt', '.safetensors'):
-        from invflow.cache import read_state_dict
-        sd = read_state_dict(p)
-        if 'images' not in sd: raise ValueError(f"{p} holds no 'images' tensor (it has {list(sd)[:5]}).")
-        x = sd['images'][:n].float()
-        if x.ndim != 4 or x.min() < 0 or x.max() > 1: raise ValueError(f"{p}: 'images' must be (n, 3, H, W) pixels in [0, 1].")
-        return x
+        return check_images(Transforms2D(ts, n=n, split=split, size=size, seed=seed).tensors()[0], f'--data {spec}')
+    if Path(spec).suffix in ('.pt', '.safetensors'): return check_images(_tensor_images(Path(spec), n), f'--data {spec}')
     from invflow.data import load_images
-    return load_images(spec, split, path, size, n)[0]
+    return check_images(load_images(spec, split, path, size, n)[0], f'--data {spec}')
 
-def _layers(model, spec: str) -> list[str]:
-    from invflow.capture import vit_layers
-    return vit_layers(model) if spec == 'vit' else [s.strip() for s in spec.split(',') if s.strip()]
+# %% ../nbs/30_cli.ipynb #c11d4a04
+def _check_counts(a):
+    "One sentence for a count that cannot be right."
+    for flag in ('n', 'steps', 'seeds', 'batch_size', 'image_size'):
+        v = getattr(a, flag, None)
+        name = '--n-images' if flag == 'n' else '--' + flag.replace('_', '-')
+        if v is not None and v < 1: raise ValueError(f"{name} must be a positive whole number; got {v}.")
+
+def _out_dir(path: str) -> Path:
+    "The run folder: a folder or nothing yet, never a file."
+    p = Path(path)
+    if p.exists() and not p.is_dir(): raise ValueError(f"--out {p} is a file; name a folder (created when missing).")
+    return p
+
+def _layers(spec: str, *models) -> list[str]:
+    "Layer names from `--layers` ('auto': the family's list from the first model), checked in every model."
+    from invflow.zoo import auto_layers
+    from invflow.capture import resolve_layers
+    layers = auto_layers(models[0]) if spec in ('auto', 'vit') else [s.strip() for s in spec.split(',') if s.strip()]
+    for m in models: resolve_layers(m, layers)
+    return layers
 
 def _apply_preset(a):
     if getattr(a, 'preset', None):
         for k, v in PRESETS[a.preset].items(): setattr(a, k, v)
+
+def _prepare(a, *specs):
+    "Arguments checked, models loaded, images loaded and checked: all that bad input can stop, before any writing."
+    _apply_preset(a)
+    _check_counts(a)
+    out = _out_dir(a.out) if getattr(a, 'out', None) else None
+    models = [load_model(s, a.arch, a.device) for s in specs]
+    x = load_data(a.data, a.data_path, a.split, a.n, a.image_size or image_size(models[0]))
+    return models, x, out
 
 # %% ../nbs/30_cli.ipynb #3a2856b0
 def _cmd_demo(a):
@@ -100,11 +123,10 @@ def _inv_config(a):
 def _cmd_analyze(a):
     from invflow.metrics import analyze
     from invflow.report import report_from_run
-    _apply_preset(a)
-    pt, ft = load_model(a.pt, a.arch, a.device), load_model(a.ft, a.arch, a.device)
-    x = load_data(a.data, a.data_path, a.split, a.n, pt.patch_embed.img_size[0])
-    run = Path(a.out); (run / 'results').mkdir(parents=True, exist_ok=True)
-    res = analyze(pt, ft, x, _layers(pt, a.layers), a.seeds, _inv_config(a), run / 'cache', a.estimator, a.self_terms,
+    (pt, ft), x, run = _prepare(a, a.pt, a.ft)
+    layers = _layers(a.layers, pt, ft)
+    (run / 'results').mkdir(parents=True, exist_ok=True)
+    res = analyze(pt, ft, x, layers, a.seeds, _inv_config(a), run / 'cache', a.estimator, a.self_terms,
                   progress=not a.quiet)
     if not is_main(): return 0                       # under torchrun, rank 0 writes the results
     res.to_json(run / 'results' / 'analysis_finetuned.json')
@@ -114,22 +136,24 @@ def _cmd_analyze(a):
     print(f"report: {report_from_run(run)}")
     return 0
 
+def _checkpoint_loaders(a) -> dict:
+    "`{epoch: model or loader}` from `--checkpoints`; the first is loaded now, so a bad folder fails before writing."
+    from invflow.zoo import checkpoint_models
+    dev = _device(a.device)
+    cks = {k: (lambda f=f: f().to(dev)) for k, f in checkpoint_models(a.checkpoints, a.arch).items()}
+    first = next(iter(cks))
+    cks[first] = cks[first]()
+    return cks
+
 def _cmd_dynamics(a):
     from invflow.metrics import dynamics
     from invflow.report import report_from_run
-    from invflow.train import checkpoints
-    _apply_preset(a)
-    pt = load_model(a.pt, a.arch, a.device)
-    folder = Path(a.checkpoints)
-    cks = checkpoints(folder) if folder.is_dir() else {}
-    if not cks:
-        cks = {i + 1: p for i, p in enumerate(sorted(folder.glob('*.safetensors')) + sorted(folder.glob('*.pt')))} if folder.is_dir() else {}
-    if not cks: raise FileNotFoundError(f"no checkpoints in {folder} (epoch_NNN.safetensors from invflow, or *.safetensors / *.pt files).")
-    template = load_model(str(next(iter(cks.values()))), a.arch, a.device)
-    x = load_data(a.data, a.data_path, a.split, a.n, pt.patch_embed.img_size[0])
-    run = Path(a.out); (run / 'results').mkdir(parents=True, exist_ok=True)
-    d = dynamics(pt, cks, x, _layers(pt, a.layers), a.seeds, _inv_config(a), run / 'cache', progress=not a.quiet,
-                 template=template)
+    (pt,), x, run = _prepare(a, a.pt)
+    cks = _checkpoint_loaders(a)
+    layers = _layers(a.layers, pt, next(iter(cks.values())))
+    (run / 'results').mkdir(parents=True, exist_ok=True)
+    d = dynamics(pt, cks, x, layers, a.seeds, _inv_config(a), run / 'cache', progress=not a.quiet,
+                 self_terms=a.self_terms)
     if not is_main(): return 0
     d.per_epoch.to_csv(run / 'results' / 'dynamics_per_epoch.csv', index=False)
     d.per_layer.to_csv(run / 'results' / 'dynamics_per_layer.csv', index=False)
@@ -139,8 +163,9 @@ def _cmd_dynamics(a):
 
 def _cmd_stir(a):
     from invflow.stir import stir
-    ref, tgt = load_model(a.reference, a.arch, a.device), load_model(a.target, a.arch, a.device)
-    x = load_data(a.data, a.data_path, a.split, a.n, ref.patch_embed.img_size[0])
+    (ref, tgt), x, _ = _prepare(a, a.reference, a.target)
+    _layers(a.ref_layer, ref)
+    _layers(a.target_layer, tgt)
     row = stir(tgt, a.target_layer, ref, a.ref_layer, x, a.seeds, config=_inv_config(a), progress=not a.quiet)
     if not is_main(): return 0
     print(row.to_string())
@@ -162,8 +187,12 @@ _EX = {
     'torchrun': "on several processes or GPUs (rank 0 writes the results):\n  torchrun --nproc_per_node 2 -m invflow analyze --pt pt.safetensors --ft ft.safetensors --data transforms2d:hue --n-images 64 --out runs/a",
 }
 
+_SPEC = 'timm:NAME, timm:NAME=PATH, hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint path'
+_LAYERS = "'auto' (the family's blocks or stages, then the pooled layer) or comma-separated names"
+
 def _common(p, out=True):
-    p.add_argument('--arch', default='vit_t32', help='architecture: vit_b32, vit_s32 or vit_t32 (default)')
+    p.add_argument('--arch', default=None, help='preset of bare invflow checkpoints (vit_b32, vit_s32, vit_t32) when '
+                   'their shapes do not determine it')
     p.add_argument('--data', required=True, help='cifar10 | cifar100 | pets | eurosat | transforms2d[:t1,t2] | images.pt')
     p.add_argument('--data-path', default=None, help='local copy of the data set (save_to_disk folder or image folder)')
     p.add_argument('--split', default='test'); p.add_argument('--n-images', '--n', dest='n', type=int, default=500, help='number of images X (write --n-images under torchrun, which reads --n as its own)')
@@ -171,6 +200,8 @@ def _common(p, out=True):
     p.add_argument('--batch-size', type=int, default=256); p.add_argument('--seeds', type=int, default=1, help='k seed sets')
     p.add_argument('--device', default='auto', help="'auto' (this rank's GPU when there is one, else the CPU), 'cpu', 'cuda:0', …")
     p.add_argument('--autocast', default=None, choices=['bf16'], help='bfloat16 autocast for the inversions (GPUs); ρ is still measured in float32')
+    p.add_argument('--image-size', type=int, default=None, help="side of the images loaded (default: the model's input "
+                   'size, else 32); every model resizes to its own input size')
     p.add_argument('--quiet', action='store_true')
     if out: p.add_argument('--out', required=True, help='run folder for results, cache and report')
 
@@ -184,20 +215,26 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('--run-dir', default='runs/demo', help='run folder (reused when it exists; default runs/demo)')
     d.add_argument('--quiet', action='store_true'); d.set_defaults(func=_cmd_demo)
     an = sub.add_parser('analyze', help='learning, forgetting, CKA divergence, invariance flow of a model pair', epilog=_EX['analyze'] + '\n' + _EX['torchrun'], formatter_class=fmt)
-    an.add_argument('--pt', required=True, help='pretrained model: checkpoint path or timm:NAME')
-    an.add_argument('--ft', required=True, help='finetuned model: checkpoint path')
-    an.add_argument('--layers', default='vit', help="'vit' (the paper's list) or comma-separated names")
+    an.add_argument('--pt', required=True, help=f'pretrained model: {_SPEC}')
+    an.add_argument('--ft', required=True, help='finetuned model: a spec, as --pt')
+    an.add_argument('--layers', default='auto', help=_LAYERS)
     an.add_argument('--estimator', default='linear', choices=['linear', 'linear-debiased', 'rbf'])
     an.add_argument('--self-terms', default='one', choices=['one', 'measured'])
     an.add_argument('--preset', choices=list(PRESETS), help="'paper': ViT-B/32 at 224, 500 images, 500 reference steps")
     _common(an); an.set_defaults(func=_cmd_analyze)
     dy = sub.add_parser('dynamics', help='the metrics over a folder of finetuning checkpoints', epilog=_EX['dynamics'], formatter_class=fmt)
-    dy.add_argument('--pt', required=True); dy.add_argument('--checkpoints', required=True, help='folder of checkpoints')
-    dy.add_argument('--layers', default='vit'); dy.add_argument('--preset', choices=list(PRESETS))
+    dy.add_argument('--pt', required=True, help=f'pretrained model: {_SPEC}')
+    dy.add_argument('--checkpoints', required=True, help='a folder of checkpoints: DIR (invflow), timm:NAME=DIR, '
+                    'torchvision:NAME=DIR or hf:DIR (sub-folders with config.json)')
+    dy.add_argument('--layers', default='auto', help=_LAYERS)
+    dy.add_argument('--self-terms', default='one', choices=['one', 'measured'])
+    dy.add_argument('--preset', choices=list(PRESETS))
     _common(dy); dy.set_defaults(func=_cmd_dynamics)
     st = sub.add_parser('stir', help='one STIR value with its quality', epilog=_EX['stir'], formatter_class=fmt)
-    st.add_argument('--reference', required=True); st.add_argument('--ref-layer', required=True)
-    st.add_argument('--target', required=True); st.add_argument('--target-layer', required=True)
+    st.add_argument('--reference', required=True, help=f'reference model: {_SPEC}')
+    st.add_argument('--ref-layer', required=True)
+    st.add_argument('--target', required=True, help='target model: a spec, as --reference')
+    st.add_argument('--target-layer', required=True)
     _common(st, out=False); st.set_defaults(func=_cmd_stir)
     rp = sub.add_parser('report', help="rebuild a run folder's HTML report", epilog=_EX['report'], formatter_class=fmt)
     rp.add_argument('run_dir'); rp.set_defaults(func=_cmd_report)
@@ -206,6 +243,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `invflow` command: one sentence and exit status 2 for any user error."
     from invflow.models import OfflineError
+    from invflow.zoo import MissingExtra
     from invflow.data import DataUnavailable
     from invflow.distributed import init_distributed, rank_world, RankError
     import torch.distributed as dist
@@ -217,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         init_distributed()                    # torchrun sets WORLD_SIZE; without it this does nothing
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, OfflineError, DataUnavailable, KeyError, RankError) as e:
+    except (ValueError, TypeError, FileNotFoundError, OfflineError, DataUnavailable, KeyError, RankError,
+            MissingExtra) as e:
         say(e.args[0] if isinstance(e, KeyError) and e.args else e, e)
         return 2
     except KeyboardInterrupt:

@@ -173,7 +173,7 @@ def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
                 median_rho_ft=a.provenance['median_rho_ft'], min_self_stir=a.provenance['min_self_stir'])
 
 def dynamics(pt: nn.Module, # the pretrained model
-             checkpoints: Mapping, # {epoch: model | state dict | checkpoint path}
+             checkpoints: Mapping, # {epoch: model | loader returning one | state dict | checkpoint path}
              x: Tensor, # images in [0, 1]
              layers: Sequence[str], # layers to analyse
              seeds: int | Sequence[int] = 1, # k
@@ -190,7 +190,9 @@ def dynamics(pt: nn.Module, # the pretrained model
     inv_pt = invert_reference(pt, x, layers, seeds, config=cfg, cache=cache, progress=progress)
     analyses = {}
     for epoch, ck in tqdm(list(checkpoints.items()), desc='checkpoints', disable=not progress, leave=False):
-        ft = ck if isinstance(ck, nn.Module) else load_checkpoint(template if template is not None else pt, ck)
+        if isinstance(ck, nn.Module): ft = ck
+        elif callable(ck): ft = ck()                       # a loader: one checkpoint in memory at a time
+        else: ft = load_checkpoint(template if template is not None else pt, ck)
         analyses[epoch] = analyze(pt, ft, x, layers, seeds, cfg, cache, pt_inversions=inv_pt, progress=False, **kw)
     per_epoch = pd.DataFrame([_epoch_row(e, a) for e, a in analyses.items()])
     per_layer = pd.concat([a.per_layer.assign(epoch=e) for e, a in analyses.items()], ignore_index=True)

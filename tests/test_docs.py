@@ -57,7 +57,7 @@ def test_chapters_draw_every_chart(site):
 
 def test_tutorials_draw_and_show_the_explorer(site):
     pages = sorted(p.stem for p in (SITE / 'tutorials').glob('[0-9]*.html'))
-    assert len(pages) == 6, pages
+    assert len(pages) == 7, pages
     total = 0
     for page in pages:
         shot = SITE / 'screenshots' / f'{page}.png' if page.startswith('03_') else None
