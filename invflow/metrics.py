@@ -6,7 +6,8 @@ Docs: https://invflow.github.io/invflow/finetune_metrics.html.md"""
 
 # %% ../nbs/05_finetune_metrics.ipynb #be219704
 from __future__ import annotations
-import json, math, time
+import json, math, time, warnings
+import scipy.stats
 from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,11 +21,14 @@ import invflow
 from .capture import resolve_layers
 from .cache import model_digest
 from .invert import InvertConfig, Inversion
-from .similarity import cka_matrix, cka_square
+from .capture import capture
+from .similarity import cka_matrix, cka_square, centre_gram, gram_linear, gram_rbf, linear_cka, u_centre
 from .stir import invert_reference, stir_from_inversions, self_terms
 
 # %% auto #0
-__all__ = ['SELF_TERMS', 'MATRICES', 'finetune_metrics', 'flow_summary', 'FinetuneAnalysis', 'analyze', 'Dynamics', 'dynamics']
+__all__ = ['SELF_TERMS', 'MATRICES', 'RHO_GATE', 'finetune_metrics', 'flow_summary', 'FinetuneAnalysis', 'bootstrap_indices',
+           'resampled_cka', 'per_layer_intervals', 'InversionQualityWarning', 'quality_gate', 'analyze', 'Dynamics',
+           'dynamics']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 SELF_TERMS = ('one', 'measured')
@@ -107,6 +111,96 @@ class FinetuneAnalysis:
         return (f"FinetuneAnalysis({len(self.layers)} layers, n={p['n']}, k={p['k']}, {p['estimator']} CKA, "
                 f"self terms {p['self_terms']}, median ρ pt {p['median_rho_pt']:.3g} / ft {p['median_rho_ft']:.3g})")
 
+# %% ../nbs/05_finetune_metrics.ipynb #b0075a02
+def bootstrap_indices(n: int, # images
+                      n_boot: int = 200, # resamples B
+                      seed: int = 0, # seed of the draw
+                     ) -> Tensor:
+    "`(B, n)` row indices: `B` resamples of `n` images with replacement."
+    return torch.randint(0, n, (n_boot, n), generator=torch.Generator().manual_seed(seed))
+
+def _raw_gram(f: Tensor, estimator: str, sigma_frac: float = 0.8) -> Tensor:
+    "The Gram a resample is cut from: centred linear Gram, or the RBF kernel matrix."
+    return gram_rbf(f, sigma_frac) if estimator == 'rbf' else gram_linear(f)
+
+def resampled_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
+                  ky: Tensor, # raw Gram of the second
+                  idx: Tensor, # (B, n) resamples
+                  estimator: str = 'linear', # CKA estimator
+                 ) -> np.ndarray:
+    "CKA on each resample of the rows: `(B,)` values (NaN where a resample is degenerate)."
+    prep = u_centre if estimator == 'linear-debiased' else centre_gram
+    out = np.empty(len(idx))
+    for b, i in enumerate(idx):
+        gx, gy = prep(kx[i][:, i]), prep(ky[i][:, i])
+        out[b] = float((gx * gy).sum() / ((gx * gx).sum() * (gy * gy).sum()).sqrt())
+    return out
+
+# %% ../nbs/05_finetune_metrics.ipynb #b0075a05
+def _interval(name: str, estimate: float, values: np.ndarray, level: float) -> dict:
+    "Columns `{name}_ci_low`, `{name}_ci_high`: the estimate ± z · the bootstrap standard error."
+    half = float(scipy.stats.norm.ppf(0.5 + level / 2) * np.nanstd(values, ddof=1))
+    return {f'{name}_ci_low': estimate - half, f'{name}_ci_high': estimate + half}
+
+def _boot_stir(target, gx, invs, layer, idx, estimator, pool, batch_size) -> np.ndarray:
+    "STIR(target^l | reference^l) on each resample, averaged over the seed sets of `layer`'s inversions."
+    vals = []
+    for (l, r), inv in invs.items():
+        if l != layer: continue
+        fy = capture(target, inv.x, [layer], pool, batch_size, progress=False)[layer]
+        vals.append(resampled_cka(gx, _raw_gram(fy, estimator), idx, estimator))
+    return np.mean(vals, axis=0)
+
+# %% ../nbs/05_finetune_metrics.ipynb #b0075a06
+def per_layer_intervals(pt: nn.Module, ft: nn.Module, # the two models
+                        x: Tensor, # the images
+                        layers: Sequence[str], # layers
+                        inv_pt: Mapping, inv_ft: Mapping, # inversions of each model (`invert_reference`)
+                        estimator: str = 'linear', # CKA estimator
+                        self_terms: str = 'one', # 'one' or 'measured'
+                        n_boot: int = 200, # resamples
+                        level: float = 0.95, # interval level
+                        seed: int = 0, # seed of the resamples
+                        pool: str = 'flatten', # pooling
+                        batch_size: int = 256, # forward batch size
+                        estimates: pd.DataFrame | None = None, # the per-layer estimates (default: the identity resample)
+                       ) -> pd.DataFrame:
+    "Bootstrap intervals over images of per-layer forgetting, learning and CKA divergence (no new inversions)."
+    idx = torch.cat([torch.arange(len(x))[None], bootstrap_indices(len(x), n_boot, seed)])   # row 0: the estimate
+    fx = {m: capture(model, x, layers, pool, batch_size, progress=False) for m, model in (('pt', pt), ('ft', ft))}
+    boot = lambda target, g, invs, l: _boot_stir(target, g, invs, l, idx, estimator, pool, batch_size)
+    rows = []
+    for l in layers:
+        g_pt, g_ft = _raw_gram(fx['pt'][l], estimator), _raw_gram(fx['ft'][l], estimator)
+        self_pt = boot(pt, g_pt, inv_pt, l) if self_terms == 'measured' else 1.0
+        self_ft = boot(ft, g_ft, inv_ft, l) if self_terms == 'measured' else 1.0
+        forgetting = self_pt - boot(ft, g_ft, inv_pt, l)
+        learning = self_ft - boot(pt, g_pt, inv_ft, l)
+        divergence = 1 - resampled_cka(g_ft, g_pt, idx, estimator)
+        vals = dict(forgetting=forgetting, learning=learning, cka_divergence=divergence)
+        row = dict(layer=l)
+        for m, v in vals.items(): row.update(_interval(m, v[0], v[1:], level))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/05_finetune_metrics.ipynb #b0075a08
+class InversionQualityWarning(UserWarning):
+    "A layer's inversions did not converge: the STIR-based numbers there are not to be read."
+
+RHO_GATE = 0.003
+
+def quality_gate(per_layer: pd.DataFrame, # a per-layer table with `median_rho_pt`, `median_rho_ft`
+                 gate: float = RHO_GATE, # the largest median ρ accepted
+                ) -> pd.Series:
+    "Per layer, True when both models' median ρ is within `gate`; an `InversionQualityWarning` names the others."
+    ok = per_layer[['median_rho_pt', 'median_rho_ft']].max(axis=1) <= gate
+    if not ok.all():
+        bad = ', '.join(per_layer.layer[~ok].astype(str))
+        warnings.warn(f"median inversion quality ρ is above {gate} at {bad}: forgetting, learning and flow there rest on "
+                      "inversions that did not converge; raise the inversion steps before reading them.",
+                      InversionQualityWarning, stacklevel=2)
+    return ok
+
 # %% ../nbs/05_finetune_metrics.ipynb #c530cde9
 def analyze(pt: nn.Module, # the pretrained model
             ft: nn.Module, # the finetuned model (same architecture and layer names)
@@ -120,6 +214,9 @@ def analyze(pt: nn.Module, # the pretrained model
             pool: str = 'flatten', # pooling of representations
             pt_inversions: Mapping | None = None, # inversions of `pt` made earlier (reused as they are)
             progress: bool = True, # progress bars
+            n_boot: int = 200, # bootstrap resamples over images for the per-layer intervals (0: none)
+            level: float = 0.95, # interval level
+            rho_gate: float = RHO_GATE, # largest median ρ at which a layer's STIR numbers are read (`quality_gate`)
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
     if self_terms not in SELF_TERMS: raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
@@ -142,6 +239,11 @@ def analyze(pt: nn.Module, # the pretrained model
                                   cka_divergence=r['cka_divergence_l'], self_stir_pt=r['self_pt'],
                                   self_stir_ft=r['self_ft'], median_rho_pt=[rho(inv_pt, l) for l in layers],
                                   median_rho_ft=[rho(inv_ft, l) for l in layers]))
+    if n_boot:
+        ci = per_layer_intervals(pt, ft, x, layers, inv_pt, inv_ft, estimator, self_terms, n_boot, level, 0, pool,
+                                 cfg.batch_size)
+        per_layer = per_layer.merge(ci, on='layer')
+    per_layer['rho_ok'] = quality_gate(per_layer, rho_gate).values
     frame = lambda m: pd.DataFrame(m, index=layers, columns=layers)
     mats = {k: frame(r[k]) for k in ('forgetting', 'learning', 'cka_divergence', 'invariance_flow')}
     mats.update({'stir_pt|pt': frame(s_pt_pt), 'stir_ft|pt': frame(s_ft_pt), 'stir_ft|ft': frame(s_ft_ft),
@@ -153,7 +255,8 @@ def analyze(pt: nn.Module, # the pretrained model
                 median_rho_ft=float(np.median(per_layer.median_rho_ft)),
                 min_self_stir=float(min(r['self_pt'].min(), r['self_ft'].min())),
                 pt=model_digest(pt), ft=model_digest(ft), seconds=time.perf_counter() - t0,
-                invflow=invflow.__version__, inversions=2 * len(layers) * len({r for _, r in inv_pt}))
+                invflow=invflow.__version__, inversions=2 * len(layers) * len({r for _, r in inv_pt}),
+                n_boot=n_boot, ci_level=level, rho_gate=rho_gate)
     return FinetuneAnalysis(layers, per_layer, mats, flow_summary(r['invariance_flow'], layers), prov)
 
 # %% ../nbs/05_finetune_metrics.ipynb #d619f6e1
