@@ -113,6 +113,7 @@ def _cmd_demo(a):
     b = out['best']
     print(f"\nstrongest robustness correlation: {b.subset} · {b.combination} · {b.layer_stat}: r = {b.r:.3f}, "
           f"p = {b.p:.2g} ({'significant' if b.significant else 'not significant'} after Bonferroni over {int(b.hypotheses_tested)} tests)")
+    print(f"holding the epoch fixed (partial correlation): r = {b.partial_r:.3f}, p = {b.partial_p:.2g}")
     print(f"report: {out['report']}\ndone in {time.perf_counter() - t0:.1f} s")
     return 0
 

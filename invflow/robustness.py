@@ -21,7 +21,7 @@ __all__ = ['CORRUPTIONS', 'COMBINATIONS', 'AGGREGATES', 'gaussian_noise', 'shot_
            'glass_blur', 'motion_blur', 'zoom_blur', 'snow', 'frost', 'fog', 'brightness', 'contrast',
            'elastic_transform', 'pixelate', 'jpeg_compression', 'corrupt', 'load_cifar_c', 'corrupted_sets', 'accuracy',
            'corrupted_accuracy', 'accuracy_over_checkpoints', 'mean_corrupted_accuracy', 'pearson', 'layer_subsets',
-           'correlation_study', 'early_epoch_curve', 'learning_forgetting_correlation']
+           'correlation_study', 'early_epoch_curve', 'learning_forgetting_correlation', 'partial_pearson']
 
 # %% ../nbs/06_robustness.ipynb #120b7b04
 def _conv(x: Tensor, k: Tensor) -> Tensor:
@@ -315,25 +315,35 @@ def correlation_study(per_layer: pd.DataFrame, # (epoch, layer, forgetting, lear
                 for aname, agg in AGGREGATES.items():
                     series = agg(vals, axis=1)
                     r, p = pearson(series, y)
-                    rows.append(dict(subset=sname, combination=cname, layer_stat=aname, r=r, p=p,
-                                     tested=not math.isnan(r), n_epochs=len(epochs)))
+                    pr, pp = partial_pearson(series, y, epochs) if len(epochs) >= 4 else (math.nan, math.nan)
+                    rows.append(dict(subset=sname, combination=cname, layer_stat=aname, r=r, p=p, partial_r=pr,
+                                     partial_p=pp, tested=not math.isnan(r), n_epochs=len(epochs)))
     df = pd.DataFrame(rows)
     m = int(df.tested.sum())
     df['bonferroni_p'] = np.minimum(1.0, df.p * m)
     df['significant'] = df.tested & (df.p < alpha / m)
+    df['partial_significant'] = df.tested & (df.partial_p < alpha / m)
     df.attrs.update(hypotheses_tested=m, alpha=alpha)
     return df.assign(hypotheses_tested=m)
 
-def early_epoch_curve(per_layer: pd.DataFrame, robustness, subset: str = 'last 1', combination: str = 'forgetting',
-                      aggregate: str = 'std', layers: Sequence[str] | None = None, min_epochs: int = 3) -> pd.DataFrame:
-    "r and p of one hypothesis computed on epochs ≤ t, for each t."
+def early_epoch_curve(per_layer: pd.DataFrame, # Dynamics.per_layer
+                      robustness, # per epoch
+                      subset: str | None = None, # a hypothesis; None: the strongest (|r|) of the full run
+                      combination: str | None = None, aggregate: str | None = None,
+                      layers: Sequence[str] | None = None, min_epochs: int = 3) -> pd.DataFrame:
+    "r and p of one hypothesis computed on epochs ≤ t, for each t (default: the full run's strongest hypothesis)."
     rob = pd.Series(robustness, dtype=float)
+    if None in (subset, combination, aggregate):
+        full = correlation_study(per_layer, rob, layers)
+        best = full[full.tested].assign(a=lambda d: d.r.abs()).sort_values('a').iloc[-1]
+        subset, combination, aggregate = best.subset, best.combination, best.layer_stat
     epochs = sorted(e for e in per_layer.epoch.unique() if e in rob.index)
     rows = []
     for t in epochs[min_epochs - 1:]:
         d = correlation_study(per_layer, rob, layers, max_epoch=t)
         h = d[(d.subset == subset) & (d.combination == combination) & (d.layer_stat == aggregate)].iloc[0]
-        rows.append(dict(epoch=t, r=h.r, p=h.p))
+        rows.append(dict(epoch=t, subset=subset, combination=combination, layer_stat=aggregate, r=h.r, p=h.p,
+                         partial_r=h.partial_r, partial_p=h.partial_p))
     return pd.DataFrame(rows)
 
 def learning_forgetting_correlation(per_layer: pd.DataFrame) -> pd.DataFrame:
@@ -343,3 +353,22 @@ def learning_forgetting_correlation(per_layer: pd.DataFrame) -> pd.DataFrame:
         r, p = pearson(d.learning.values, d.forgetting.values)
         rows.append(dict(epoch=e, r=r, p=p, n_layers=len(d)))
     return pd.DataFrame(rows)
+
+# %% ../nbs/06_robustness.ipynb #9a471a02
+def partial_pearson(a: Sequence[float], # first series
+                    b: Sequence[float], # second series
+                    z: Sequence[float], # the series held fixed (e.g. the epoch)
+                   ) -> tuple[float, float]:
+    "Pearson r of `a` and `b` with `z` regressed out of both, and its two-sided p-value (n − 3 df); NaN when undefined."
+    from scipy.stats import t as student_t
+    a, b, z = (np.asarray(v, dtype=np.float64) for v in (a, b, z))
+    if len(a) < 4:
+        warnings.warn("a partial correlation needs at least 4 points; r is NaN.", RuntimeWarning, stacklevel=2)
+        return math.nan, math.nan
+    design = np.stack([np.ones_like(z), z], axis=1)
+    resid = lambda v: v - design @ np.linalg.lstsq(design, v, rcond=None)[0]
+    r, _ = pearson(resid(a), resid(b))
+    if math.isnan(r) or abs(r) == 1: return r, (math.nan if math.isnan(r) else 0.0)
+    n = len(a)
+    tt = r * math.sqrt((n - 3) / (1 - r * r))
+    return r, float(2 * student_t.sf(abs(tt), n - 3))

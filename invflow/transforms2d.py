@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['TRANSFORMS', 'GEOMETRIC', 'SPLITS', 'make_objects', 'make_backgrounds', 'load_assets', 'scale', 'translate', 'vflip',
-           'hflip', 'rotate', 'shear', 'elastic', 'hue', 'brightness', 'contrast', 'grayscale', 'posterize', 'invert',
-           'sharpen', 'blur', 'noise', 'pixelate', 'erasing', 'apply_transforms', 'composite', 'Transforms2D',
-           'invariance_pairs', 'invariance_score']
+__all__ = ['ELASTIC_ALPHA', 'ELASTIC_SIGMA', 'TRANSFORMS', 'GEOMETRIC', 'SPLITS', 'make_objects', 'make_backgrounds',
+           'load_assets', 'scale', 'translate', 'vflip', 'hflip', 'rotate', 'shear', 'elastic_field', 'elastic', 'hue',
+           'brightness', 'contrast', 'grayscale', 'posterize', 'invert', 'sharpen', 'blur', 'noise', 'pixelate',
+           'erasing', 'apply_transforms', 'composite', 'Transforms2D', 'invariance_pairs', 'invariance_score']
 
 # %% ../nbs/11_transforms2d.ipynb #d644a60d
 def _gen(*parts: int) -> torch.Generator:
@@ -138,16 +138,25 @@ def _conv_each(x: Tensor, kernels: Tensor) -> Tensor:
     out = F.conv2d(x.reshape(1, n * c, h, w), kernels.repeat_interleave(c, 0)[:, None], padding=k // 2, groups=n * c)
     return out.reshape(n, c, h, w)
 
+ELASTIC_ALPHA, ELASTIC_SIGMA = 150.0, 5.0
+
+def elastic_field(n: int, h: int, w: int, g: torch.Generator, alpha: float = ELASTIC_ALPHA,
+                  sigma: float = ELASTIC_SIGMA) -> Tensor:
+    "torchvision's elastic displacement (n, h, w, 2) in normalised coordinates: smoothed U(−1, 1) noise × α / h."
+    disp = torch.rand(n, 2, h, w, generator=g) * 2 - 1
+    r = int(3 * sigma)
+    t = torch.arange(-r, r + 1.0)
+    k1 = torch.exp(-t ** 2 / (2 * sigma ** 2))
+    k1 = k1 / k1.sum()                                                   # Gaussian σ, separable
+    disp = F.conv2d(disp, k1.view(1, 1, -1, 1).expand(2, 1, -1, 1), padding=(r, 0), groups=2)
+    disp = F.conv2d(disp, k1.view(1, 1, 1, -1).expand(2, 1, 1, -1), padding=(0, r), groups=2)
+    return (disp * alpha / h).permute(0, 2, 3, 1)
+
 def elastic(o, g):
     n, _, h, w = o.shape
-    disp = torch.rand(n, 2, h, w, generator=g) * 2 - 1
-    t = torch.arange(31.) - 15
-    k1 = torch.exp(-t ** 2 / (2 * 5.0 ** 2)); k1 = k1 / k1.sum()          # Gaussian σ = 5, separable
-    disp = F.conv2d(disp, k1.view(1, 1, -1, 1).expand(2, 1, -1, 1), padding=(15, 0), groups=2)
-    disp = F.conv2d(disp, k1.view(1, 1, 1, -1).expand(2, 1, 1, -1), padding=(0, 15), groups=2) * 150 / h
     base = F.affine_grid(_affine(n), o.shape, align_corners=False)
     rgb_a = torch.cat([o[:, :3] * o[:, 3:], o[:, 3:]], 1)
-    wv = F.grid_sample(rgb_a, base + disp.permute(0, 2, 3, 1) * 2 / h, padding_mode='zeros', align_corners=False)
+    wv = F.grid_sample(rgb_a, base + elastic_field(n, h, w, g), padding_mode='zeros', align_corners=False)
     a = wv[:, 3:]
     return torch.cat([torch.where(a > 0, wv[:, :3] / a.clamp_min(1e-12), o.new_zeros(())), a], 1)
 
@@ -206,10 +215,20 @@ def blur(o, g):
 
 def noise(o, g): return _recolour(o, o[:, :3] + 0.1 * torch.randn(o[:, :3].shape, generator=g))
 
+def _pixelated(rgb_a: Tensor, side: int) -> Tensor:
+    "Area-downsample to side × side, then nearest-upsample back."
+    h, w = rgb_a.shape[-2:]
+    return F.interpolate(F.interpolate(rgb_a, size=(side, side), mode='area'), size=(h, w), mode='nearest')
+
 def pixelate(o, g):
+    "Pixelate by a factor drawn per image from U[0.3, 0.6] (0.3: the spec's strength), so two draws differ."
     h, w = o.shape[-2:]
     rgb_a = torch.cat([o[:, :3] * o[:, 3:], o[:, 3:]], 1)
-    p = F.interpolate(F.interpolate(rgb_a, size=(max(1, int(h * 0.3)), max(1, int(w * 0.3))), mode='area'), size=(h, w), mode='nearest')
+    sides = (h * _u(g, len(o), 0.3, 0.6)).round().clamp_min(1).long()
+    p = torch.empty_like(rgb_a)
+    for s in sides.unique().tolist():
+        pick = sides == s
+        p[pick] = _pixelated(rgb_a[pick], s)
     a = p[:, 3:]
     return torch.cat([torch.where(a > 0, p[:, :3] / a.clamp_min(1e-12), o.new_zeros(())), a], 1)
 
