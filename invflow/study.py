@@ -82,6 +82,13 @@ def _stage(path: Path, compute, log):
         except Exception: log(f"  {path.name} unreadable: recomputing")
     df = compute(); _save_csv(df, path); return df
 
+# %% ../nbs/15_study.ipynb #c0417a02
+def _controls(pt: torch.nn.Module, cfg) -> dict:
+    "The two control partners of the pretrained model: an identical copy and a random-initialised twin."
+    import copy
+    twin = make_vit('vit_t32', n_classes=cfg.classes_a, seed=cfg.seed + 3)
+    return {'control identical copy': copy.deepcopy(pt), 'control random init': twin}
+
 # %% ../nbs/15_study.ipynb #0106e2c1
 def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reused when it exists)
               quick: bool = False, # toy sizes (the smoke test)
@@ -130,7 +137,8 @@ def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     # 3. per-pair analyses (inversions cached in run/cache; finished analyses read back)
     layers, X = vit_layers(pt), xt[:cfg.n_analysis]
     inv_cfg, cache = InvertConfig(steps=cfg.inversion_steps), TensorCache(run / 'cache')
-    pairs = {'finetuned (classification)': ft, 'finetuned (reconstruction)': rec, 'from scratch': scratch}
+    pairs = {'finetuned (classification)': ft, 'finetuned (reconstruction)': rec, 'from scratch': scratch,
+             **_controls(pt, cfg)}
     analyses = {}
     for name, m in pairs.items():
         f = res / f"analysis_{name.replace(' ', '_').replace('(', '').replace(')', '')}.json"
@@ -190,7 +198,7 @@ _TABLES = dict(per_layer='per_layer', summary='summary', training='training', dy
                early_epoch='early_epoch_curve', learning_forgetting='learning_forgetting_correlation',
                invariance='invariance', energy='energy_sweep')
 PAIRS = {'finetuned (classification)': 'finetune_B_classification', 'finetuned (reconstruction)': 'finetune_B_reconstruction',
-         'from scratch': 'scratch_B'}
+         'from scratch': 'scratch_B', 'control identical copy': None, 'control random init': None}
 
 def load_run(run_dir: str | Path, # a folder written by `run_study`
              models: bool = False, # also rebuild the trained models from their last checkpoints

@@ -27,7 +27,7 @@ def test_quick_demo_end_to_end(quick_run):
     for f in ('summary.csv', 'per_layer.csv', 'dynamics_per_epoch.csv', 'robustness.csv', 'correlation_study.csv',
               'invariance.csv', 'energy_sweep.csv', 'training.csv'):
         assert (res / f).stat().st_size > 0, f
-    assert len(list(res.glob('analysis_*.json'))) == 3
+    assert len(list(res.glob("analysis_*.json"))) == 5            # 3 pairs and 2 controls
     assert list((d / 'cache').glob('*/*.safetensors')) and (d / 'report.html').exists()
 
 
