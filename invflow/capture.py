@@ -30,7 +30,8 @@ def layer_names(model: nn.Module, # any PyTorch model
 def find_vit(model: nn.Module) -> tuple[str, nn.Module] | tuple[None, None]:
     "The first sub-module (or `model` itself) shaped like a timm `VisionTransformer`, with its name."
     for name, m in model.named_modules():
-        if isinstance(getattr(m, 'blocks', None), (nn.Sequential, nn.ModuleList)) and hasattr(m, 'head') and hasattr(m, 'patch_embed'):
+        blocks = getattr(m, 'blocks', None)
+        if isinstance(blocks, (nn.Sequential, nn.ModuleList)) and hasattr(m, 'head') and hasattr(m, 'patch_embed'):
             return name, m
     return None, None
 

@@ -60,7 +60,8 @@ def load_data(spec: str, path: str | None = None, split: str = 'test', n: int = 
         from invflow.transforms2d import Transforms2D
         ts = [t for t in spec.partition(':')[2].split(',') if t]
         return check_images(Transforms2D(ts, n=n, split=split, size=size, seed=seed).tensors()[0], f'--data {spec}')
-    if Path(spec).suffix in ('.pt', '.safetensors'): return check_images(_tensor_images(Path(spec), n), f'--data {spec}')
+    if Path(spec).suffix in ('.pt', '.safetensors'):
+        return check_images(_tensor_images(Path(spec), n), f'--data {spec}')
     from invflow.data import load_images
     return check_images(load_images(spec, split, path, size, n)[0], f'--data {spec}')
 

@@ -163,7 +163,6 @@ def per_layer_intervals(pt: nn.Module, ft: nn.Module, # the two models
                         seed: int = 0, # seed of the resamples
                         pool: str = 'flatten', # pooling
                         batch_size: int = 256, # forward batch size
-                        estimates: pd.DataFrame | None = None, # the per-layer estimates (default: the identity resample)
                        ) -> pd.DataFrame:
     "Bootstrap intervals over images of per-layer forgetting, learning and CKA divergence (no new inversions)."
     idx = torch.cat([torch.arange(len(x))[None], bootstrap_indices(len(x), n_boot, seed)])   # row 0: the estimate
@@ -196,8 +195,8 @@ def quality_gate(per_layer: pd.DataFrame, # a per-layer table with `median_rho_p
     ok = per_layer[['median_rho_pt', 'median_rho_ft']].max(axis=1) <= gate
     if not ok.all():
         bad = ', '.join(per_layer.layer[~ok].astype(str))
-        warnings.warn(f"median inversion quality ρ is above {gate} at {bad}: forgetting, learning and flow there rest on "
-                      "inversions that did not converge; raise the inversion steps before reading them.",
+        warnings.warn(f"median inversion quality ρ is above {gate} at {bad}: forgetting, learning and flow there "
+                      "rest on inversions that did not converge; raise the inversion steps before reading them.",
                       InversionQualityWarning, stacklevel=2)
     return ok
 

@@ -75,13 +75,13 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
         cols = ['layer', 'self_stir_pt', 'self_stir_ft', 'median_rho_pt', 'median_rho_ft', 'rho_ok']
         quality = pd.concat([a.per_layer.reindex(columns=cols).assign(pair=n) for n, a in analyses.items()])
         sections.append(('Inversion quality and self terms per layer', quality))
-        poor = quality[quality.rho_ok == False]                      # noqa: E712 (NaN: analyses written before the gate)
+        poor = quality[quality.rho_ok == False]           # noqa: E712 (NaN: analyses written before the gate)
         if len(poor):
             gate = next(iter(analyses.values())).provenance.get('rho_gate')
             where = '; '.join(f"{p}: {', '.join(g.layer)}" for p, g in poor.groupby('pair'))
-            sections.insert(0, ('Inversion quality warning', f"median inversion quality ρ is above the gate {gate} at "
-                                f"{where}. Forgetting, learning and flow there rest on inversions that did not converge: "
-                                "raise the inversion steps before reading them."))
+            sections.insert(0, ('Inversion quality warning', f"median inversion quality ρ is above the gate {gate} "
+                                f"at {where}. Forgetting, learning and flow there rest on inversions that did not "
+                                "converge: raise the inversion steps before reading them."))
     dyn = _safe_csv(res / 'dynamics_per_epoch.csv')
     acc = _safe_csv(res / 'robustness.csv')
     if dyn is not None: sections.append(('Dynamics over finetuning epochs', viz.dynamics_chart(dyn, mean_corrupted_accuracy(acc) if acc is not None else None)))

@@ -359,7 +359,7 @@ def partial_pearson(a: Sequence[float], # first series
                     b: Sequence[float], # second series
                     z: Sequence[float], # the series held fixed (e.g. the epoch)
                    ) -> tuple[float, float]:
-    "Pearson r of `a` and `b` with `z` regressed out of both, and its two-sided p-value (n − 3 df); NaN when undefined."
+    "Pearson r of `a` and `b` with `z` regressed out of both, and its two-sided p-value (n − 3 df)."
     from scipy.stats import t as student_t
     a, b, z = (np.asarray(v, dtype=np.float64) for v in (a, b, z))
     if len(a) < 4:
