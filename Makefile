@@ -57,7 +57,7 @@ export: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python docs/build.py
 
-# Run the tutorials on the embedded default study (runs/demo; ≈ 5 minutes when it is not there) and store their outputs.
+# Run the tutorials on the embedded default study (runs/demo; ≈ 8 minutes when it is not there) and store their outputs.
 tutorials: $(STAMP)
 	$(BIN)/python docs/build.py --tutorials
 

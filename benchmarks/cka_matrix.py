@@ -126,14 +126,14 @@ def main():
             return c.hsic_matrix
         t, m = best_of(run_torch_cka, a.repeat)
         record('torch-cka 0.21', 'minibatch debiased', t, m, ref_mb)
-    except ImportError: print('# torch-cka not installed: pip install torch-cka==0.21')
+    except ImportError: print("# torch-cka is not installed: it comes with invflow's bench extra, pip install 'invflow[bench]'")
 
     try:
         import cka as pytorch_cka
         t, m = best_of(lambda: pytorch_cka.compute_cka(ma, mb, loader(), layers=peer_layers, device='cpu',
                                                        progress=False)[0], a.repeat)
         record('pytorch-cka 1.1.3', 'minibatch debiased', t, m, ref_mb)
-    except ImportError: print('# pytorch-cka not installed: pip install pytorch-cka==1.1.3')
+    except ImportError: print("# pytorch-cka is not installed: it comes with invflow's bench extra, pip install 'invflow[bench]'")
 
     for est, deb in (('linear', False), ('linear-debiased', True)):
         t, df = best_of(lambda: cka_matrix(ma, x, layers, mb, estimator=est, batch_size=a.batch, progress=False), a.repeat)

@@ -8,6 +8,9 @@ any failing entry: at or under it, every layer read the same numbers as at conve
 
     .venv/bin/python benchmarks/rho_gate.py                       # tiny ViT (32 px, width 32, depth 3), n = 48
     .venv/bin/python benchmarks/rho_gate.py --pt PT --ft FT       # two models, any spec of invflow.zoo
+    .venv/bin/python benchmarks/rho_gate.py --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \
+        --ft runs/demo/checkpoints/finetune_B_classification/epoch_010.safetensors --images study \
+        --steps 50,150,300,600,1200                              # the embedded study's models, on its images
 """
 import argparse, copy, time, warnings
 import pandas as pd
@@ -37,9 +40,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--pt'); p.add_argument('--ft'); p.add_argument('--n', type=int, default=48)
     p.add_argument('--steps', default='2,5,10,25,50,100,200')
+    p.add_argument('--images', choices=('random', 'study'), default='random',
+                   help="uniform noise, or the embedded study's task-B test images")
     a = p.parse_args()
     pt, ft = models(a)
-    x = torch.rand(a.n, 3, 32, 32, generator=torch.Generator().manual_seed(3))
+    if a.images == 'study':
+        from invflow.study import StudyConfig, study_data
+        x = study_data(StudyConfig())[2].tensors()[0][:a.n]
+    else: x = torch.rand(a.n, 3, 32, 32, generator=torch.Generator().manual_seed(3))
     warnings.simplefilter('ignore')
     rows, t0 = [], time.perf_counter()
     for steps in map(int, a.steps.split(',')):

@@ -7,7 +7,7 @@ bundle, write API pages from nbdev's show_doc, and run Sphinx (myst-nb, executio
 The tutorials run the embedded default study (minutes), so the site shows their stored outputs instead of running them;
 every other notebook is executed on each build.
 """
-import importlib, json, os, re, shutil, subprocess, sys
+import importlib, importlib.util, json, os, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,5 +125,13 @@ def main():
     print(f'docs: {OUT / "index.html"}')
 
 
+def require_docs_extra():
+    "Stop with one sentence when the docs tools are not installed."
+    tools = ('sphinx', 'myst_nb', 'sphinx_book_theme', 'nbdev', 'execnb')
+    missing = [m for m in tools if importlib.util.find_spec(m) is None]
+    if missing: sys.exit(f"building the docs needs {', '.join(missing)}: pip install 'invflow[docs]' (or make docs).")
+
+
 if __name__ == '__main__':
+    require_docs_extra()
     run_tutorials(sys.argv[2:]) if sys.argv[1:2] == ['--tutorials'] else main()

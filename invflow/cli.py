@@ -101,6 +101,14 @@ def _prepare(a, *specs):
     return models, x, out
 
 # %% ../nbs/30_cli.ipynb #3a2856b0
+def _summary_text(summary: pd.DataFrame) -> pd.DataFrame:
+    "The pooled summary as 'mean [low, high]' over the training seeds."
+    cell = lambda r, c: '—' if pd.isna(r[c]) else f"{r[c]:.3f} [{r[c + '_ci_low']:.3f}, {r[c + '_ci_high']:.3f}]"
+    cols = ('test_accuracy', 'forgetting', 'learning', 'compression')
+    rows = [dict(pair=r.pair, seeds=r.seeds, **{c: cell(r, c) for c in cols}, median_rho=f"{r.median_rho:.3f}")
+            for _, r in summary.iterrows()]
+    return pd.DataFrame(rows)
+
 def _cmd_demo(a):
     from invflow.study import run_study
     from invflow.distributed import is_distributed
@@ -110,7 +118,7 @@ def _cmd_demo(a):
     t0 = time.perf_counter()
     out = run_study(a.run_dir, quick=a.quick, progress=not a.quiet, log=(lambda s: None) if a.quiet else print)
     print(f"\ninvflow demo{' --quick' if a.quick else ''}: pretrained on Transforms-2D task A, finetuned on task B\n")
-    print(out['summary'].round(4).to_string(index=False))
+    print(_summary_text(out['summary']).to_string(index=False))
     b = out['best']
     print(f"\nstrongest robustness correlation: {b.subset} · {b.combination} · {b.layer_stat}: r = {b.r:.3f}, "
           f"p = {b.p:.2g} ({'significant' if b.significant else 'not significant'} after Bonferroni over {int(b.hypotheses_tested)} tests)")
@@ -122,17 +130,29 @@ def _inv_config(a):
     from invflow.invert import InvertConfig
     return InvertConfig(optimizer=a.optimizer, steps=a.steps, batch_size=a.batch_size, autocast=a.autocast)
 
+def _measures(a) -> tuple | None:
+    "The --measures list, checked before anything is computed or written."
+    from invflow.measures import MEASURES, DEFAULT_MEASURES
+    if not a.measures: return None
+    ms = DEFAULT_MEASURES if a.measures == 'all' else tuple(m.strip() for m in a.measures.split(',') if m.strip())
+    bad = [m for m in ms if m not in MEASURES]
+    if bad: raise ValueError(f"unknown measures {bad} in --measures; use any of {', '.join(MEASURES)}, or 'all'.")
+    if a.permutations < 0: raise ValueError(f"--permutations must be 0 or more; got {a.permutations}.")
+    return ms
+
 def _cmd_analyze(a):
     from invflow.metrics import analyze
     from invflow.report import report_from_run
+    measures = _measures(a)
     (pt, ft), x, run = _prepare(a, a.pt, a.ft)
     layers = _layers(a.layers, pt, ft)
     (run / 'results').mkdir(parents=True, exist_ok=True)
     res = analyze(pt, ft, x, layers, a.seeds, _inv_config(a), run / 'cache', a.estimator, a.self_terms,
-                  progress=not a.quiet)
+                  progress=not a.quiet, measures=measures, n_permutations=a.permutations)
     if not is_main(): return 0                       # under torchrun, rank 0 writes the results
     res.to_json(run / 'results' / 'analysis_finetuned.json')
     res.per_layer.to_csv(run / 'results' / 'per_layer.csv', index=False)
+    if res.measures is not None: res.measures.to_csv(run / 'results' / 'measures.csv', index=False)
     (run / 'analysis.json').write_text(json.dumps(dict(pt=a.pt, ft=a.ft, data=a.data, n=len(x), arch=a.arch)))
     print(res.per_layer.round(4).to_string(index=False))
     print(f"report: {report_from_run(run)}")
@@ -180,10 +200,10 @@ def _cmd_report(a):
 
 # %% ../nbs/30_cli.ipynb #8769e634
 _EX = {
-    'demo': "examples:\n  invflow demo                 # the full embedded study (≈ 5 minutes on 2 cores)\n  invflow demo --quick         # toy sizes, about a minute",
-    'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_010.safetensors \\\n      --ft runs/demo/checkpoints/finetune_B_classification/epoch_006.safetensors --data transforms2d:hue --n 64 --out runs/a\n"
+    'demo': "examples:\n  invflow demo                 # the full embedded study (≈ 7–8 minutes on 2 cores)\n  invflow demo --quick         # toy sizes, about a minute",
+    'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n      --ft runs/demo/checkpoints/finetune_B_classification/epoch_010.safetensors --data transforms2d:blur --n 64 \\\n      --measures all --permutations 100 --out runs/a\n"
                "  invflow analyze --preset paper --pt timm:vit_base_patch32_224 --ft ft.safetensors --data cifar10 --data-path ~/data/cifar10 --out runs/paper",
-    'dynamics': "example:\n  invflow dynamics --pt runs/demo/checkpoints/pretrain_A/epoch_010.safetensors \\\n      --checkpoints runs/demo/checkpoints/finetune_B_classification --data transforms2d:hue --n 32 --out runs/d",
+    'dynamics': "example:\n  invflow dynamics --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n      --checkpoints runs/demo/checkpoints/finetune_B_classification --data transforms2d:hue --n 32 --out runs/d",
     'stir': "example:\n  invflow stir --reference pt.safetensors --ref-layer blocks.5 --target ft.safetensors --target-layer blocks.5 --data transforms2d --n 64",
     'report': "example:\n  invflow report runs/demo",
     'torchrun': "on several processes or GPUs (rank 0 writes the results):\n  torchrun --nproc_per_node 2 -m invflow analyze --pt pt.safetensors --ft ft.safetensors --data transforms2d:hue --n-images 64 --out runs/a",
@@ -223,6 +243,9 @@ def parser() -> argparse.ArgumentParser:
     an.add_argument('--estimator', default='linear', choices=['linear', 'linear-debiased', 'rbf'])
     an.add_argument('--self-terms', default='one', choices=['one', 'measured'])
     an.add_argument('--preset', choices=list(PRESETS), help="'paper': ViT-B/32 at 224, 500 images, 500 reference steps")
+    an.add_argument('--measures', default='', help="measures beside CKA, comma-separated, or 'all': "
+                    "cka, procrustes, svcca, pwcca, rsa_pearson, rsa_spearman, mutual_knn, cknna, deconfounded_cka")
+    an.add_argument('--permutations', type=int, default=0, help='permutation-null draws for --measures (default 0)')
     _common(an); an.set_defaults(func=_cmd_analyze)
     dy = sub.add_parser('dynamics', help='the metrics over a folder of finetuning checkpoints', epilog=_EX['dynamics'], formatter_class=fmt)
     dy.add_argument('--pt', required=True, help=f'pretrained model: {_SPEC}')

@@ -83,12 +83,14 @@ class FinetuneAnalysis:
     matrices: dict[str, pd.DataFrame]       # name → L × L (rows: target layer i, columns: reference layer j)
     flow: dict                              # compression/expansion summary of the invariance flow matrix
     provenance: dict                        # estimator, n, k, steps, optimizer, lr, self_terms, median ρ, seconds, …
+    measures: pd.DataFrame | None = None    # per (layer, measure) change under the measures beside CKA (`invflow.measures`)
 
     def to_json(self, path: str | Path | None = None) -> str:
         "JSON text (written to `path` too when given)."
         d = dict(layers=self.layers, per_layer=self.per_layer.to_dict(orient='split', index=False),
                  matrices={k: v.values.tolist() for k, v in self.matrices.items()}, flow=self.flow,
                  provenance=self.provenance, format='invflow.FinetuneAnalysis/1')
+        if self.measures is not None: d['measures'] = self.measures.to_dict(orient='split', index=False)
         s = json.dumps(d, allow_nan=True)
         if path is not None:
             from invflow.cache import atomic_write_bytes
@@ -101,10 +103,10 @@ class FinetuneAnalysis:
         s = Path(src).read_text() if isinstance(src, Path) or (isinstance(src, str) and not src.lstrip().startswith('{')) else src
         d = json.loads(s)
         if d.get('format') != 'invflow.FinetuneAnalysis/1': raise ValueError("not an invflow FinetuneAnalysis JSON document.")
-        pl = d['per_layer']
+        pl, ms = d['per_layer'], d.get('measures')
         return cls(d['layers'], pd.DataFrame(pl['data'], columns=pl['columns']),
                    {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
-                   d['flow'], d['provenance'])
+                   d['flow'], d['provenance'], None if ms is None else pd.DataFrame(ms['data'], columns=ms['columns']))
 
     def __repr__(self):
         p = self.provenance
@@ -216,6 +218,8 @@ def analyze(pt: nn.Module, # the pretrained model
             n_boot: int = 200, # bootstrap resamples over images for the per-layer intervals (0: none)
             level: float = 0.95, # interval level
             rho_gate: float = RHO_GATE, # largest median ρ at which a layer's STIR numbers are read (`quality_gate`)
+            measures: Sequence[str] | None = None, # measures beside CKA for each layer's change (`invflow.measures`)
+            n_permutations: int = 0, # permutation-null draws for those measures
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
     if self_terms not in SELF_TERMS: raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
@@ -256,7 +260,12 @@ def analyze(pt: nn.Module, # the pretrained model
                 pt=model_digest(pt), ft=model_digest(ft), seconds=time.perf_counter() - t0,
                 invflow=invflow.__version__, inversions=2 * len(layers) * len({r for _, r in inv_pt}),
                 n_boot=n_boot, ci_level=level, rho_gate=rho_gate)
-    return FinetuneAnalysis(layers, per_layer, mats, flow_summary(r['invariance_flow'], layers), prov)
+    ms = None
+    if measures:
+        from invflow.measures import layer_measures
+        ms = layer_measures(pt, ft, x, layers, measures, n_permutations, pool=pool, batch_size=cfg.batch_size,
+                            progress=progress)
+    return FinetuneAnalysis(layers, per_layer, mats, flow_summary(r['invariance_flow'], layers), prov, ms)
 
 # %% ../nbs/05_finetune_metrics.ipynb #d619f6e1
 @dataclass

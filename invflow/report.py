@@ -58,6 +58,22 @@ def write_report(path: str | Path, title: str, sections) -> Path:
 def _safe_csv(p: Path):
     return pd.read_csv(p) if p.exists() else None
 
+def _measure_sections(ms: pd.DataFrame | None) -> list:
+    "The measures beside CKA: per-layer change (a * where a measure disagrees with most) and their rank agreement."
+    if ms is None or ms.empty: return []
+    from invflow.measures import agreement
+    rho, disagree = agreement(ms)
+    wide = ms.pivot(index='layer', columns='measure', values='change').loc[disagree.index, disagree.columns]
+    marked = wide.map(lambda v: f'{v:.4g}') + disagree.map(lambda d: ' *' if d else '')
+    out = [('Measures beside CKA: per-layer change (1 − similarity); * where a measure puts the layer on the other '
+            'side of its median than most measures do', marked.reset_index()),
+           ('Agreement between measures: Spearman ρ of the per-layer change', rho.round(3).reset_index())]
+    if ms.n_permutations.max() > 0:
+        null = ms.pivot(index='layer', columns='measure', values='calibrated').loc[disagree.index, disagree.columns]
+        out.append((f'Calibrated against a permutation null ({int(ms.n_permutations.max())} draws): '
+                    '(s − null mean) / (1 − null mean)', null.round(4).reset_index()))
+    return out
+
 def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     "Write `run_dir/report.html` from the result tables found in `run_dir/results`."
     from invflow import viz
@@ -67,7 +83,7 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     if not res.is_dir(): raise FileNotFoundError(f"{run} has no results folder: is it an invflow run folder?")
     sections = []
     summary = _safe_csv(res / 'summary.csv')
-    if summary is not None: sections.append(('Summary (means over layers)', summary))
+    if summary is not None: sections.append(('Summary (means over layers; mean and interval over training seeds)', summary))
     analyses = {p.stem[len('analysis_'):].replace('_', ' '): FinetuneAnalysis.from_json(p) for p in sorted(res.glob('analysis_*.json'))}
     if analyses:
         sections.append(('Per-layer learning, forgetting and CKA divergence', viz.per_layer_chart({n: a.per_layer for n, a in analyses.items()})))
@@ -82,6 +98,7 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
             sections.insert(0, ('Inversion quality warning', f"median inversion quality ρ is above the gate {gate} "
                                 f"at {where}. Forgetting, learning and flow there rest on inversions that did not "
                                 "converge: raise the inversion steps before reading them."))
+    sections += _measure_sections(_safe_csv(res / 'measures.csv'))
     dyn = _safe_csv(res / 'dynamics_per_epoch.csv')
     acc = _safe_csv(res / 'robustness.csv')
     if dyn is not None: sections.append(('Dynamics over finetuning epochs', viz.dynamics_chart(dyn, mean_corrupted_accuracy(acc) if acc is not None else None)))
@@ -92,9 +109,13 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
         t = _safe_csv(res / f)
         if t is not None: sections.append((head, t))
     inv = _safe_csv(res / 'invariance.csv')
-    if inv is not None: sections.append(('Invariance to each transformation', viz.invariance_chart(inv)))
+    if inv is not None:
+        if 'seed' in inv: inv = inv.groupby(['model', 'transform', 'layer'], as_index=False, sort=False).invariance.mean()
+        sections.append(('Invariance to each transformation (mean over training seeds)', viz.invariance_chart(inv)))
     en = _safe_csv(res / 'energy_sweep.csv')
-    if en is not None: sections.append(('Head-probing energy sweep', viz.energy_chart(en)))
+    if en is not None:
+        if 'seed' in en: en = en.groupby('tau', as_index=False).mean(numeric_only=True)
+        sections.append(('Head-probing energy sweep (mean over training seeds)', viz.energy_chart(en)))
     tr = _safe_csv(res / 'training.csv')
     if tr is not None: sections.append(('Training', tr))
     prov = {}

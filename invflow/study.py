@@ -6,7 +6,8 @@ Docs: https://invflow.github.io/invflow/study.html.md"""
 
 # %% ../nbs/15_study.ipynb #39585a88
 from __future__ import annotations
-import json, os, tempfile, time
+import copy, json, os, tempfile, time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
@@ -14,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
 from .cache import atomic_write_bytes, TensorCache
-from .capture import vit_layers
+from .capture import capture, vit_layers
 from .invert import InvertConfig
 from .metrics import analyze, dynamics, FinetuneAnalysis
 from .models import make_vit
@@ -27,52 +29,87 @@ from .train import TrainConfig, train, checkpoints
 from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
 
 # %% auto #0
-__all__ = ['QUICK', 'PAIRS', 'StudyConfig', 'run_lock', 'study_data', 'run_study', 'load_run', 'tutorial_run', 'findings']
+__all__ = ['QUICK', 'PAIRS', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data', 'seed_interval', 'summarise_seeds',
+           'fisher_interval', 'Finding', 'findings', 'layer_means', 'gate_ok', 'run_study', 'seed_models', 'load_run',
+           'tutorial_run', 'regime']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
 class StudyConfig:
     "Sizes and settings of the embedded study."
-    transforms_a: tuple = ('rotate', 'scale', 'translate', 'shear')   # pretraining task A
-    transforms_b: tuple = ('hue', 'brightness', 'contrast', 'blur')  # finetuning task B
+    transforms_a: tuple = ('rotate', 'scale', 'translate', 'shear')   # pretraining task A: geometric
+    transforms_b: tuple = ('contrast', 'blur', 'noise', 'sharpen')   # finetuning task B: photometric
     classes_a: int = 20
-    classes_b: int = 10
-    n_train_a: int = 4000
-    n_train_b: int = 2000
+    classes_b: int = 10                   # task B's objects are the first `classes_b` of task A's
+    n_train_a: int = 8000
+    n_train_b: int = 1000
     n_test_b: int = 500
-    pretrain_epochs: int = 10
-    finetune_epochs: int = 6
-    scratch_epochs: int = 6
-    lr: float = 3e-3                      # AdamW
+    pretrain_epochs: int = 15
+    finetune_epochs: int = 10
+    scratch_epochs: int = 10
+    lr: float = 1e-3                      # AdamW: pretraining and training from scratch
+    finetune_lr: float = 5e-4             # AdamW: finetuning
+    weight_decay: float = 0.05
     n_analysis: int = 48                  # images X for STIR and CKA
     inversion_steps: int = 150
     n_corrupt: int = 200                  # test images per corruption and severity
     n_invariance: int = 128               # pairs per transformation
     taus: tuple = (0, 1, 2, 4)
     tau_ft_epochs: int = 2
-    seed: int = 0
+    seed: int = 0                         # data and the pretrained model
+    seeds: tuple = (0, 1, 2)              # training seeds: finetuning, from scratch, the random-init control
+
+    def __post_init__(self):
+        if self.classes_b > self.classes_a:
+            raise ValueError(f"task B's objects are among task A's: classes_b ({self.classes_b}) must be at most "
+                             f"classes_a ({self.classes_a}).")
+        if not self.seeds: raise ValueError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
 
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3, scratch_epochs=2,
-                    n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 2), tau_ft_epochs=1)
+                    n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 2), tau_ft_epochs=1,
+                    seeds=(0, 1))
+PAIRS = {'finetuned (classification)': 'finetune_B_classification',
+         'finetuned (reconstruction)': 'finetune_B_reconstruction',
+         'from scratch': 'scratch_B',
+         'control identical copy': None,
+         'control random init': None}
+_ROLES = {'finetune': 1, 'scratch': 2, 'random': 3}
 
-def _save_csv(df: pd.DataFrame, path: Path): atomic_write_bytes(path, df.to_csv(index=False).encode())
+def init_seed(role: str, # 'finetune' (the new head), 'scratch' or 'random' (the control)
+              s: int, # the training seed
+             ) -> int:
+    "The initialisation seed of a `role` model in training seed `s` (no two roles or seeds share one)."
+    return 1000 * s + _ROLES[role]
+
+def seed_dir(root: Path, s: int, cfg: StudyConfig) -> Path:
+    "Where training seed `s` keeps its files: `root` for the first seed, `root/seed_{s}` for the others."
+    return root if s == cfg.seeds[0] else root / f'seed_{s}'
+
+def _slug(pair: str) -> str: return pair.replace(' ', '_').replace('(', '').replace(')', '')
+
+def _save_csv(df: pd.DataFrame, path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, df.to_csv(index=False).encode())
 
 @contextmanager
 def run_lock(run: Path):
-    "Hold an exclusive lock on a run folder: a second process on the same folder waits, then reuses what the first wrote."
+    "Hold an exclusive lock on a run folder: a second process on it waits, then reuses what the first wrote."
     run.mkdir(parents=True, exist_ok=True)
     try: import fcntl
-    except ImportError: yield; return      # no POSIX locks (Windows): one process per run folder
+    except ImportError:      # no POSIX locks (Windows): one process per run folder
+        yield
+        return
     with open(run / '.lock', 'w') as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 def study_data(cfg: StudyConfig) -> tuple[Transforms2D, Transforms2D, Transforms2D]:
-    "The study's three datasets, generated: task A (pretraining), task B train and task B test."
+    "The study's three datasets, generated: task A (pretraining), task B train and task B test (A's first objects)."
     A = Transforms2D(cfg.transforms_a, n=cfg.n_train_a, n_classes=cfg.classes_a, n_backgrounds=200, seed=cfg.seed)
-    B = Transforms2D(cfg.transforms_b, n=cfg.n_train_b, n_classes=cfg.classes_b, n_backgrounds=200, seed=cfg.seed + 1)
-    Bt = Transforms2D(cfg.transforms_b, n=cfg.n_test_b, split='test', n_classes=cfg.classes_b, n_backgrounds=200, seed=cfg.seed + 1)
+    assets = A.objects[:cfg.classes_b], A.backgrounds
+    B = Transforms2D(cfg.transforms_b, n=cfg.n_train_b, seed=cfg.seed + 1, assets=assets)
+    Bt = Transforms2D(cfg.transforms_b, n=cfg.n_test_b, split='test', seed=cfg.seed + 1, assets=assets)
     return A, B, Bt
 
 def _stage(path: Path, compute, log):
@@ -80,16 +117,230 @@ def _stage(path: Path, compute, log):
     if path.exists():
         try: return pd.read_csv(path)
         except Exception: log(f"  {path.name} unreadable: recomputing")
-    df = compute(); _save_csv(df, path); return df
+    df = compute()
+    _save_csv(df, path)
+    return df
+
+# %% ../nbs/15_study.ipynb #90c453d1
+def seed_interval(values, # the statistic in each training seed
+                  se_images=0.0, # its bootstrap standard error over images, per seed or one for all
+                  level: float = 0.95, # interval level
+                 ) -> tuple[float, float, float]:
+    "(mean over seeds, low, high): a t interval over seeds, widened by the image-bootstrap standard error."
+    v = np.asarray(values, dtype=np.float64)
+    v = v[~np.isnan(v)]
+    k = len(v)
+    if k == 0: return (float('nan'),) * 3
+    se_img = float(np.sqrt(np.mean(np.square(np.asarray(se_images, dtype=np.float64)))))
+    var = (v.var(ddof=1) / k if k > 1 else 0.0) + se_img ** 2
+    if var == 0 and k == 1:
+        return float(v[0]), float('nan'), float('nan')        # one seed, no image bootstrap: no interval
+    q = stats.t.ppf((1 + level) / 2, k - 1) if k > 1 else stats.norm.ppf((1 + level) / 2)
+    half = float(q * np.sqrt(var))
+    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
+
+def summarise_seeds(per_seed: pd.DataFrame, # one row per (seed, pair), as `_summary_row` writes them
+                    level: float = 0.95,
+                   ) -> pd.DataFrame:
+    "One row per pair: each summary column's mean over training seeds and its interval, and the number of seeds."
+    cols = ['test_accuracy', 'forgetting', 'learning', 'cka_divergence', 'compression', 'expansion']
+    rows = []
+    for pair, g in per_seed.groupby('pair', sort=False):
+        row = dict(pair=f'pretrained → {pair}', seeds=g.seed.nunique())
+        for c in cols:
+            est, lo, hi = seed_interval(g[c].values, level=level)
+            row.update({c: est, f'{c}_ci_low': lo, f'{c}_ci_high': hi})
+        rows.append(dict(row, median_rho=g.median_rho.max(), min_self_stir=g.min_self_stir.min()))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/15_study.ipynb #5c09f13a
+def fisher_interval(r: float, # a Pearson (or partial) correlation
+                    n: int, # the number of points it was computed on
+                    covariates: int = 0, # variables held fixed (partial correlation)
+                    level: float = 0.95,
+                   ) -> tuple[float, float]:
+    "Fisher's z interval of a correlation: tanh(atanh r ± q / sqrt(n − 3 − covariates)); NaN when too few points."
+    df = n - 3 - covariates
+    if df <= 0 or not np.isfinite(r): return float('nan'), float('nan')
+    z, half = np.arctanh(np.clip(r, -1, 1)), stats.norm.ppf((1 + level) / 2) / np.sqrt(df)
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
+
+# %% ../nbs/15_study.ipynb #cee497cb
+@dataclass
+class Finding:
+    "A paper's finding as a statistic measured in each training seed; it holds when the statistic is `op` `threshold`."
+    claim: str                           # the paper's finding, in words
+    measured: str                        # what was measured, in words (with the numbers a reader wants)
+    values: Sequence[float]              # the statistic in each training seed
+    op: str = '>'                        # '>', '<' (the interval must clear the threshold), '=' (exactly)
+    threshold: float = 0.0
+    se_images: float | Sequence[float] = 0.0   # the image-bootstrap standard error, per seed or one
+    control: str = ''                    # the control the statistic is read against, in words
+    ci: tuple | None = None              # an interval from elsewhere (e.g. Fisher's z for a correlation)
+    rho_ok: bool | None = None           # every layer it reads passes the inversion-quality gate (None: no inversions)
+
+    def interval(self, level: float = 0.95) -> tuple[float, float, float]:
+        if self.op == '=':
+            v = float(np.max(np.abs(self.values)))
+            return v, v, v
+        est, lo, hi = seed_interval(self.values, self.se_images, level)
+        return (est, *self.ci) if self.ci is not None else (est, lo, hi)
+
+    def verdict(self, level: float = 0.95) -> str:
+        "holds / does not hold / inconclusive (the interval crosses the threshold, or there is none)."
+        est, lo, hi = self.interval(level)
+        if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
+        if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
+        above, below = lo > self.threshold, hi < self.threshold
+        if self.op == '>': return 'holds' if above else 'does not hold' if hi <= self.threshold else 'inconclusive'
+        return 'holds' if below else 'does not hold' if lo >= self.threshold else 'inconclusive'
+
+def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
+    "The closing table of a tutorial: each finding's measured value, interval, seeds, control and verdict."
+    out = []
+    for f in rows:
+        est, lo, hi = f.interval(level)
+        test = f"{f.op} {f.threshold:g}" if f.op != '=' else f"= {f.threshold:g} exactly"
+        out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test,
+                        seeds=1 if f.op == '=' else int(np.sum(~np.isnan(np.asarray(f.values, dtype=np.float64)))),
+                        control=f.control, rho_ok=f.rho_ok, verdict=f.verdict(level)))
+    return pd.DataFrame(out)
+
+def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any per-layer table with `seed`, `pair`)
+                pair: str, # the pair's name
+                metric: str, # 'forgetting', 'learning' or 'cka_divergence'
+                layers: Sequence[str] | None = None, # the layers averaged (default: all)
+                level: float = 0.95,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    "Per training seed: the metric's mean over `layers`, and its image-bootstrap standard error (the layers' mean SE)."
+    t = table[table.pair == pair]
+    if layers is not None: t = t[t.layer.isin(layers)]
+    z = stats.norm.ppf((1 + level) / 2)
+    se = (t[f'{metric}_ci_high'] - t[f'{metric}_ci_low']) / (2 * z)
+    g = t.assign(_se=se).groupby('seed')
+    return g[metric].mean().values, g['_se'].mean().values
+
+
+def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
+            pairs: Sequence[str] | None = None, # the pairs a finding reads (default: all)
+            layers: Sequence[str] | None = None, # the layers it reads (default: all)
+           ) -> bool:
+    "Whether every (pair, seed, layer) a finding reads passes the inversion-quality gate (`quality_gate`)."
+    t = table if pairs is None else table[table.pair.isin(pairs)]
+    if layers is not None: t = t[t.layer.isin(layers)]
+    return bool(t.rho_ok.astype(bool).all())
+
+# %% ../nbs/15_study.ipynb #ade7d87d
+def _tc(cfg: StudyConfig, epochs: int, lr: float, s: int, **kw) -> TrainConfig:
+    return TrainConfig(epochs=epochs, lr=lr, optimizer='adamw', weight_decay=cfg.weight_decay, batch_size=64, seed=s,
+                       **kw)
+
+def _pretrain(cfg: StudyConfig, A: Transforms2D, ck: Path, progress: bool):
+    "Pretrain on task A: one pretrained model for every training seed, as the papers start from one checkpoint."
+    pt = make_vit('vit_t32', n_classes=cfg.classes_a, seed=cfg.seed)
+    h = train(pt, A.tensors(), None, _tc(cfg, cfg.pretrain_epochs, cfg.lr, cfg.seed), ck / 'pretrain_A',
+              progress=progress)
+    return pt, checkpoints(ck / 'pretrain_A')[cfg.pretrain_epochs], h.assign(model='pretrained (A)', seed=cfg.seed)
+
+def _train_seed(cfg: StudyConfig, s: int, pt_file: Path, b, bt, ck: Path, progress: bool):
+    "Training seed `s`: finetune for classification and for reconstruction, and train from scratch, on task B."
+    ft = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s), weights=pt_file)
+    rec = make_vit('vit_t32', task='reconstruction', seed=init_seed('finetune', s), weights=pt_file)
+    sc = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('scratch', s))
+    runs = {'finetuned (classification)': (ft, _tc(cfg, cfg.finetune_epochs, cfg.finetune_lr, s)),
+            'finetuned (reconstruction)': (rec, _tc(cfg, cfg.finetune_epochs, cfg.finetune_lr, s,
+                                                    task='reconstruction')),
+            'from scratch': (sc, _tc(cfg, cfg.scratch_epochs, cfg.lr, s))}
+    hist = [train(m, b, bt, tc, seed_dir(ck, s, cfg) / PAIRS[n], progress=progress).assign(model=n, seed=s)
+            for n, (m, tc) in runs.items()]
+    return {n: m for n, (m, _) in runs.items()}, pd.concat(hist)
 
 # %% ../nbs/15_study.ipynb #c0417a02
-def _controls(pt: torch.nn.Module, cfg) -> dict:
-    "The two control partners of the pretrained model: an identical copy and a random-initialised twin."
-    import copy
-    twin = make_vit('vit_t32', n_classes=cfg.classes_a, seed=cfg.seed + 3)
+def _controls(pt: torch.nn.Module, cfg: StudyConfig, s: int) -> dict:
+    "The two control partners of the pretrained model: an identical copy and a random-initialised twin (seed `s`)."
+    twin = make_vit('vit_t32', n_classes=cfg.classes_a, seed=init_seed('random', s))
     return {'control identical copy': copy.deepcopy(pt), 'control random init': twin}
 
+def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache, progress: bool, log) -> dict:
+    "Every (pretrained, partner) analysis, read back from `res` where finished."
+    out = {}
+    for name, m in partners.items():
+        f = res / f'analysis_{_slug(name)}.json'
+        if f.exists():
+            try:
+                out[name] = FinetuneAnalysis.from_json(f)
+                continue
+            except Exception: log(f"  {f.name} unreadable: recomputing")
+        out[name] = analyze(pt, m, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache,
+                            progress=progress)
+        res.mkdir(parents=True, exist_ok=True)
+        out[name].to_json(f)
+    return out
+
+def _summary_row(pair: str, a: FinetuneAnalysis, accuracy: float) -> dict:
+    "One analysis in one row: layer means, flow totals, quality, and the partner's test accuracy."
+    pl, p = a.per_layer, a.provenance
+    return dict(pair=pair, test_accuracy=accuracy, forgetting=pl.forgetting.mean(), learning=pl.learning.mean(),
+                cka_divergence=pl.cka_divergence.mean(), compression=a.flow['compression_total'],
+                expansion=a.flow['expansion_total'], median_rho=max(p['median_rho_pt'], p['median_rho_ft']),
+                min_self_stir=p['min_self_stir'])
+
+def _final_accuracy(training: pd.DataFrame, pair: str, s: int) -> float:
+    "The last epoch's test accuracy of `pair`'s model in seed `s` (NaN where it has none)."
+    h = training[(training.model == pair) & (training.seed == s)]
+    return float(h.test_accuracy.iloc[-1]) if len(h) and 'test_accuracy' in h else float('nan')
+
+def _estimator_check(pt, ft, a_linear: FinetuneAnalysis, X, layers, cfg: StudyConfig, cache, progress: bool):
+    "Per-layer metrics of one pair under biased (linear) and debiased CKA, beside each layer's width."
+    widths = {l: f.shape[1] for l, f in capture(pt, X[:2], layers, 'flatten', progress=False).items()}
+    deb = analyze(pt, ft, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache,
+                  estimator='linear-debiased', progress=progress)
+    both = [a_linear.per_layer.assign(estimator='linear'), deb.per_layer.assign(estimator='linear-debiased')]
+    return pd.concat(both).assign(width=lambda d: d.layer.map(widths), pair='finetuned (classification)',
+                                  seed=cfg.seeds[0])
+
 # %% ../nbs/15_study.ipynb #0106e2c1
+def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, progress: bool, log) -> dict:
+    "Learning and forgetting over the first seed's classification checkpoints, robustness, and their correlation."
+    res, ckpts = run / 'results', checkpoints(run / 'checkpoints' / PAIRS['finetuned (classification)'])
+    template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', cfg.seeds[0]))
+    files = res / 'dynamics_per_epoch.csv', res / 'dynamics_per_layer.csv'
+    if all(p.exists() for p in files): dyn_epoch, dyn_layer = (pd.read_csv(p) for p in files)
+    else:
+        d = dynamics(pt, ckpts, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache,
+                     template=template, progress=progress)
+        dyn_epoch, dyn_layer = d.per_epoch, d.per_layer
+        _save_csv(dyn_layer, files[1])
+        _save_csv(dyn_epoch, files[0])
+    def robustness():
+        sets = corrupted_sets(xt[:cfg.n_corrupt], yt[:cfg.n_corrupt], seed=cfg.seed)
+        return accuracy_over_checkpoints(template, ckpts, sets, clean=(xt, yt), progress=progress)
+    rob = mean_corrupted_accuracy(_stage(res / 'robustness.csv', robustness, log))
+    study = correlation_study(dyn_layer, rob)
+    _save_csv(study, res / 'correlation_study.csv')
+    best = study[study.tested].sort_values('p').iloc[0]
+    _save_csv(early_epoch_curve(dyn_layer, rob, best.subset, best.combination, best.layer_stat),
+              res / 'early_epoch_curve.csv')
+    _save_csv(learning_forgetting_correlation(dyn_layer), res / 'learning_forgetting_correlation.csv')
+    return dict(correlation=study, best=best)
+
+def _invariance_stage(cfg: StudyConfig, B, layers, pt, trained: dict) -> pd.DataFrame:
+    "Invariance to each transformation per layer, for every seed's models and an untrained twin of each."
+    rows = []
+    for s, ms in trained.items():
+        models = {'pretrained (A)': pt, 'finetuned (B)': ms['finetuned (classification)'],
+                  'from scratch (B)': ms['from scratch'],
+                  'untrained': make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('scratch', s))}
+        rows += [invariance_score(m, B, list(TRANSFORMS), layers, n=cfg.n_invariance, seed=s).assign(model=n, seed=s)
+                 for n, m in models.items()]
+    return pd.concat(rows, ignore_index=True)
+
+def _energy_stage(cfg: StudyConfig, pt, b, bt) -> pd.DataFrame:
+    "The head-probing energy sweep, once per training seed."
+    return pd.concat([tau_sweep(pt, b, bt, cfg.classes_b, cfg.taus, ft_epochs=cfg.tau_ft_epochs, seed=s).assign(seed=s)
+                      for s in cfg.seeds], ignore_index=True)
+
+# %% ../nbs/15_study.ipynb #b3628f0f
 def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reused when it exists)
               quick: bool = False, # toy sizes (the smoke test)
               config: StudyConfig | None = None, # sizes and settings (default: full or QUICK)
@@ -97,131 +348,120 @@ def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reus
               log=print, # where progress lines go
              ) -> dict:
     "Run (or resume) the embedded study; returns the summary tables and the report's path."
-    with run_lock(Path(run_dir)): return _run_study(Path(run_dir), config or (QUICK if quick else StudyConfig()), progress, log)
+    cfg = config or (QUICK if quick else StudyConfig())
+    with run_lock(Path(run_dir)): return _run_study(Path(run_dir), cfg, progress, log)
+
+def _check_settings(run: Path, cfg: StudyConfig):
+    "Refuse a run folder that holds a study with other settings; record these."
+    f = run / 'study.json'
+    if f.exists() and json.loads(f.read_text()) != json.loads(json.dumps(asdict(cfg))):
+        raise ValueError(f"{run} holds a study with other settings; pass another run folder (or delete this one).")
+    atomic_write_bytes(f, json.dumps(asdict(cfg), indent=1).encode())
+
+def _timer(log):
+    "lap(name): log and record the seconds since the previous lap."
+    times, t0 = {}, [time.perf_counter()]
+    def lap(name):
+        times[name] = time.perf_counter() - t0[0]
+        t0[0] = time.perf_counter()
+        log(f"  {name}: {times[name]:.1f} s")
+    return lap, times
 
 def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
-    (run / 'results').mkdir(parents=True, exist_ok=True)
-    res, ck = run / 'results', run / 'checkpoints'
-    cfg_file = run / 'study.json'
-    if cfg_file.exists() and json.loads(cfg_file.read_text()) != json.loads(json.dumps(asdict(cfg))):
-        raise ValueError(f"{run} holds a study with other settings; pass another run folder (or delete this one).")
-    atomic_write_bytes(cfg_file, json.dumps(asdict(cfg), indent=1).encode())
-    t0, times = time.perf_counter(), {}
-    def lap(name):
-        nonlocal t0
-        times[name] = time.perf_counter() - t0; t0 = time.perf_counter()
-        log(f"  {name}: {times[name]:.1f} s")
-
-    # 1. data
+    res, ck, cache = run / 'results', run / 'checkpoints', TensorCache(run / 'cache')
+    res.mkdir(parents=True, exist_ok=True)
+    _check_settings(run, cfg)
+    lap, times = _timer(log)
     A, B, Bt = study_data(cfg)
-    xa, ya = A.tensors(); xb, yb = B.tensors(); xt, yt = Bt.tensors()
+    b, bt = B.tensors(), Bt.tensors()
     lap('data')
-
-    # 2. training (each resumes from its checkpoints)
-    tc = lambda epochs, **kw: TrainConfig(epochs=epochs, lr=cfg.lr, optimizer='adamw', batch_size=64, seed=cfg.seed, **kw)
-    pt = make_vit('vit_t32', n_classes=cfg.classes_a, seed=cfg.seed)
-    h_pt = train(pt, (xa, ya), None, tc(cfg.pretrain_epochs), ck / 'pretrain_A', progress=progress)
-    pt_file = checkpoints(ck / 'pretrain_A')[cfg.pretrain_epochs]
-    ft_template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=cfg.seed + 1)
-    ft = make_vit('vit_t32', n_classes=cfg.classes_b, seed=cfg.seed + 1, weights=pt_file)
-    h_ft = train(ft, (xb, yb), (xt, yt), tc(cfg.finetune_epochs), ck / 'finetune_B_classification', progress=progress)
-    rec = make_vit('vit_t32', task='reconstruction', seed=cfg.seed + 1, weights=pt_file)
-    h_rec = train(rec, (xb, yb), (xt, yt), tc(cfg.finetune_epochs, task='reconstruction'), ck / 'finetune_B_reconstruction', progress=progress)
-    scratch = make_vit('vit_t32', n_classes=cfg.classes_b, seed=cfg.seed + 2)
-    h_sc = train(scratch, (xb, yb), (xt, yt), tc(cfg.scratch_epochs), ck / 'scratch_B', progress=progress)
-    training = pd.concat([h.assign(model=m) for m, h in (('pretrain A', h_pt), ('finetune B (classification)', h_ft),
-                                                         ('finetune B (reconstruction)', h_rec), ('scratch B', h_sc))])
+    pt, pt_file, h_pt = _pretrain(cfg, A, ck, progress)
+    trained, hist = {}, [h_pt]
+    for s in cfg.seeds:
+        trained[s], h = _train_seed(cfg, s, pt_file, b, bt, ck, progress)
+        hist.append(h)
+    training = pd.concat(hist, ignore_index=True)
     _save_csv(training, res / 'training.csv')
     lap('training')
-
-    # 3. per-pair analyses (inversions cached in run/cache; finished analyses read back)
-    layers, X = vit_layers(pt), xt[:cfg.n_analysis]
-    inv_cfg, cache = InvertConfig(steps=cfg.inversion_steps), TensorCache(run / 'cache')
-    pairs = {'finetuned (classification)': ft, 'finetuned (reconstruction)': rec, 'from scratch': scratch,
-             **_controls(pt, cfg)}
-    analyses = {}
-    for name, m in pairs.items():
-        f = res / f"analysis_{name.replace(' ', '_').replace('(', '').replace(')', '')}.json"
-        if f.exists():
-            try: analyses[name] = FinetuneAnalysis.from_json(f); continue
-            except Exception: log(f"  {f.name} unreadable: recomputing")
-        analyses[name] = analyze(pt, m, X, layers, config=inv_cfg, cache=cache, progress=progress)
-        analyses[name].to_json(f)
-    per_layer = pd.concat([a.per_layer.assign(pair=n) for n, a in analyses.items()])
-    _save_csv(per_layer, res / 'per_layer.csv')
+    out = _analysis_stage(run, cfg, pt, trained, training, bt, cache, progress, log)
     lap('analyses')
-
-    # 4. dynamics and robustness over the classification finetuning
-    ckpts = checkpoints(ck / 'finetune_B_classification')
-    dyn_files = res / 'dynamics_per_epoch.csv', res / 'dynamics_per_layer.csv'
-    if all(p.exists() for p in dyn_files): dyn_epoch, dyn_layer = (pd.read_csv(p) for p in dyn_files)
-    else:
-        d = dynamics(pt, ckpts, X, layers, config=inv_cfg, cache=cache, template=ft_template, progress=progress)
-        dyn_epoch, dyn_layer = d.per_epoch, d.per_layer
-        _save_csv(dyn_layer, dyn_files[1]); _save_csv(dyn_epoch, dyn_files[0])
-    def robustness():
-        sets = corrupted_sets(xt[:cfg.n_corrupt], yt[:cfg.n_corrupt], seed=cfg.seed)
-        return accuracy_over_checkpoints(ft_template, ckpts, sets, clean=(xt, yt), progress=progress)
-    acc = _stage(res / 'robustness.csv', robustness, log)
-    rob = mean_corrupted_accuracy(acc)
-    study = correlation_study(dyn_layer, rob)
-    _save_csv(study, res / 'correlation_study.csv')
-    best = study[study.tested].sort_values('p').iloc[0]
-    early = early_epoch_curve(dyn_layer, rob, best.subset, best.combination, best.layer_stat)
-    lf = learning_forgetting_correlation(dyn_layer)
-    _save_csv(early, res / 'early_epoch_curve.csv'); _save_csv(lf, res / 'learning_forgetting_correlation.csv')
+    layers, X = vit_layers(pt), bt[0][:cfg.n_analysis]
+    out.update(_dynamics_stage(run, cfg, pt, X, layers, *bt, cache, progress, log))
     lap('dynamics and robustness')
-
-    # 5. invariance per transformation, 6. energy sweep
-    inv = _stage(res / 'invariance.csv', lambda: pd.concat([
-        invariance_score(m, B, list(TRANSFORMS), layers, n=cfg.n_invariance).assign(model=name)
-        for name, m in (('pretrained (A)', pt), ('finetuned (B)', ft))]), log)
-    energy = _stage(res / 'energy_sweep.csv', lambda: tau_sweep(pt, (xb, yb), (xt, yt), cfg.classes_b, cfg.taus,
-                                                                ft_epochs=cfg.tau_ft_epochs, seed=cfg.seed), log)
+    _stage(res / 'invariance.csv', lambda: _invariance_stage(cfg, B, layers, pt, trained), log)
+    _stage(res / 'energy_sweep.csv', lambda: _energy_stage(cfg, pt, b, bt), log)
     lap('invariance and energy')
-
-    # 7. report
     from invflow.report import report_from_run
-    summary = pd.DataFrame([dict(pair=f'pretrained → {n}', forgetting=a.per_layer.forgetting.mean(),
-                                 learning=a.per_layer.learning.mean(), cka_divergence=a.per_layer.cka_divergence.mean(),
-                                 compression=a.flow['compression_total'], expansion=a.flow['expansion_total'],
-                                 median_rho=max(a.provenance['median_rho_pt'], a.provenance['median_rho_ft']),
-                                 min_self_stir=a.provenance['min_self_stir']) for n, a in analyses.items()])
-    _save_csv(summary, res / 'summary.csv')
-    report = report_from_run(run, 'invflow: the embedded study')
+    out['report'] = report_from_run(run, 'invflow: the embedded study')
     lap('report')
-    return dict(summary=summary, correlation=study, best=best, report=report, seconds=times)
+    return dict(out, seconds=times)
+
+def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt, cache, progress: bool, log) -> dict:
+    "Every pair of every training seed, its controls, the per-seed and pooled summaries, and the estimator check."
+    res, layers, X = run / 'results', vit_layers(pt), bt[0][:cfg.n_analysis]
+    per_layer, rows, first = [], [], None
+    for s in cfg.seeds:
+        partners = {**trained[s], **_controls(pt, cfg, s)}
+        an = _analyses(seed_dir(res, s, cfg), pt, partners, X, layers, cfg, cache, progress, log)
+        first = first or an
+        per_layer += [a.per_layer.assign(pair=n, seed=s) for n, a in an.items()]
+        rows += [dict(_summary_row(n, a, _final_accuracy(training, n, s)), seed=s) for n, a in an.items()]
+    _save_csv(pd.concat(per_layer)[lambda d: d.seed == cfg.seeds[0]].drop(columns='seed'), res / 'per_layer.csv')
+    _save_csv(pd.concat(per_layer), res / 'per_layer_seeds.csv')
+    per_seed = pd.DataFrame(rows)
+    _save_csv(per_seed, res / 'summary_seeds.csv')
+    summary = summarise_seeds(per_seed)
+    _save_csv(summary, res / 'summary.csv')
+    ft = trained[cfg.seeds[0]]['finetuned (classification)']
+    _stage(res / 'per_layer_estimators.csv', lambda: _estimator_check(
+        pt, ft, first['finetuned (classification)'], X, layers, cfg, cache, progress), log)
+    return dict(summary=summary, analyses=first)
 
 # %% ../nbs/15_study.ipynb #2bf4b03e
-_TABLES = dict(per_layer='per_layer', summary='summary', training='training', dynamics='dynamics_per_epoch',
-               dynamics_per_layer='dynamics_per_layer', robustness='robustness', correlation='correlation_study',
-               early_epoch='early_epoch_curve', learning_forgetting='learning_forgetting_correlation',
-               invariance='invariance', energy='energy_sweep')
-PAIRS = {'finetuned (classification)': 'finetune_B_classification', 'finetuned (reconstruction)': 'finetune_B_reconstruction',
-         'from scratch': 'scratch_B', 'control identical copy': None, 'control random init': None}
+_TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary='summary',
+               summary_seeds='summary_seeds', estimators='per_layer_estimators', training='training',
+               dynamics='dynamics_per_epoch', dynamics_per_layer='dynamics_per_layer', robustness='robustness',
+               correlation='correlation_study', early_epoch='early_epoch_curve',
+               learning_forgetting='learning_forgetting_correlation', invariance='invariance', energy='energy_sweep')
+
+def _read_config(run: Path) -> StudyConfig:
+    d = json.loads((run / 'study.json').read_text())
+    return StudyConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+def _last(ck: Path) -> Path: return checkpoints(ck)[max(checkpoints(ck))]
+
+def seed_models(run_dir: str | Path, # a folder written by `run_study`
+                s: int | None = None, # the training seed (default: the first)
+               ) -> dict:
+    "One training seed's models from their last checkpoints, the pretrained model, and the from-scratch initialisation."
+    from invflow.cache import load_checkpoint
+    run = Path(run_dir)
+    cfg = _read_config(run)
+    s = cfg.seeds[0] if s is None else s
+    if s not in cfg.seeds: raise ValueError(f"{run} was trained with seeds {cfg.seeds}; got seed {s}.")
+    ck = run / 'checkpoints'
+    vit = lambda **kw: make_vit('vit_t32', **kw)
+    ms = {'pretrained': load_checkpoint(vit(n_classes=cfg.classes_a), _last(ck / 'pretrain_A'))}
+    for pair, kw in (('finetuned (classification)', dict(n_classes=cfg.classes_b)),
+                     ('finetuned (reconstruction)', dict(task='reconstruction')),
+                     ('from scratch', dict(n_classes=cfg.classes_b))):
+        ms[pair] = load_checkpoint(vit(**kw), _last(seed_dir(ck, s, cfg) / PAIRS[pair]))
+    ms['scratch init'] = vit(n_classes=cfg.classes_b, seed=init_seed('scratch', s))
+    return {n: m.eval() for n, m in ms.items()}
 
 def load_run(run_dir: str | Path, # a folder written by `run_study`
-             models: bool = False, # also rebuild the trained models from their last checkpoints
+             models: bool = False, # also rebuild the first seed's trained models from their last checkpoints
             ) -> dict:
     "The settings, analyses and tables of a finished study (and its models): a dict keyed as `_TABLES` plus extras."
-    from invflow.cache import load_checkpoint
-    run = Path(run_dir); res = run / 'results'
+    run = Path(run_dir)
+    res = run / 'results'
     if not (run / 'study.json').exists() or not (res / 'summary.csv').exists():
-        raise FileNotFoundError(f"{run} holds no finished study: run `invflow demo --run-dir {run}` (or run_study) first.")
-    cfg = StudyConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads((run / 'study.json').read_text()).items()})
+        raise FileNotFoundError(f"{run} holds no finished study: run `invflow demo --run-dir {run}` "
+                                "(or run_study) first.")
+    cfg = _read_config(run)
     out = dict(config=cfg, run=run, **{k: pd.read_csv(res / f'{f}.csv') for k, f in _TABLES.items()})
-    out['analyses'] = {n: FinetuneAnalysis.from_json(res / f"analysis_{n.replace(' ', '_').replace('(', '').replace(')', '')}.json")
-                       for n in PAIRS}
-    if models:
-        ck = run / 'checkpoints'
-        last = lambda name: checkpoints(ck / name)[max(checkpoints(ck / name))]
-        out['models'] = {
-            'pretrained': load_checkpoint(make_vit('vit_t32', n_classes=cfg.classes_a), last('pretrain_A')),
-            'finetuned (classification)': load_checkpoint(make_vit('vit_t32', n_classes=cfg.classes_b), last('finetune_B_classification')),
-            'finetuned (reconstruction)': load_checkpoint(make_vit('vit_t32', task='reconstruction'), last('finetune_B_reconstruction')),
-            'from scratch': load_checkpoint(make_vit('vit_t32', n_classes=cfg.classes_b), last('scratch_B')),
-            'scratch init': make_vit('vit_t32', n_classes=cfg.classes_b, seed=cfg.seed + 2)}
-        for m in out['models'].values(): m.eval()
+    out['analyses'] = {n: FinetuneAnalysis.from_json(res / f"analysis_{_slug(n)}.json") for n in PAIRS}
+    if models: out['models'] = seed_models(run)
     return out
 
 def tutorial_run(default: str | Path = '../../runs/demo', # the embedded default study's folder (`make demo` writes it)
@@ -229,10 +469,29 @@ def tutorial_run(default: str | Path = '../../runs/demo', # the embedded default
     "The finished run the tutorials read: the default study (reused, or run), or a quick one under nbdev-test."
     if os.environ.get('IN_TEST'):   # nbdev-test: toy sizes, shared by the tutorials through $INVFLOW_TUTORIAL_RUN
         run, cfg = Path(os.environ.get('INVFLOW_TUTORIAL_RUN') or tempfile.mkdtemp(prefix='invflow-tutorial-')), QUICK
-    else: run, cfg = Path(default), StudyConfig()
+    else: run, cfg = Path(os.environ.get('INVFLOW_RUN') or default), StudyConfig()    # $INVFLOW_RUN: another run
     run_study(run, config=cfg, progress=False, log=lambda s: None)
     return run
 
-def findings(*rows: tuple[str, str, bool]) -> pd.DataFrame:
-    "The closing table of a tutorial: (the paper's finding, what invflow measured here, whether it holds)."
-    return pd.DataFrame([dict(finding=f, measured=m, holds='holds' if h else 'does not hold') for f, m, h in rows])
+
+def regime(run: dict) -> pd.DataFrame:
+    "Where the study stands against the finetuning paper: model, data, accuracies and the measurement's budget."
+    cfg, s = run['config'], run['summary'].set_index('pair')
+    m = run['models']['pretrained'] if 'models' in run else make_vit('vit_t32', n_classes=cfg.classes_a)
+    n_par = sum(p.numel() for p in m.parameters())
+    acc = lambda p: (f"{s.loc[p].test_accuracy:.3f} [{s.loc[p].test_accuracy_ci_low:.3f}, "
+                     f"{s.loc[p].test_accuracy_ci_high:.3f}] over {s.loc[p].seeds} seeds")
+    rows = [('model', f"vit_t32: {len(m.blocks)} blocks, width {m.embed_dim}, {n_par / 1e6:.2f} M parameters, 32 px",
+             'ViT-B/32: 12 blocks, width 768, ≈ 88 M parameters, 224 px'),
+            ('pretraining data', f"Transforms-2D task A: {cfg.n_train_a:,} images, {cfg.classes_a} objects",
+             'ImageNet-21k (≈ 14 M images)'),
+            ('finetuning data',
+             f"task B: {cfg.n_train_b:,} images, {cfg.classes_b} objects, {cfg.finetune_epochs} epochs",
+             'CIFAR-10: 50,000 images'),
+            ('finetuned test accuracy', acc('pretrained → finetuned (classification)'),
+             '0.97 (ImageNet → CIFAR-10)'),
+            ('from-scratch test accuracy', acc('pretrained → from scratch'), '0.98 (CIFAR-10 from scratch)'),
+            ('images for STIR and CKA', f"{cfg.n_analysis}", '500'),
+            ('inversion steps', f"{cfg.inversion_steps}", '500'),
+            ('worst median inversion ρ', f"{s.median_rho.max():.3f}", 'not reported')]
+    return pd.DataFrame(rows, columns=['', 'this study', 'the finetuning paper'])
