@@ -7,8 +7,9 @@
 The pair is the CKA benchmark's (timm ViT, 12 blocks, 32 × 32 input, patch 8, width 128: 2,176 features per block,
 plus the pooled layer = 13 layers), the second model a noisy copy of the first. The floor is one forward pass of
 each model over the n images keeping every layer's features (`capture`); the panel adds preparing the Grams and
-every measure of `DEFAULT_MEASURES` at every layer. Peak memory is the process's resident peak (ru_maxrss) after each
-stage, so each stage's figure includes the ones before it; the streamed matrix runs last, in a fresh process.
+every measure of `DEFAULT_MEASURES` at every layer. Peak memory is the process's resident peak (VmHWM) after each
+stage, so each stage's figure includes the ones before it; the streamed matrix runs last, in a fresh process
+(`--n 0` runs only that).
 """
 import argparse, copy, json, resource, subprocess, sys, time
 
@@ -18,7 +19,12 @@ from invflow.capture import capture, vit_layers
 from invflow.measures import DEFAULT_MEASURES, prepare, score, permutation_null
 
 
-def peak_mb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb() -> float:
+    "This process's resident peak in MB: VmHWM (Linux; reset by exec, unlike ru_maxrss), else ru_maxrss."
+    try:
+        line = next(l for l in open('/proc/self/status') if l.startswith('VmHWM:'))
+        return int(line.split()[1]) / 1024
+    except (OSError, StopIteration): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def models():
@@ -88,7 +94,7 @@ def main():
     a.add_argument('--_stream', type=int, help=argparse.SUPPRESS)
     a = a.parse_args()
     if a._stream: return stream(a._stream)
-    panel(a.n, a.permutations)
+    if a.n: panel(a.n, a.permutations)
     if a.stream_n:
         out = subprocess.run([sys.executable, __file__, '--_stream', str(a.stream_n)], capture_output=True, text=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])

@@ -19,9 +19,10 @@ from .capture import capture, resolve_layers
 from .similarity import DegenerateWarning, as_rows, centre, centre_gram, self_product
 
 # %% auto #0
-__all__ = ['MEASURES', 'DEFAULT_MEASURES', 'Prepared', 'prepare', 'gram_factor', 'procrustes', 'procrustes_distance',
-           'procrustes_angle', 'top_subspace', 'svcca', 'pwcca', 'rdm', 'rsa', 'knn_sets', 'mutual_knn', 'cknna',
-           'deconfounded_cka', 'linear_cka_gram', 'score', 'permutation_null', 'layer_measures', 'agreement']
+__all__ = ['MEASURES', 'DEFAULT_MEASURES', 'Prepared', 'prepare', 'centred_eig', 'gram_factor', 'nuclear_norm', 'procrustes',
+           'procrustes_distance', 'procrustes_angle', 'top_subspace', 'svcca', 'pwcca', 'rdm', 'rsa', 'knn_sets',
+           'mutual_knn', 'cknna', 'deconfounded_cka', 'linear_cka_gram', 'score', 'permutation_null', 'layer_measures',
+           'agreement']
 
 # %% ../nbs/09_measures.ipynb #48d08406
 @dataclass
@@ -31,7 +32,7 @@ class Prepared:
     row_mean: Tensor                  # each row's mean over its features, (n,)
     p: int                            # features per row
     features: Tensor | None = None    # column-centred X, float64 (only PWCCA reads it)
-    cache: dict = field(default_factory=dict, repr=False)   # factorisations of the centred Gram, one row per input
+    cache: dict = field(default_factory=dict, repr=False)   # factorisations of the centred Gram (rows: inputs)
 
     @property
     def n(self) -> int: return len(self.gram)
@@ -39,7 +40,7 @@ class Prepared:
     def take(self, idx: Tensor) -> 'Prepared':
         "The same representation with its inputs reordered by `idx`: rows permuted, nothing recomputed."
         f = None if self.features is None else self.features[idx]
-        cache = {k: v[idx] for k, v in self.cache.items()}
+        cache = {k: v if k == 'eig_values' else v[idx] for k, v in self.cache.items()}
         return Prepared(self.gram[idx][:, idx], self.row_mean[idx], self.p, f, cache)
 
 def prepare(x, # a representation, one row per input
@@ -62,20 +63,32 @@ def _psd_eig(k: Tensor) -> tuple[Tensor, Tensor]:
         raise ValueError(f"the matrix is not positive semi-definite (eigenvalue {float(ev.min()):.3g}).")
     return torch.where(ev.abs() <= tol, torch.zeros_like(ev), ev), u
 
-def gram_factor(p: Prepared) -> Tensor:
-    "F (n, r) with F Fᵀ = K̄, the centred Gram, r its numerical rank: features with the same geometry (cached)."
-    if 'factor' not in p.cache:
+def centred_eig(p: Prepared) -> tuple[Tensor, Tensor]:
+    "Eigenvalues (descending) and eigenvectors of the centred Gram K̄, computed once per representation (cached)."
+    if 'eig_vectors' not in p.cache:
         ev, u = _psd_eig(centre_gram(p.gram))
-        keep = ev > 0
-        p.cache['factor'] = u[:, keep] * ev[keep].sqrt()
-    return p.cache['factor']
+        p.cache['eig_values'], p.cache['eig_vectors'] = ev.flip(0), u.flip(1)
+    return p.cache['eig_values'], p.cache['eig_vectors']
+
+def gram_factor(p: Prepared) -> Tensor:
+    "F (n, r) with F Fᵀ = K̄, the centred Gram, r its numerical rank: features with the same geometry."
+    ev, u = centred_eig(p)
+    keep = ev > 0
+    return u[:, keep] * ev[keep].sqrt()
+
+def nuclear_norm(m: Tensor) -> float:
+    "Σ singular values of `m`, from the eigenvalues of its smaller Gram (rounding-level ones dropped, not rooted)."
+    ev, _ = _psd_eig(m.T @ m if m.shape[1] <= m.shape[0] else m @ m.T)
+    return float(ev[ev > 0].sqrt().sum())
 
 def procrustes(px: Prepared, py: Prepared, p0: Prepared | None = None) -> float:
     "‖X̃ᵀỸ‖_*: 1 when Y is a rotation (and scaling) of X; the Procrustes distance is 2 − 2 × this."
     kx, ky = centre_gram(px.gram), centre_gram(py.gram)
     nx, ny = float(kx.trace()), float(ky.trace())
     if nx <= 0 or ny <= 0: return _nan("a representation has no variance.")
-    return float(torch.linalg.svdvals(gram_factor(px).T @ gram_factor(py)).sum()) / math.sqrt(nx * ny)
+    if px.features is not None and py.features is not None: m = px.features.T @ py.features     # (p, q)
+    else: m = gram_factor(px).T @ gram_factor(py)                                                # (r_x, r_y)
+    return nuclear_norm(m) / math.sqrt(nx * ny)
 
 def procrustes_distance(px: Prepared, py: Prepared) -> float:
     "The Procrustes distance 2 − 2‖X̃ᵀỸ‖_* (0 for a rotation)."
@@ -89,16 +102,12 @@ def procrustes_angle(px: Prepared, py: Prepared) -> float:
 
 # %% ../nbs/09_measures.ipynb #f6692b55
 def top_subspace(p: Prepared, keep: float = 0.99) -> Tensor:
-    "Orthonormal (n, r) basis of the top singular directions explaining a fraction `keep` of the variance (cached)."
-    key = ('subspace', keep)
-    if key not in p.cache:
-        ev, u = _psd_eig(centre_gram(p.gram))
-        ev, u = ev.flip(0), u.flip(1)
-        total = float(ev.sum())
-        if total <= 0: raise ValueError("no variance")
-        r = int(torch.searchsorted(ev.cumsum(0) / total, torch.tensor(keep, dtype=ev.dtype))) + 1
-        p.cache[key] = u[:, :min(r, int((ev > 0).sum()))]
-    return p.cache[key]
+    "Orthonormal (n, r) basis of the top singular directions explaining a fraction `keep` of the variance."
+    ev, u = centred_eig(p)
+    total = float(ev.sum())
+    if total <= 0: raise ValueError("no variance")
+    r = int(torch.searchsorted(ev.cumsum(0) / total, torch.tensor(keep, dtype=ev.dtype))) + 1
+    return u[:, :min(r, int((ev > 0).sum()))]
 
 def _cca(px: Prepared, py: Prepared, keep: float):
     try: ux, uy = top_subspace(px, keep), top_subspace(py, keep)
