@@ -26,12 +26,14 @@ def _feed(h, t: Tensor):
     h.update(f"{t.dtype}|{tuple(t.shape)}|".encode())
     h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b'')
 
+# %% ../nbs/02_cache.ipynb #7bc788e1
 def tensor_digest(*tensors: Tensor) -> str:
     "Hash of the dtype, shape and bytes of each tensor, in order."
     h = _hasher()
     for t in tensors: _feed(h, t)
     return h.hexdigest()
 
+# %% ../nbs/02_cache.ipynb #536b75db
 def model_digest(model: nn.Module) -> str:
     "Hash of a model's class, its `state_dict`, and the buffers kept out of it (e.g. the normalisation it applies)."
     h = _hasher()
@@ -46,6 +48,7 @@ def model_digest(model: nn.Module) -> str:
         _feed(h, t)
     return h.hexdigest()
 
+# %% ../nbs/02_cache.ipynb #61a2a085
 def content_key(**parts) -> str:
     "A key for a result from the things it depends on (strings, numbers, lists, dicts: JSON, sorted keys)."
     return hashlib.blake2b(json.dumps(parts, sort_keys=True, default=str).encode(), digest_size=20).hexdigest()
@@ -56,6 +59,7 @@ def default_cache_dir() -> Path:
     if os.environ.get('INVFLOW_CACHE'): return Path(os.environ['INVFLOW_CACHE'])
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'invflow'
 
+# %% ../nbs/02_cache.ipynb #a68ab191
 class CacheWarning(UserWarning):
     "A cache file could not be trusted; it was removed and its content will be recomputed."
 
@@ -70,6 +74,7 @@ def atomic_write_bytes(path: Path, data: bytes):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
+# %% ../nbs/02_cache.ipynb #fbc05fe1
 class TensorCache:
     "Content-addressed safetensors files: atomic writes, verified reads."
     def __init__(self, root: str | Path | None = None): # folder (default: `default_cache_dir()`)

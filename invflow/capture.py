@@ -27,6 +27,7 @@ def layer_names(model: nn.Module, # any PyTorch model
     "Every named sub-module of `model`, in registration order (each is a valid layer; append `:in` for its input)."
     return [n for n, _ in model.named_modules() if n]
 
+# %% ../nbs/00_capture.ipynb #36997122
 def find_vit(model: nn.Module) -> tuple[str, nn.Module] | tuple[None, None]:
     "The first sub-module (or `model` itself) shaped like a timm `VisionTransformer`, with its name."
     for name, m in model.named_modules():
@@ -35,6 +36,7 @@ def find_vit(model: nn.Module) -> tuple[str, nn.Module] | tuple[None, None]:
             return name, m
     return None, None
 
+# %% ../nbs/00_capture.ipynb #7693e1ba
 def vit_layers(model: nn.Module, # a timm ViT, or a model that contains one
               ) -> list[str]:
     "The paper's layer list: each block's output, then the pooled representation that feeds the head (`head:in`)."
@@ -54,6 +56,7 @@ def _unknown_layer(spec: str, model: nn.Module) -> ValueError:
     return ValueError(f"unknown layer {spec!r} in {type(model).__name__}.{hint} Valid layers: {', '.join(shown)} "
                       "(append ':in' to a name for that module's input).")
 
+# %% ../nbs/00_capture.ipynb #612ae917
 def resolve_layers(model: nn.Module, # the model whose layers are named
                    layers: str | Sequence[str], # layer names: `name` (output) or `name:in` (input)
                   ) -> list[tuple[str, nn.Module, bool]]:
@@ -109,6 +112,7 @@ def model_device(model: nn.Module) -> torch.device:
     for t in (*model.parameters(), *model.buffers()): return t.device
     return torch.device('cpu')
 
+# %% ../nbs/00_capture.ipynb #2a512348
 class LayerTap:
     "Hooks on named layers: calling it on a batch returns their pooled outputs from one early-stopped forward pass."
     def __init__(self,
@@ -179,6 +183,7 @@ def batch_input(batch) -> Tensor:
     raise TypeError(f"cannot read an input tensor from a batch of type {type(batch).__name__}; "
                     "yield tensors, (x, y) tuples or dicts with 'pixel_values'.")
 
+# %% ../nbs/00_capture.ipynb #8a455a6d
 def iter_batches(data, # a tensor of inputs, or an iterable of batches (e.g. a DataLoader)
                  batch_size: int = 256, # batch size when `data` is a tensor
                 ) -> Iterable[Tensor]:
@@ -193,6 +198,7 @@ def iter_batches(data, # a tensor of inputs, or an iterable of batches (e.g. a D
         yield batch_input(b)
     if not seen: raise ValueError("no inputs: the data iterable yielded no batch.")
 
+# %% ../nbs/00_capture.ipynb #79b6d442
 def n_batches(data, batch_size: int = 256) -> int | None:
     "How many batches `iter_batches` will yield, when that is known in advance."
     if isinstance(data, Tensor): return -(-len(data) // batch_size)
@@ -216,6 +222,7 @@ def iter_capture(model: nn.Module, # the model to read
                       disable=not progress, leave=False):
             yield tap(x.to(dev))
 
+# %% ../nbs/00_capture.ipynb #9c89dd18
 def capture(model: nn.Module, # the model to read
             data, # tensor of inputs or iterable of batches
             layers: str | Sequence[str], # layer names
@@ -230,6 +237,7 @@ def capture(model: nn.Module, # the model to read
         for k, v in r.items(): parts.setdefault(k, []).append(v.cpu())
     return {k: torch.cat(v) for k, v in parts.items()}
 
+# %% ../nbs/00_capture.ipynb #bcf7877a
 def _capture_sharded(model, data, layers, pool, batch_size, progress):
     "Under a process group: batch k is read by rank k mod N; every rank gets all rows, in order."
     rank, world = rank_world()

@@ -27,6 +27,7 @@ def _device(name: str | None) -> torch.device:
         raise ValueError("--device cuda was asked for, but no GPU is available.")
     return torch.device(name)
 
+# %% ../nbs/30_cli.ipynb #41b6981a
 def load_model(spec: str, # timm:NAME[=PATH], hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint (`invflow.zoo`)
                arch: str | None = None, # preset of a bare invflow checkpoint, when its shapes do not determine it
                device: str | None = None, # 'auto', 'cpu', 'cuda:0', …
@@ -45,6 +46,7 @@ def image_size(model: torch.nn.Module, default: int = 32) -> int:
         size = getattr(getattr(vit, 'patch_embed', None), 'img_size', None)
     return int(size[0]) if size else default
 
+# %% ../nbs/30_cli.ipynb #3f1a15f0
 def _tensor_images(p: Path, n: int) -> torch.Tensor:
     "The `images` tensor of a .pt / .safetensors file."
     from invflow.cache import read_state_dict
@@ -52,6 +54,7 @@ def _tensor_images(p: Path, n: int) -> torch.Tensor:
     if 'images' not in sd: raise ValueError(f"{p} holds no 'images' tensor (it has {list(sd)[:5]}).")
     return sd['images'][:n].float()
 
+# %% ../nbs/30_cli.ipynb #391a9967
 def load_data(spec: str, path: str | None = None, split: str = 'test', n: int = 500, size: int = 32,
               seed: int = 0) -> torch.Tensor:
     "Images (n, 3, size, size) in [0, 1] from a data spec (see the table above), checked by `check_images`."
@@ -73,12 +76,14 @@ def _check_counts(a):
         name = '--n-images' if flag == 'n' else '--' + flag.replace('_', '-')
         if v is not None and v < 1: raise ValueError(f"{name} must be a positive whole number; got {v}.")
 
+# %% ../nbs/30_cli.ipynb #8bda6ce9
 def _out_dir(path: str) -> Path:
     "The run folder: a folder or nothing yet, never a file."
     p = Path(path)
     if p.exists() and not p.is_dir(): raise ValueError(f"--out {p} is a file; name a folder (created when missing).")
     return p
 
+# %% ../nbs/30_cli.ipynb #8822c9ed
 def _layers(spec: str, *models) -> list[str]:
     "Layer names from `--layers` ('auto': the family's list from the first model), checked in every model."
     from invflow.zoo import auto_layers
@@ -87,10 +92,12 @@ def _layers(spec: str, *models) -> list[str]:
     for m in models: resolve_layers(m, layers)
     return layers
 
+# %% ../nbs/30_cli.ipynb #11d8a92d
 def _apply_preset(a):
     if getattr(a, 'preset', None):
         for k, v in PRESETS[a.preset].items(): setattr(a, k, v)
 
+# %% ../nbs/30_cli.ipynb #699cec01
 def _prepare(a, *specs):
     "Arguments checked, models loaded, images loaded and checked: all that bad input can stop, before any writing."
     _apply_preset(a)
@@ -109,6 +116,7 @@ def _summary_text(summary: pd.DataFrame) -> pd.DataFrame:
             for _, r in summary.iterrows()]
     return pd.DataFrame(rows)
 
+# %% ../nbs/30_cli.ipynb #c99d5632
 def _cmd_demo(a):
     from invflow.study import run_study
     from invflow.distributed import is_distributed
@@ -126,10 +134,12 @@ def _cmd_demo(a):
     print(f"report: {out['report']}\ndone in {time.perf_counter() - t0:.1f} s")
     return 0
 
+# %% ../nbs/30_cli.ipynb #112d2ca7
 def _inv_config(a):
     from invflow.invert import InvertConfig
     return InvertConfig(optimizer=a.optimizer, steps=a.steps, batch_size=a.batch_size, autocast=a.autocast)
 
+# %% ../nbs/30_cli.ipynb #f8971959
 def _measures(a) -> tuple | None:
     "The --measures list, checked before anything is computed or written."
     from invflow.measures import MEASURES, DEFAULT_MEASURES
@@ -140,6 +150,7 @@ def _measures(a) -> tuple | None:
     if a.permutations < 0: raise ValueError(f"--permutations must be 0 or more; got {a.permutations}.")
     return ms
 
+# %% ../nbs/30_cli.ipynb #d562e041
 def _cmd_analyze(a):
     from invflow.metrics import analyze
     from invflow.report import report_from_run
@@ -158,6 +169,7 @@ def _cmd_analyze(a):
     print(f"report: {report_from_run(run)}")
     return 0
 
+# %% ../nbs/30_cli.ipynb #cb00ed55
 def _checkpoint_loaders(a) -> dict:
     "`{epoch: model or loader}` from `--checkpoints`; the first is loaded now, so a bad folder fails before writing."
     from invflow.zoo import checkpoint_models
@@ -167,6 +179,7 @@ def _checkpoint_loaders(a) -> dict:
     cks[first] = cks[first]()
     return cks
 
+# %% ../nbs/30_cli.ipynb #1e28a982
 def _cmd_dynamics(a):
     from invflow.metrics import dynamics
     from invflow.report import report_from_run
@@ -183,6 +196,7 @@ def _cmd_dynamics(a):
     print(f"report: {report_from_run(run)}")
     return 0
 
+# %% ../nbs/30_cli.ipynb #2e8efa72
 def _cmd_stir(a):
     from invflow.stir import stir
     (ref, tgt), x, _ = _prepare(a, a.reference, a.target)
@@ -193,6 +207,7 @@ def _cmd_stir(a):
     print(row.to_string())
     return 0
 
+# %% ../nbs/30_cli.ipynb #cd23bd59
 def _cmd_report(a):
     from invflow.report import report_from_run
     print(f"report: {report_from_run(a.run_dir)}")
@@ -209,6 +224,7 @@ _EX = {
     'torchrun': "on several processes or GPUs (rank 0 writes the results):\n  torchrun --nproc_per_node 2 -m invflow analyze --pt pt.safetensors --ft ft.safetensors --data transforms2d:hue --n-images 64 --out runs/a",
 }
 
+# %% ../nbs/30_cli.ipynb #02373ac0
 _SPEC = 'timm:NAME, timm:NAME=PATH, hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint path'
 _LAYERS = "'auto' (the family's blocks or stages, then the pooled layer) or comma-separated names"
 
@@ -227,6 +243,7 @@ def _common(p, out=True):
     p.add_argument('--quiet', action='store_true')
     if out: p.add_argument('--out', required=True, help='run folder for results, cache and report')
 
+# %% ../nbs/30_cli.ipynb #0e7e7700
 def parser() -> argparse.ArgumentParser:
     "The `invflow` argument parser."
     p = argparse.ArgumentParser(prog='invflow', description="What happens to a network's invariances when it is finetuned.")
@@ -265,6 +282,7 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument('run_dir'); rp.set_defaults(func=_cmd_report)
     return p
 
+# %% ../nbs/30_cli.ipynb #807035b7
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `invflow` command: one sentence and exit status 2 for any user error."
     from invflow.models import OfflineError

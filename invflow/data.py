@@ -26,6 +26,7 @@ class DataSpec:
     n_classes: int
     test_split: str = 'test'
 
+# %% ../nbs/10_data.ipynb #759e45a7
 KNOWN = {
     'cifar10': DataSpec('uoft-cs/cifar10', 'img', 'label', 10),
     'cifar100': DataSpec('uoft-cs/cifar100', 'img', 'fine_label', 100),
@@ -33,6 +34,7 @@ KNOWN = {
     'eurosat': DataSpec('timm/eurosat-rgb', 'image', 'label', 10),
 }
 
+# %% ../nbs/10_data.ipynb #11a79e6c
 class DataUnavailable(FileNotFoundError):
     "A data set is neither on disk nor reachable."
 
@@ -48,6 +50,7 @@ def _to_tensor(images, size: int) -> Tensor:
         out[i] = np.asarray(im.crop((l, t, l + size, t + size)))
     return torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255
 
+# %% ../nbs/10_data.ipynb #e7a22a67
 def _columns(ds, spec: DataSpec | None):
     cols = ds.column_names
     img = spec.image if spec and spec.image in cols else next((c for c in ('image', 'img', 'pixel_values') if c in cols), None)
@@ -55,6 +58,7 @@ def _columns(ds, spec: DataSpec | None):
     if img is None or lab is None: raise ValueError(f"cannot find image and label columns among {cols}.")
     return img, lab
 
+# %% ../nbs/10_data.ipynb #bfff0476
 def _open(name: str, split: str, path: str | Path | None):
     import datasets
     spec = KNOWN.get(name)
@@ -76,6 +80,7 @@ def _open(name: str, split: str, path: str | Path | None):
                               f"it where the hub is reachable (datasets.load_dataset('{spec.hub}').save_to_disk('DIR')) "
                               "and pass path='DIR'.") from None
 
+# %% ../nbs/10_data.ipynb #18f662a0
 def load_images(name: str, # 'cifar10', 'cifar100', 'pets', 'eurosat', or any name with `path`
                 split: str = 'train', # split to read
                 path: str | Path | None = None, # local copy: save_to_disk folder or image folder
@@ -88,6 +93,7 @@ def load_images(name: str, # 'cifar10', 'cifar100', 'pets', 'eurosat', or any na
     img, lab = _columns(ds, spec)
     return _to_tensor(ds[img], size), torch.as_tensor(np.asarray(ds[lab]), dtype=torch.int64)
 
+# %% ../nbs/10_data.ipynb #abd5b6bf
 def model_size(model) -> int:
     "The input side a ViT expects (its patch embedding's image size)."
     return int(model.patch_embed.img_size[0])

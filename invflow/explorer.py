@@ -29,12 +29,14 @@ def _colour(v: float, lim: float) -> str:
     r, g, b = (255, int(255 * (1 - t)), int(255 * (1 - t))) if t >= 0 else (int(255 * (1 + t)), int(255 * (1 + t)), 255)
     return f'#{r:02x}{g:02x}{b:02x}'
 
+# %% ../nbs/21_explorer.ipynb #d9070a3a
 def _png(img: torch.Tensor, scale: int = 3) -> bytes:
     from PIL import Image
     a = (img.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     im = Image.fromarray(a); im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
     buf = io.BytesIO(); im.save(buf, 'PNG'); return buf.getvalue()
 
+# %% ../nbs/21_explorer.ipynb #f001ce1f
 class FlowExplorer:
     "Interactive view of one or more `FinetuneAnalysis` results: matrix grid, per-layer curves, inverted images."
     def __init__(self,

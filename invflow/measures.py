@@ -43,6 +43,7 @@ class Prepared:
         cache = {k: v if k == 'eig_values' else v[idx] for k, v in self.cache.items()}
         return Prepared(self.gram[idx][:, idx], self.row_mean[idx], self.p, f, cache)
 
+# %% ../nbs/09_measures.ipynb #ddfb0810
 def prepare(x, # a representation, one row per input
             features: bool = False, # keep the centred features (PWCCA needs them)
            ) -> Prepared:
@@ -50,6 +51,7 @@ def prepare(x, # a representation, one row per input
     x = as_rows(x).to(torch.float64)
     return Prepared(self_product(x), x.mean(1), x.shape[1], centre(x) if features else None)
 
+# %% ../nbs/09_measures.ipynb #4461f912
 def _nan(why: str) -> float:
     warnings.warn(why + " The measure is undefined there and reported as NaN.", DegenerateWarning, stacklevel=3)
     return math.nan
@@ -63,6 +65,7 @@ def _psd_eig(k: Tensor) -> tuple[Tensor, Tensor]:
         raise ValueError(f"the matrix is not positive semi-definite (eigenvalue {float(ev.min()):.3g}).")
     return torch.where(ev.abs() <= tol, torch.zeros_like(ev), ev), u
 
+# %% ../nbs/09_measures.ipynb #8aa9fa90
 def centred_eig(p: Prepared) -> tuple[Tensor, Tensor]:
     "Eigenvalues (descending) and eigenvectors of the centred Gram K̄, computed once per representation (cached)."
     if 'eig_vectors' not in p.cache:
@@ -70,17 +73,20 @@ def centred_eig(p: Prepared) -> tuple[Tensor, Tensor]:
         p.cache['eig_values'], p.cache['eig_vectors'] = ev.flip(0), u.flip(1)
     return p.cache['eig_values'], p.cache['eig_vectors']
 
+# %% ../nbs/09_measures.ipynb #050539c5
 def gram_factor(p: Prepared) -> Tensor:
     "F (n, r) with F Fᵀ = K̄, the centred Gram, r its numerical rank: features with the same geometry."
     ev, u = centred_eig(p)
     keep = ev > 0
     return u[:, keep] * ev[keep].sqrt()
 
+# %% ../nbs/09_measures.ipynb #2ffb2f70
 def nuclear_norm(m: Tensor) -> float:
     "Σ singular values of `m`, from the eigenvalues of its smaller Gram (rounding-level ones dropped, not rooted)."
     ev, _ = _psd_eig(m.T @ m if m.shape[1] <= m.shape[0] else m @ m.T)
     return float(ev[ev > 0].sqrt().sum())
 
+# %% ../nbs/09_measures.ipynb #e4c4f32c
 def procrustes(px: Prepared, py: Prepared, p0: Prepared | None = None) -> float:
     "‖X̃ᵀỸ‖_*: 1 when Y is a rotation (and scaling) of X; the Procrustes distance is 2 − 2 × this."
     kx, ky = centre_gram(px.gram), centre_gram(py.gram)
@@ -90,10 +96,12 @@ def procrustes(px: Prepared, py: Prepared, p0: Prepared | None = None) -> float:
     else: m = gram_factor(px).T @ gram_factor(py)                                                # (r_x, r_y)
     return nuclear_norm(m) / math.sqrt(nx * ny)
 
+# %% ../nbs/09_measures.ipynb #9f7d52e2
 def procrustes_distance(px: Prepared, py: Prepared) -> float:
     "The Procrustes distance 2 − 2‖X̃ᵀỸ‖_* (0 for a rotation)."
     return 2 - 2 * procrustes(px, py)
 
+# %% ../nbs/09_measures.ipynb #760c8bef
 def procrustes_angle(px: Prepared, py: Prepared) -> float:
     "The angular Procrustes distance arccos ‖X̃ᵀỸ‖_* in radians."
     s = procrustes(px, py)
@@ -109,17 +117,20 @@ def top_subspace(p: Prepared, keep: float = 0.99) -> Tensor:
     r = int(torch.searchsorted(ev.cumsum(0) / total, torch.tensor(keep, dtype=ev.dtype))) + 1
     return u[:, :min(r, int((ev > 0).sum()))]
 
+# %% ../nbs/09_measures.ipynb #7b636389
 def _cca(px: Prepared, py: Prepared, keep: float):
     try: ux, uy = top_subspace(px, keep), top_subspace(py, keep)
     except ValueError: return None
     a, rho, _ = torch.linalg.svd(ux.T @ uy, full_matrices=False)
     return ux @ a, rho                     # X's canonical variates (n, m) and the canonical correlations (m,)
 
+# %% ../nbs/09_measures.ipynb #28ccfb67
 def svcca(px: Prepared, py: Prepared, p0=None, keep: float = 0.99) -> float:
     "Mean canonical correlation between the top-`keep`-variance subspaces of X and Y."
     r = _cca(px, py, keep)
     return _nan("a representation has no variance.") if r is None else float(r[1].mean())
 
+# %% ../nbs/09_measures.ipynb #67632f43
 def pwcca(px: Prepared, py: Prepared, p0=None, keep: float = 0.99) -> float:
     "Canonical correlations weighted by how much of X's centred neurons each canonical variate carries."
     if px.features is None: raise ValueError("PWCCA needs the features: prepare(x, features=True).")
@@ -137,6 +148,7 @@ def rdm(p: Prepared) -> Tensor | None:
     if bool((d <= 0).any()): return None
     return 1 - c / torch.sqrt(torch.outer(d, d))
 
+# %% ../nbs/09_measures.ipynb #7fa5735e
 def rsa(px: Prepared, py: Prepared, p0=None, method: str = 'spearman') -> float:
     "Correlation (Spearman or Pearson) of the two RDMs' upper triangles."
     if method not in ('spearman', 'pearson'): raise ValueError(f"method is 'spearman' or 'pearson'; got {method!r}.")
@@ -158,12 +170,14 @@ def knn_sets(p: Prepared, k: int) -> Tensor | None:
     nn_ = torch.zeros_like(s, dtype=torch.bool)
     return nn_.scatter_(1, s.topk(k, dim=1).indices, True)
 
+# %% ../nbs/09_measures.ipynb #cc147abf
 def mutual_knn(px: Prepared, py: Prepared, p0=None, k: int = 10) -> float:
     "Mean fraction of each input's k nearest neighbours shared by X and Y."
     a, b = knn_sets(px, k), knn_sets(py, k)
     if a is None or b is None: return _nan("an input's representation is the zero vector.")
     return float((a & b).sum(1).double().mean() / k)
 
+# %% ../nbs/09_measures.ipynb #acbb8c7e
 def cknna(px: Prepared, py: Prepared, p0=None, k: int = 10) -> float:
     "CKA over the pairs that are mutual k nearest neighbours in both representations."
     a, b = knn_sets(px, k), knn_sets(py, k)
@@ -198,12 +212,14 @@ def linear_cka_gram(px: Prepared, py: Prepared, p0=None) -> float:
     if den <= 0: return _nan("a representation has no variance.")
     return float((kx * ky).sum()) / math.sqrt(den)
 
+# %% ../nbs/09_measures.ipynb #2415d064
 MEASURES: dict[str, Callable] = {
     'cka': linear_cka_gram, 'procrustes': procrustes, 'svcca': svcca, 'pwcca': pwcca,
     'rsa_pearson': lambda px, py, p0=None: rsa(px, py, method='pearson'),
     'rsa_spearman': lambda px, py, p0=None: rsa(px, py, method='spearman'),
     'mutual_knn': mutual_knn, 'cknna': cknna, 'deconfounded_cka': deconfounded_cka}
 
+# %% ../nbs/09_measures.ipynb #8410336c
 def score(measure: str, px: Prepared, py: Prepared, p0: Prepared | None = None) -> float:
     "One measure's similarity of two prepared representations (`p0`: the prepared inputs)."
     if measure not in MEASURES: raise ValueError(f"unknown measure {measure!r}; use any of {list(MEASURES)}.")
@@ -237,6 +253,7 @@ def _prepared_layers(model, x, layers, pool, batch_size, features: bool, progres
     f = capture(model, x, layers, pool, batch_size, progress=progress)
     return {l: prepare(f.pop(l), features) for l in layers}
 
+# %% ../nbs/09_measures.ipynb #9b6857cd
 def layer_measures(pt: torch.nn.Module, # the pretrained model
                    ft: torch.nn.Module, # the finetuned model (same layer names)
                    x: Tensor, # images (n, C, H, W) in [0, 1]

@@ -57,6 +57,7 @@ def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                 forgetting_l=np.diag(forgetting).copy(), learning_l=np.diag(learning).copy(),
                 cka_divergence_l=1 - np.diag(c_ft_pt), self_pt=self_pt, self_ft=self_ft)
 
+# %% ../nbs/05_finetune_metrics.ipynb #b9a2d487
 def flow_summary(flow: np.ndarray, layers: Sequence[str]) -> dict:
     "Compression (positive flow with i < j) and expansion (i > j): totals, means over the triangle, the largest entry."
     L = len(flow)
@@ -121,10 +122,12 @@ def bootstrap_indices(n: int, # images
     "`(B, n)` row indices: `B` resamples of `n` images with replacement."
     return torch.randint(0, n, (n_boot, n), generator=torch.Generator().manual_seed(seed))
 
+# %% ../nbs/05_finetune_metrics.ipynb #c214f377
 def _raw_gram(f: Tensor, estimator: str, sigma_frac: float = 0.8) -> Tensor:
     "The Gram a resample is cut from: centred linear Gram, or the RBF kernel matrix."
     return gram_rbf(f, sigma_frac) if estimator == 'rbf' else gram_linear(f)
 
+# %% ../nbs/05_finetune_metrics.ipynb #4b9dd34f
 def resampled_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
                   ky: Tensor, # raw Gram of the second
                   idx: Tensor, # (B, n) resamples
@@ -144,6 +147,7 @@ def _interval(name: str, estimate: float, values: np.ndarray, level: float) -> d
     half = float(scipy.stats.norm.ppf(0.5 + level / 2) * np.nanstd(values, ddof=1))
     return {f'{name}_ci_low': estimate - half, f'{name}_ci_high': estimate + half}
 
+# %% ../nbs/05_finetune_metrics.ipynb #3150452a
 def _boot_stir(target, gx, invs, layer, idx, estimator, pool, batch_size) -> np.ndarray:
     "STIR(target^l | reference^l) on each resample, averaged over the seed sets of `layer`'s inversions."
     vals = []
@@ -275,6 +279,7 @@ class Dynamics:
     per_layer: pd.DataFrame
     analyses: dict
 
+# %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
 def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
     pl = a.per_layer
     return dict(epoch=epoch, forgetting_mean=pl.forgetting.mean(), forgetting_std=pl.forgetting.std(ddof=0),
@@ -283,6 +288,7 @@ def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
                 compression_total=a.flow['compression_total'], expansion_total=a.flow['expansion_total'],
                 median_rho_ft=a.provenance['median_rho_ft'], min_self_stir=a.provenance['min_self_stir'])
 
+# %% ../nbs/05_finetune_metrics.ipynb #dd20bf74
 def dynamics(pt: nn.Module, # the pretrained model
              checkpoints: Mapping, # {epoch: model | loader returning one | state dict | checkpoint path}
              x: Tensor, # images in [0, 1]

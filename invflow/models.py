@@ -26,6 +26,8 @@ PRESETS = {
     'vit_s32': dict(img_size=32, patch_size=4, embed_dim=192, depth=12, num_heads=3),
     'vit_t32': dict(img_size=32, patch_size=8, embed_dim=64, depth=6, num_heads=4),
 }
+
+# %% ../nbs/12_models.ipynb #f602eb52
 TASKS = ('classification', 'reconstruction')
 
 def mlp_head(width: int, n_classes: int, depth: int = 1, hidden: int | None = None) -> nn.Module:
@@ -37,6 +39,7 @@ def mlp_head(width: int, n_classes: int, depth: int = 1, hidden: int | None = No
     for _ in range(depth - 1): layers += [nn.Linear(d, hidden), nn.GELU()]; d = hidden
     return nn.Sequential(*layers, nn.Linear(d, n_classes))
 
+# %% ../nbs/12_models.ipynb #69600b54
 class ConvDecoder(nn.Module):
     "Patch tokens (B, N, D) → image (B, 3, H, W) in [0, 1]: 1×1 projection, then ×2 upsampling conv stages."
     def __init__(self, width: int, grid: int, patch: int, hidden: int = 64):
@@ -54,6 +57,7 @@ class ConvDecoder(nn.Module):
         b, n, d = tokens.shape
         return self.net(tokens.transpose(1, 2).reshape(b, d, self.grid, self.grid))
 
+# %% ../nbs/12_models.ipynb #e181613e
 class ViT(VisionTransformer):
     "A timm VisionTransformer on pixels in [0, 1] (it normalises inside), with a classification or reconstruction head."
     def __init__(self, *, mean: Sequence[float] = (0.5, 0.5, 0.5), std: Sequence[float] = (0.5, 0.5, 0.5),
@@ -118,6 +122,7 @@ def make_vit(preset: str = 'vit_t32', # 'vit_b32', 'vit_s32', 'vit_t32'
         m = load_checkpoint(m, {**own, **body, **heads})
     return m.eval()
 
+# %% ../nbs/12_models.ipynb #06b338c0
 def _timm_weights(name: str) -> dict[str, Tensor]:
     import timm
     try: return timm.create_model(name, pretrained=True).state_dict()

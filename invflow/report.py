@@ -25,10 +25,12 @@ def vega_bundle() -> str:
     import vl_convert as vlc
     return '(function(){' + vlc.javascript_bundle() + '\n})();'
 
+# %% ../nbs/22_report.ipynb #9f9e0a9c
 _CSS = """body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#1b1b1b}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}table{border-collapse:collapse;font-size:.85em}
 td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}th{background:#f4f4f4}.chart{margin:1em 0}.note{color:#555}"""
 
+# %% ../nbs/22_report.ipynb #ccd8220d
 def render_html(title: str, # page title
                 sections: Sequence[tuple[str, object]], # (heading, chart | DataFrame | str) in order
                ) -> str:
@@ -48,6 +50,7 @@ def render_html(title: str, # page title
             f'<style>{_CSS}</style><script>{vega_bundle()}</script></head><body><!-- invflow:body --><h1>{html.escape(title)}</h1>'
             + '\n'.join(parts) + '</body></html>')
 
+# %% ../nbs/22_report.ipynb #ab6a4c4e
 def write_report(path: str | Path, title: str, sections) -> Path:
     "Write the page atomically; returns its path."
     p = Path(path)
@@ -74,6 +77,7 @@ def _measure_sections(ms: pd.DataFrame | None) -> list:
                     '(s − null mean) / (1 − null mean)', null.round(4).reset_index()))
     return out
 
+# %% ../nbs/22_report.ipynb #bd980aab
 def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     "Write `run_dir/report.html` from the result tables found in `run_dir/results`."
     from invflow import viz

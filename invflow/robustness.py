@@ -30,12 +30,14 @@ def _conv(x: Tensor, k: Tensor) -> Tensor:
     x = F.pad(x, (kw // 2, (kw - 1) // 2, kh // 2, (kh - 1) // 2), mode='reflect')
     return F.conv2d(x, k.to(x)[None, None].expand(x.shape[1], 1, kh, kw), groups=x.shape[1])
 
+# %% ../nbs/06_robustness.ipynb #ef75d52e
 def _gauss(sigma: float) -> Tensor:
     r = max(1, math.ceil(3 * sigma))
     t = torch.arange(-r, r + 1, dtype=torch.float64)
     g = torch.exp(-t ** 2 / (2 * sigma ** 2)); g = g / g.sum()
     return (g[:, None] * g[None]).float()
 
+# %% ../nbs/06_robustness.ipynb #563138ac
 def _disk(radius: float, alias_sigma: float) -> Tensor:
     r = max(1, math.ceil(radius))
     t = torch.arange(-r, r + 1, dtype=torch.float64)
@@ -46,6 +48,7 @@ def _disk(radius: float, alias_sigma: float) -> Tensor:
     k = F.conv2d(F.pad(d, (gk.shape[1] - 1,) * 2 + (gk.shape[0] - 1,) * 2)[None, None], gk[None, None])[0, 0]
     return k / k.sum()
 
+# %% ../nbs/06_robustness.ipynb #43fc1592
 def _line(length: int, angle: float) -> Tensor:
     "A motion-blur kernel: a line of `length` pixels at `angle` radians."
     k = torch.zeros(length, length)
@@ -55,6 +58,7 @@ def _line(length: int, angle: float) -> Tensor:
         k[i, j] = 1
     return k / k.sum()
 
+# %% ../nbs/06_robustness.ipynb #24f94dc9
 def _plasma(n: int, size: int, decay: float, g: torch.Generator) -> Tensor:
     "Fractal (1/f) noise maps in [0, 1], n × size × size: the fog texture."
     fy = torch.fft.fftfreq(size)[:, None]; fx = torch.fft.rfftfreq(size)[None]
@@ -65,6 +69,7 @@ def _plasma(n: int, size: int, decay: float, g: torch.Generator) -> Tensor:
     m = m - m.amin((1, 2), keepdim=True)
     return m / m.amax((1, 2), keepdim=True)
 
+# %% ../nbs/06_robustness.ipynb #f75ca49d
 def _zoom(x: Tensor, z: float) -> Tensor:
     "Zoom into the centre by factor z ≥ 1, same output size."
     h, w = x.shape[-2:]
@@ -77,20 +82,24 @@ def gaussian_noise(x, s, g):
     c = [0.04, 0.06, 0.08, 0.09, 0.10][s - 1]
     return x + c * torch.randn(x.shape, generator=g)
 
+# %% ../nbs/06_robustness.ipynb #a96aece1
 def shot_noise(x, s, g):
     c = [500, 250, 100, 75, 50][s - 1]
     return torch.poisson(x * c, generator=g) / c
 
+# %% ../nbs/06_robustness.ipynb #a378a686
 def impulse_noise(x, s, g):
     c = [0.01, 0.02, 0.03, 0.05, 0.07][s - 1]
     u = torch.rand(x.shape, generator=g)
     salt = torch.rand(x.shape, generator=g) < 0.5
     return torch.where(u < c, salt.to(x.dtype), x)
 
+# %% ../nbs/06_robustness.ipynb #70c2c43e
 def defocus_blur(x, s, g):
     r, a = [(0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1)][s - 1]
     return _conv(x, _disk(r, a))
 
+# %% ../nbs/06_robustness.ipynb #1c9c0103
 def glass_blur(x, s, g):
     sigma, delta, its = [(0.05, 1, 1), (0.25, 1, 1), (0.4, 1, 1), (0.25, 1, 2), (0.4, 1, 2)][s - 1]
     x = _conv(x, _gauss(sigma))
@@ -104,6 +113,7 @@ def glass_blur(x, s, g):
         x = x.reshape(n, x.shape[1], -1).gather(2, idx).reshape(x.shape)
     return _conv(x, _gauss(sigma))
 
+# %% ../nbs/06_robustness.ipynb #7abe8013
 def motion_blur(x, s, g):
     radius, sigma = [(10, 1), (10, 1.5), (10, 2), (10, 2.5), (12, 3)][s - 1]
     length = max(3, round(sigma * 2) | 1)
@@ -113,11 +123,13 @@ def motion_blur(x, s, g):
         out[i] = _conv(x[i:i + 1], _line(length, ang))[0]
     return out
 
+# %% ../nbs/06_robustness.ipynb #db8eebea
 def zoom_blur(x, s, g):
     top = [1.06, 1.11, 1.16, 1.21, 1.26][s - 1]
     zs = np.arange(1, top, 0.01)
     return (x + sum(_zoom(x, float(z)) for z in zs)) / (len(zs) + 1)
 
+# %% ../nbs/06_robustness.ipynb #ce062636
 def snow(x, s, g):
     dens, blur, bright = [(0.1, 1.0, 0.85), (0.2, 1.2, 0.8), (0.28, 1.5, 0.75), (0.3, 2.0, 0.7), (0.35, 2.5, 0.65)][s - 1]
     n, _, h, w = x.shape
@@ -126,6 +138,7 @@ def snow(x, s, g):
     base = bright * x + (1 - bright) * torch.maximum(x, x.mean(1, keepdim=True) * 1.5 + 0.5)
     return base + flakes
 
+# %% ../nbs/06_robustness.ipynb #516f0fc4
 def frost(x, s, g):
     a, b = [(1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)][s - 1]
     n, _, h, w = x.shape
@@ -133,6 +146,7 @@ def frost(x, s, g):
     ice = (ice * 0.6 + 0.4 * (torch.rand(n, 1, h, w, generator=g) > 0.7)).expand(-1, 3, -1, -1) * torch.tensor([0.85, 0.9, 1.0])[:, None, None]
     return a * x + b * ice
 
+# %% ../nbs/06_robustness.ipynb #4b5d9b40
 def fog(x, s, g):
     a, decay = [(0.2, 3), (0.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75)][s - 1]
     n, _, h, w = x.shape
@@ -140,17 +154,20 @@ def fog(x, s, g):
     fogmap = _plasma(n, max(h, w), decay / 2, g)[:, None, :h, :w]
     return (x + a * fogmap) * m / (m + a)
 
+# %% ../nbs/06_robustness.ipynb #5b8d3c58
 def brightness(x, s, g):
     c = [0.05, 0.1, 0.15, 0.2, 0.3][s - 1]
     v = x.amax(1, keepdim=True)
     nv = (v + c).clamp(0, 1)
     return torch.where(v > 0, x * nv / v.clamp_min(torch.finfo(x.dtype).tiny), nv.expand_as(x))
 
+# %% ../nbs/06_robustness.ipynb #2c3d7acd
 def contrast(x, s, g):
     c = [0.75, 0.5, 0.4, 0.3, 0.15][s - 1]
     m = x.mean((2, 3), keepdim=True)
     return (x - m) * c + m
 
+# %% ../nbs/06_robustness.ipynb #74caabcb
 def elastic_transform(x, s, g):
     alpha, sigma = [(0.45, 0.6), (0.6, 0.7), (0.75, 0.8), (0.9, 0.9), (1.05, 1.0)][s - 1]
     n, _, h, w = x.shape
@@ -160,12 +177,14 @@ def elastic_transform(x, s, g):
     grid = torch.stack([xx, yy], -1)[None] + disp.permute(0, 2, 3, 1)
     return F.grid_sample(x, grid, mode='bilinear', padding_mode='reflection', align_corners=True)
 
+# %% ../nbs/06_robustness.ipynb #3f56cdfa
 def pixelate(x, s, g):
     c = [0.95, 0.9, 0.85, 0.75, 0.65][s - 1]
     h, w = x.shape[-2:]
     small = F.interpolate(x, size=(max(1, int(h * c)), max(1, int(w * c))), mode='area')
     return F.interpolate(small, size=(h, w), mode='nearest')
 
+# %% ../nbs/06_robustness.ipynb #eb00c774
 def jpeg_compression(x, s, g):
     from PIL import Image
     q = [80, 65, 58, 50, 40][s - 1]
@@ -175,10 +194,12 @@ def jpeg_compression(x, s, g):
         out.append(torch.from_numpy(np.asarray(Image.open(buf).convert('RGB')).copy()))
     return torch.stack(out).permute(0, 3, 1, 2).to(x.dtype) / 255
 
+# %% ../nbs/06_robustness.ipynb #39d778b4
 CORRUPTIONS: dict[str, Callable] = {f.__name__: f for f in (
     gaussian_noise, shot_noise, impulse_noise, defocus_blur, glass_blur, motion_blur, zoom_blur, snow, frost, fog,
     brightness, contrast, elastic_transform, pixelate, jpeg_compression)}
 
+# %% ../nbs/06_robustness.ipynb #7afdf694
 def corrupt(x: Tensor, # images (n, 3, H, W) in [0, 1]
             corruption: str, # one of CORRUPTIONS
             severity: int, # 1 (mild) … 5 (strong)
@@ -220,6 +241,7 @@ def corrupted_sets(x: Tensor, y: Tensor, corruptions: Sequence[str] | None = Non
     if len(x) != len(y): raise ValueError(f"{len(x)} images but {len(y)} labels.")
     return {(c, s): (corrupt(x, c, s, seed), y) for c in (corruptions or list(CORRUPTIONS)) for s in severities}
 
+# %% ../nbs/06_robustness.ipynb #5a8e5dd7
 @torch.no_grad()
 def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> float:
     "Top-1 accuracy of a classifier on images `x` with labels `y`."
@@ -231,12 +253,14 @@ def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> f
     finally: model.train(was)
     return right / len(y)
 
+# %% ../nbs/06_robustness.ipynb #98ec0de7
 def corrupted_accuracy(model: nn.Module, sets: Mapping[tuple[str, int], tuple[Tensor, Tensor]],
                        batch_size: int = 256) -> pd.DataFrame:
     "Tidy table: accuracy per corruption and severity."
     return pd.DataFrame([dict(corruption=c, severity=s, accuracy=accuracy(model, xs, ys, batch_size), n=len(ys))
                          for (c, s), (xs, ys) in sets.items()])
 
+# %% ../nbs/06_robustness.ipynb #41b9e809
 def accuracy_over_checkpoints(template: nn.Module, # architecture of the checkpoints
                               checkpoints: Mapping, # {epoch: model | state dict | path}
                               sets: Mapping, # from corrupted_sets
@@ -254,6 +278,7 @@ def accuracy_over_checkpoints(template: nn.Module, # architecture of the checkpo
         parts.append(d.assign(epoch=e))
     return pd.concat(parts, ignore_index=True)[['epoch', 'corruption', 'severity', 'accuracy', 'n']]
 
+# %% ../nbs/06_robustness.ipynb #24d08259
 def mean_corrupted_accuracy(acc: pd.DataFrame) -> pd.Series:
     "Per epoch: accuracy averaged over corruptions per severity, then over severities (the paper's summary)."
     a = acc[acc.corruption != 'clean']
@@ -279,6 +304,7 @@ def pearson(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     tt = r * math.sqrt((n - 2) / (1 - r * r))
     return r, float(2 * student_t.sf(abs(tt), n - 2))
 
+# %% ../nbs/06_robustness.ipynb #a420beba
 COMBINATIONS = {'learning+forgetting': lambda l, f: l + f, 'learning-forgetting': lambda l, f: l - f,
                 'learning': lambda l, f: l, 'forgetting': lambda l, f: f}
 AGGREGATES = {'mean': np.mean, 'std': np.std, 'min': np.min, 'max': np.max}
@@ -290,6 +316,7 @@ def layer_subsets(layers: Sequence[str]) -> dict[str, list[str]]:
     out.update({f'last {k}': list(layers[-k:]) for k in range(1, L)})
     return out
 
+# %% ../nbs/06_robustness.ipynb #e7b36550
 def correlation_study(per_layer: pd.DataFrame, # (epoch, layer, forgetting, learning, cka_divergence): Dynamics.per_layer
                       robustness: pd.Series | Mapping, # per epoch: e.g. mean_corrupted_accuracy(acc)
                       layers: Sequence[str] | None = None, # layers in the study (default: all, in table order)
@@ -326,6 +353,7 @@ def correlation_study(per_layer: pd.DataFrame, # (epoch, layer, forgetting, lear
     df.attrs.update(hypotheses_tested=m, alpha=alpha)
     return df.assign(hypotheses_tested=m)
 
+# %% ../nbs/06_robustness.ipynb #47c91bf5
 def early_epoch_curve(per_layer: pd.DataFrame, # Dynamics.per_layer
                       robustness, # per epoch
                       subset: str | None = None, # a hypothesis; None: the strongest (|r|) of the full run
@@ -346,6 +374,7 @@ def early_epoch_curve(per_layer: pd.DataFrame, # Dynamics.per_layer
                          partial_r=h.partial_r, partial_p=h.partial_p))
     return pd.DataFrame(rows)
 
+# %% ../nbs/06_robustness.ipynb #1da65e40
 def learning_forgetting_correlation(per_layer: pd.DataFrame) -> pd.DataFrame:
     "Per epoch: Pearson r across layers between learning(l) and forgetting(l) (the paper's App. C.1)."
     rows = []

@@ -38,6 +38,7 @@ def as_rows(x: Tensor | np.ndarray, # a representation, one row (or leading inde
     if x.ndim == 0: raise ValueError(f"{name} is a scalar; a representation needs one row per input.")
     return x.reshape(len(x), -1)
 
+# %% ../nbs/01_similarity.ipynb #5f9744d6
 def check_pair(x, y, min_n: int = 2) -> tuple[Tensor, Tensor]:
     "`x`, `y` as (n, d) rows of the same inputs; a clear error when n differs or is too small."
     x, y = as_rows(x, 'x'), as_rows(y, 'y')
@@ -48,16 +49,19 @@ def check_pair(x, y, min_n: int = 2) -> tuple[Tensor, Tensor]:
         raise ValueError(f"this estimator needs at least {min_n} inputs; got n = {len(x)}.")
     return x, y
 
+# %% ../nbs/01_similarity.ipynb #19fb1b7b
 def is_constant(x: Tensor) -> bool:
     "True when every row of `x` is the same (no variance): compared exactly, no tolerance."
     return bool((x == x[:1]).all())
 
+# %% ../nbs/01_similarity.ipynb #5eccbcb0
 def centre(x: Tensor) -> Tensor:
     "Column-centred float64 copy of the (n, d) rows `x` (two passes: the second removes the first's rounding)."
     x = x.to(torch.float64)
     x = x - x.mean(0)
     return x - x.mean(0)
 
+# %% ../nbs/01_similarity.ipynb #fbdcf889
 def _undefined(why: str) -> float:
     warnings.warn(why + " CKA is undefined there and reported as NaN.", DegenerateWarning, stacklevel=3)
     return math.nan
@@ -79,10 +83,12 @@ def self_product(xc: Tensor, # (n, d) rows
         k[i:, i:i + block] = p.T
     return k
 
+# %% ../nbs/01_similarity.ipynb #d72bef08
 def gram_linear(x: Tensor, out: Tensor | None = None) -> Tensor:
     "Linear Gram matrix `XcXcᵀ` of the centred float64 rows (already doubly centred)."
     return self_product(centre(as_rows(x)), out)
 
+# %% ../nbs/01_similarity.ipynb #b553c7a6
 def gram_rbf(x: Tensor, # (n, d) rows
              sigma_frac: float = 0.8, # σ as a fraction of the median pairwise distance
             ) -> Tensor:
@@ -96,11 +102,13 @@ def gram_rbf(x: Tensor, # (n, d) rows
     if med <= 0: return torch.full_like(k, math.nan)
     return torch.exp(-d2 / (2 * sigma_frac ** 2 * med))
 
+# %% ../nbs/01_similarity.ipynb #5e3b93e9
 def centre_gram(k: Tensor) -> Tensor:
     "Doubly centred Gram `HKH`."
     k = k.to(torch.float64)
     return k - k.mean(0, keepdim=True) - k.mean(1, keepdim=True) + k.mean()
 
+# %% ../nbs/01_similarity.ipynb #126bf18d
 def u_centre(k: Tensor) -> Tensor:
     "U-centred Gram (zero diagonal): the matrix whose inner products give HSIC₁."
     n = len(k)
@@ -111,11 +119,13 @@ def u_centre(k: Tensor) -> Tensor:
     u = k - r[None] / (n - 2) - r[:, None] / (n - 2) + r.sum() / ((n - 1) * (n - 2))
     return u.fill_diagonal_(0)
 
+# %% ../nbs/01_similarity.ipynb #b96d07b9
 def hsic0(k: Tensor, l: Tensor) -> float:
     "Biased HSIC `tr(KHLH)/(n−1)²` of two Gram matrices."
     n = len(k)
     return float((centre_gram(k) * centre_gram(l)).sum() / (n - 1) ** 2)
 
+# %% ../nbs/01_similarity.ipynb #a2d5ec45
 def hsic1(k: Tensor, l: Tensor) -> float:
     "Unbiased HSIC₁ (Song et al. 2012) of two Gram matrices, n ≥ 4."
     n = len(k)
@@ -127,6 +137,7 @@ def _form(n, d1, d2, form):
     if form != 'auto': return form
     return 'feature' if d1 * d2 + d1 * d1 + d2 * d2 < n * (d1 + d2) else 'gram'
 
+# %% ../nbs/01_similarity.ipynb #4ed4f83a
 def linear_cka(x: Tensor, # (n, d₁) representation
                y: Tensor, # (n, d₂) representation of the same inputs
                form: str = 'auto', # 'feature', 'gram' or 'auto' (the cheaper)
@@ -142,6 +153,7 @@ def linear_cka(x: Tensor, # (n, d₁) representation
         num, dx, dy = (k * l).sum(), torch.linalg.matrix_norm(k), torch.linalg.matrix_norm(l)
     return float(num / (dx * dy))
 
+# %% ../nbs/01_similarity.ipynb #f59ea1c4
 def debiased_cka(x: Tensor, y: Tensor) -> float:
     "Debiased linear CKA from HSIC₁ (n ≥ 4); may be negative, never clamped."
     x, y = check_pair(x, y, 4)
@@ -151,6 +163,7 @@ def debiased_cka(x: Tensor, y: Tensor) -> float:
     if xx <= 0 or yy <= 0: return _undefined("an HSIC₁ self term is not positive.")
     return float((kx * ky).sum() / (xx * yy).sqrt())
 
+# %% ../nbs/01_similarity.ipynb #d7135fdc
 def rbf_cka(x: Tensor, y: Tensor, sigma_frac: float = 0.8) -> float:
     "CKA with RBF kernels, σ = `sigma_frac` × the median pairwise distance of each representation."
     x, y = check_pair(x, y, 2)
@@ -158,6 +171,7 @@ def rbf_cka(x: Tensor, y: Tensor, sigma_frac: float = 0.8) -> float:
     k, l = centre_gram(gram_rbf(x, sigma_frac)), centre_gram(gram_rbf(y, sigma_frac))
     return float((k * l).sum() / (torch.linalg.matrix_norm(k) * torch.linalg.matrix_norm(l)))
 
+# %% ../nbs/01_similarity.ipynb #722c647d
 def cka(x: Tensor, y: Tensor, estimator: str = 'linear', sigma_frac: float = 0.8) -> float:
     "CKA of two representations of the same inputs with the named estimator (see `ESTIMATORS`)."
     if estimator == 'linear': return linear_cka(x, y)
@@ -258,6 +272,7 @@ def prepared_gram(x: Tensor, # (n, d) representation
     if estimator == 'rbf': return out.copy_(centre_gram(gram_rbf(x, sigma_frac)))
     raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
 
+# %% ../nbs/01_similarity.ipynb #6d714232
 def _scale(n: int, estimator: str) -> float:
     return 1 / (n * (n - 3)) if estimator == 'linear-debiased' else 1 / (n - 1) ** 2
 
@@ -284,6 +299,7 @@ def hsic_terms(fa: Sequence[Tensor], # representations of model A's layers, each
     if same: return p, p.diagonal().clone(), p.diagonal().clone(), ca, ca
     return p[:la, la:], p.diagonal()[:la].clone(), p.diagonal()[la:].clone(), ca, [is_constant(f) for f in fb]
 
+# %% ../nbs/01_similarity.ipynb #36106aff
 def cka_from_terms(xy: Tensor, xx: Tensor, yy: Tensor, const_a=None, const_b=None,
                    names_a=None, names_b=None) -> Tensor:
     "CKA matrix from (summed) HSIC terms; NaN with a warning where a layer is constant or a self term not positive."

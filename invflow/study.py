@@ -65,14 +65,19 @@ class StudyConfig:
                              f"classes_a ({self.classes_a}).")
         if not self.seeds: raise ValueError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
 
+# %% ../nbs/15_study.ipynb #ca43f1ff
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3, scratch_epochs=2,
                     n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 2), tau_ft_epochs=1,
                     seeds=(0, 1))
+
+# %% ../nbs/15_study.ipynb #b8a6383f
 PAIRS = {'finetuned (classification)': 'finetune_B_classification',
          'finetuned (reconstruction)': 'finetune_B_reconstruction',
          'from scratch': 'scratch_B',
          'control identical copy': None,
          'control random init': None}
+
+# %% ../nbs/15_study.ipynb #8cd3527a
 _ROLES = {'finetune': 1, 'scratch': 2, 'random': 3}
 
 def init_seed(role: str, # 'finetune' (the new head), 'scratch' or 'random' (the control)
@@ -81,16 +86,19 @@ def init_seed(role: str, # 'finetune' (the new head), 'scratch' or 'random' (the
     "The initialisation seed of a `role` model in training seed `s` (no two roles or seeds share one)."
     return 1000 * s + _ROLES[role]
 
+# %% ../nbs/15_study.ipynb #01beb3ce
 def seed_dir(root: Path, s: int, cfg: StudyConfig) -> Path:
     "Where training seed `s` keeps its files: `root` for the first seed, `root/seed_{s}` for the others."
     return root if s == cfg.seeds[0] else root / f'seed_{s}'
 
+# %% ../nbs/15_study.ipynb #b2397c2a
 def _slug(pair: str) -> str: return pair.replace(' ', '_').replace('(', '').replace(')', '')
 
 def _save_csv(df: pd.DataFrame, path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, df.to_csv(index=False).encode())
 
+# %% ../nbs/15_study.ipynb #839c2e4b
 @contextmanager
 def run_lock(run: Path):
     "Hold an exclusive lock on a run folder: a second process on it waits, then reuses what the first wrote."
@@ -104,6 +112,7 @@ def run_lock(run: Path):
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
+# %% ../nbs/15_study.ipynb #37a158d4
 def study_data(cfg: StudyConfig) -> tuple[Transforms2D, Transforms2D, Transforms2D]:
     "The study's three datasets, generated: task A (pretraining), task B train and task B test (A's first objects)."
     A = Transforms2D(cfg.transforms_a, n=cfg.n_train_a, n_classes=cfg.classes_a, n_backgrounds=200, seed=cfg.seed)
@@ -112,6 +121,7 @@ def study_data(cfg: StudyConfig) -> tuple[Transforms2D, Transforms2D, Transforms
     Bt = Transforms2D(cfg.transforms_b, n=cfg.n_test_b, split='test', seed=cfg.seed + 1, assets=assets)
     return A, B, Bt
 
+# %% ../nbs/15_study.ipynb #d1596de1
 def _stage(path: Path, compute, log):
     "Read a finished stage's table, or compute and save it."
     if path.exists():
@@ -139,6 +149,7 @@ def seed_interval(values, # the statistic in each training seed
     half = float(q * np.sqrt(var))
     return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
 
+# %% ../nbs/15_study.ipynb #454c8d22
 def summarise_seeds(per_seed: pd.DataFrame, # one row per (seed, pair), as `_summary_row` writes them
                     level: float = 0.95,
                    ) -> pd.DataFrame:
@@ -195,6 +206,7 @@ class Finding:
         if self.op == '>': return 'holds' if above else 'does not hold' if hi <= self.threshold else 'inconclusive'
         return 'holds' if below else 'does not hold' if lo >= self.threshold else 'inconclusive'
 
+# %% ../nbs/15_study.ipynb #71583719
 def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
     "The closing table of a tutorial: each finding's measured value, interval, seeds, control and verdict."
     out = []
@@ -206,6 +218,7 @@ def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
                         control=f.control, rho_ok=f.rho_ok, verdict=f.verdict(level)))
     return pd.DataFrame(out)
 
+# %% ../nbs/15_study.ipynb #97e79a65
 def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any per-layer table with `seed`, `pair`)
                 pair: str, # the pair's name
                 metric: str, # 'forgetting', 'learning' or 'cka_divergence'
@@ -220,7 +233,7 @@ def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any p
     g = t.assign(_se=se).groupby('seed')
     return g[metric].mean().values, g['_se'].mean().values
 
-
+# %% ../nbs/15_study.ipynb #2cf98543
 def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
             pairs: Sequence[str] | None = None, # the pairs a finding reads (default: all)
             layers: Sequence[str] | None = None, # the layers it reads (default: all)
@@ -235,6 +248,7 @@ def _tc(cfg: StudyConfig, epochs: int, lr: float, s: int, **kw) -> TrainConfig:
     return TrainConfig(epochs=epochs, lr=lr, optimizer='adamw', weight_decay=cfg.weight_decay, batch_size=64, seed=s,
                        **kw)
 
+# %% ../nbs/15_study.ipynb #2d4efc85
 def _pretrain(cfg: StudyConfig, A: Transforms2D, ck: Path, progress: bool):
     "Pretrain on task A: one pretrained model for every training seed, as the papers start from one checkpoint."
     pt = make_vit('vit_t32', n_classes=cfg.classes_a, seed=cfg.seed)
@@ -242,6 +256,7 @@ def _pretrain(cfg: StudyConfig, A: Transforms2D, ck: Path, progress: bool):
               progress=progress)
     return pt, checkpoints(ck / 'pretrain_A')[cfg.pretrain_epochs], h.assign(model='pretrained (A)', seed=cfg.seed)
 
+# %% ../nbs/15_study.ipynb #416cb8ce
 def _train_seed(cfg: StudyConfig, s: int, pt_file: Path, b, bt, ck: Path, progress: bool):
     "Training seed `s`: finetune for classification and for reconstruction, and train from scratch, on task B."
     ft = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s), weights=pt_file)
@@ -261,6 +276,7 @@ def _controls(pt: torch.nn.Module, cfg: StudyConfig, s: int) -> dict:
     twin = make_vit('vit_t32', n_classes=cfg.classes_a, seed=init_seed('random', s))
     return {'control identical copy': copy.deepcopy(pt), 'control random init': twin}
 
+# %% ../nbs/15_study.ipynb #46782fce
 def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache, progress: bool, log) -> dict:
     "Every (pretrained, partner) analysis, read back from `res` where finished."
     out = {}
@@ -277,6 +293,7 @@ def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache,
         out[name].to_json(f)
     return out
 
+# %% ../nbs/15_study.ipynb #cb707054
 def _summary_row(pair: str, a: FinetuneAnalysis, accuracy: float) -> dict:
     "One analysis in one row: layer means, flow totals, quality, and the partner's test accuracy."
     pl, p = a.per_layer, a.provenance
@@ -285,11 +302,13 @@ def _summary_row(pair: str, a: FinetuneAnalysis, accuracy: float) -> dict:
                 expansion=a.flow['expansion_total'], median_rho=max(p['median_rho_pt'], p['median_rho_ft']),
                 min_self_stir=p['min_self_stir'])
 
+# %% ../nbs/15_study.ipynb #34f0edd4
 def _final_accuracy(training: pd.DataFrame, pair: str, s: int) -> float:
     "The last epoch's test accuracy of `pair`'s model in seed `s` (NaN where it has none)."
     h = training[(training.model == pair) & (training.seed == s)]
     return float(h.test_accuracy.iloc[-1]) if len(h) and 'test_accuracy' in h else float('nan')
 
+# %% ../nbs/15_study.ipynb #4345e819
 def _estimator_check(pt, ft, a_linear: FinetuneAnalysis, X, layers, cfg: StudyConfig, cache, progress: bool):
     "Per-layer metrics of one pair under biased (linear) and debiased CKA, beside each layer's width."
     widths = {l: f.shape[1] for l, f in capture(pt, X[:2], layers, 'flatten', progress=False).items()}
@@ -324,6 +343,7 @@ def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, p
     _save_csv(learning_forgetting_correlation(dyn_layer), res / 'learning_forgetting_correlation.csv')
     return dict(correlation=study, best=best)
 
+# %% ../nbs/15_study.ipynb #69fe67f8
 def _invariance_stage(cfg: StudyConfig, B, layers, pt, trained: dict) -> pd.DataFrame:
     "Invariance to each transformation per layer, for every seed's models and an untrained twin of each."
     rows = []
@@ -335,6 +355,7 @@ def _invariance_stage(cfg: StudyConfig, B, layers, pt, trained: dict) -> pd.Data
                  for n, m in models.items()]
     return pd.concat(rows, ignore_index=True)
 
+# %% ../nbs/15_study.ipynb #2d092380
 def _energy_stage(cfg: StudyConfig, pt, b, bt) -> pd.DataFrame:
     "The head-probing energy sweep, once per training seed."
     return pd.concat([tau_sweep(pt, b, bt, cfg.classes_b, cfg.taus, ft_epochs=cfg.tau_ft_epochs, seed=s).assign(seed=s)
@@ -351,6 +372,7 @@ def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reus
     cfg = config or (QUICK if quick else StudyConfig())
     with run_lock(Path(run_dir)): return _run_study(Path(run_dir), cfg, progress, log)
 
+# %% ../nbs/15_study.ipynb #259f297b
 def _check_settings(run: Path, cfg: StudyConfig):
     "Refuse a run folder that holds a study with other settings; record these."
     f = run / 'study.json'
@@ -358,6 +380,7 @@ def _check_settings(run: Path, cfg: StudyConfig):
         raise ValueError(f"{run} holds a study with other settings; pass another run folder (or delete this one).")
     atomic_write_bytes(f, json.dumps(asdict(cfg), indent=1).encode())
 
+# %% ../nbs/15_study.ipynb #e68e8230
 def _timer(log):
     "lap(name): log and record the seconds since the previous lap."
     times, t0 = {}, [time.perf_counter()]
@@ -367,6 +390,7 @@ def _timer(log):
         log(f"  {name}: {times[name]:.1f} s")
     return lap, times
 
+# %% ../nbs/15_study.ipynb #93137100
 def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     res, ck, cache = run / 'results', run / 'checkpoints', TensorCache(run / 'cache')
     res.mkdir(parents=True, exist_ok=True)
@@ -396,6 +420,7 @@ def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     lap('report')
     return dict(out, seconds=times)
 
+# %% ../nbs/15_study.ipynb #336c5e8f
 def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt, cache, progress: bool, log) -> dict:
     "Every pair of every training seed, its controls, the per-seed and pooled summaries, and the estimator check."
     res, layers, X = run / 'results', vit_layers(pt), bt[0][:cfg.n_analysis]
@@ -424,10 +449,12 @@ _TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary
                correlation='correlation_study', early_epoch='early_epoch_curve',
                learning_forgetting='learning_forgetting_correlation', invariance='invariance', energy='energy_sweep')
 
+# %% ../nbs/15_study.ipynb #17d3bc6a
 def _read_config(run: Path) -> StudyConfig:
     d = json.loads((run / 'study.json').read_text())
     return StudyConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
+# %% ../nbs/15_study.ipynb #e9cd2fc3
 def _last(ck: Path) -> Path: return checkpoints(ck)[max(checkpoints(ck))]
 
 def seed_models(run_dir: str | Path, # a folder written by `run_study`
@@ -449,6 +476,7 @@ def seed_models(run_dir: str | Path, # a folder written by `run_study`
     ms['scratch init'] = vit(n_classes=cfg.classes_b, seed=init_seed('scratch', s))
     return {n: m.eval() for n, m in ms.items()}
 
+# %% ../nbs/15_study.ipynb #bf4fdd41
 def load_run(run_dir: str | Path, # a folder written by `run_study`
              models: bool = False, # also rebuild the first seed's trained models from their last checkpoints
             ) -> dict:
@@ -464,6 +492,7 @@ def load_run(run_dir: str | Path, # a folder written by `run_study`
     if models: out['models'] = seed_models(run)
     return out
 
+# %% ../nbs/15_study.ipynb #1f257ec5
 def tutorial_run(default: str | Path = '../../runs/demo', # the embedded default study's folder (`make demo` writes it)
                 ) -> Path:
     "The finished run the tutorials read: the default study (reused, or run), or a quick one under nbdev-test."
@@ -473,7 +502,7 @@ def tutorial_run(default: str | Path = '../../runs/demo', # the embedded default
     run_study(run, config=cfg, progress=False, log=lambda s: None)
     return run
 
-
+# %% ../nbs/15_study.ipynb #839b65e0
 def regime(run: dict) -> pd.DataFrame:
     "Where the study stands against the finetuning paper: model, data, accuracies and the measurement's budget."
     cfg, s = run['config'], run['summary'].set_index('pair')

@@ -36,6 +36,7 @@ def energy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> dic
     n = len(y)
     return dict(loss=loss / n, accuracy=right / n, energy=e / n)
 
+# %% ../nbs/14_taskhead.ipynb #25e2d016
 def feature_adaptation(z0: Tensor, zT: Tensor) -> dict:
     "How far features moved: mean Euclidean distance, cosine distance, dot product, and mean ‖z_T‖ (float64)."
     z0, zT = z0.double().flatten(1), zT.double().flatten(1)
@@ -54,6 +55,7 @@ def new_head(model: nn.Module, n_classes: int, depth: int = 1, seed: int = 0) ->
     m.num_classes, m.task = n_classes, 'classification'
     return m
 
+# %% ../nbs/14_taskhead.ipynb #f6737b18
 def hp_ft(pretrained: nn.Module, # the pretrained ViT (left unchanged)
           train_data, # (X, y) of the target task
           test_data, # held-out (X, y): accuracy and feature adaptation
@@ -80,6 +82,7 @@ def hp_ft(pretrained: nn.Module, # the pretrained ViT (left unchanged)
                ft_epochs=ft_epochs, n_train=len(y))
     return res
 
+# %% ../nbs/14_taskhead.ipynb #64f674bf
 def tau_sweep(pretrained: nn.Module, train_data, test_data, n_classes: int, taus: Sequence[int] = (0, 1, 2, 4, 8),
               **kw) -> pd.DataFrame:
     "`hp_ft` for every τ: one row per τ (energy, accuracy, feature adaptation)."

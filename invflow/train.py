@@ -42,6 +42,7 @@ class TrainConfig:
         if self.task not in ('classification', 'reconstruction'): raise ValueError(f"task is 'classification' or 'reconstruction'; got {self.task!r}.")
         if self.epochs < 0 or self.batch_size < 1: raise ValueError("epochs must be ≥ 0 and batch_size ≥ 1.")
 
+# %% ../nbs/13_train.ipynb #a8b7f14a
 def as_tensors(data) -> tuple[Tensor, Tensor]:
     "(X, y) from a pair of tensors, a data set with `tensors()`, or any map-style data set of (x, y) items."
     if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data): return data[0], data[1]
@@ -49,6 +50,7 @@ def as_tensors(data) -> tuple[Tensor, Tensor]:
     xs, ys = zip(*(data[i] for i in range(len(data))))
     return torch.stack(xs), torch.as_tensor(ys)
 
+# %% ../nbs/13_train.ipynb #f1bf2ecf
 def _lr(cfg: TrainConfig, step: int, total: int) -> float:
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(step, total) / max(total, 1)))
 
@@ -57,16 +59,19 @@ def _params(model, cfg):
     if not ps: raise ValueError(f"no parameter name starts with {cfg.train_only!r}.")
     return ps
 
+# %% ../nbs/13_train.ipynb #5ef82017
 def _make_opt(model, cfg):
     ps = [p for _, p in _params(model, cfg)]
     if cfg.optimizer == 'sgd': return torch.optim.SGD(ps, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
     return torch.optim.AdamW(ps, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
+# %% ../nbs/13_train.ipynb #d1684ae1
 def _loss(model, x, y, cfg):
     out = model(x)
     if cfg.task == 'reconstruction': return F.l1_loss(out, x)
     return F.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
 
+# %% ../nbs/13_train.ipynb #4c2de2b4
 @torch.no_grad()
 def evaluate(model: nn.Module, x: Tensor, y: Tensor, task: str = 'classification', batch_size: int = 256) -> dict:
     "Test metrics: accuracy and loss (classification) or mean L1 (reconstruction)."
@@ -104,6 +109,7 @@ def save_checkpoint(folder: str | Path, epoch: int, model: nn.Module, opt, meta:
     atomic_write_bytes(js, json.dumps(doc, default=str).encode())
     return st
 
+# %% ../nbs/13_train.ipynb #b99a3c82
 def checkpoints(folder: str | Path) -> dict[int, Path]:
     "`{epoch: safetensors path}` of the complete checkpoints in `folder` (those with their JSON)."
     folder = Path(folder)
@@ -113,12 +119,14 @@ def checkpoints(folder: str | Path) -> dict[int, Path]:
         if st.exists(): out[int(js.stem.split('_')[1])] = st
     return out
 
+# %% ../nbs/13_train.ipynb #1b572d8a
 def _read_checkpoint(st: Path):
     doc = json.loads(st.with_suffix('.json').read_text())
     t = st_load(st.read_bytes())
     if tensor_digest(*(t[k] for k in sorted(t))) != doc.get('tensors_digest'): raise ValueError("checksum mismatch")
     return t, doc
 
+# %% ../nbs/13_train.ipynb #e19a27fd
 def model_state(t: dict[str, Tensor]) -> dict[str, Tensor]:
     "The model's state dict from a training checkpoint's tensors (drops optimiser state)."
     return {k[6:]: v for k, v in t.items() if k.startswith('model.')}

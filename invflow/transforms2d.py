@@ -29,6 +29,7 @@ def _gen(*parts: int) -> torch.Generator:
     for p in parts: s = (s * 1_000_003 + int(p) + 7) % (2 ** 62)
     return torch.Generator().manual_seed(s)
 
+# %% ../nbs/11_transforms2d.ipynb #a1f3102e
 def make_objects(n: int, size: int = 32, seed: int = 0) -> Tensor:
     "`n` distinct objects as RGBA images (n, 4, size, size): star-shaped silhouettes with two-colour patterns."
     yy, xx = torch.meshgrid(torch.linspace(-1, 1, size), torch.linspace(-1, 1, size), indexing='ij')
@@ -48,6 +49,7 @@ def make_objects(n: int, size: int = 32, seed: int = 0) -> Tensor:
         out[k, 3] = alpha
     return out
 
+# %% ../nbs/11_transforms2d.ipynb #8dada112
 def make_backgrounds(n: int, size: int = 32, seed: int = 0) -> Tensor:
     "`n` smooth random textures (n, 3, size, size) in [0, 1]."
     yy, xx = torch.meshgrid(torch.linspace(0, 1, size), torch.linspace(0, 1, size), indexing='ij')
@@ -62,6 +64,7 @@ def make_backgrounds(n: int, size: int = 32, seed: int = 0) -> Tensor:
         out[k] = img.clamp(0, 1)
     return out
 
+# %% ../nbs/11_transforms2d.ipynb #3a5c47ee
 def load_assets(folder: str | Path, size: int = 32) -> tuple[Tensor, Tensor]:
     "Real objects (RGBA images in `folder/objects/`) and backgrounds (`folder/backgrounds/`), resized to `size`."
     from PIL import Image
@@ -86,12 +89,14 @@ def _warp(obj: Tensor, theta: Tensor) -> Tensor:
     a = w[:, 3:]
     return torch.cat([torch.where(a > 0, w[:, :3] / a.clamp_min(1e-12), obj.new_zeros(())), a], 1)
 
+# %% ../nbs/11_transforms2d.ipynb #905b72d3
 def _affine(n, m=None, t=None):
     th = torch.zeros(n, 2, 3); th[:, 0, 0] = th[:, 1, 1] = 1
     if m is not None: th[:, :, :2] = m
     if t is not None: th[:, :, 2] = t
     return th
 
+# %% ../nbs/11_transforms2d.ipynb #fdbbf6d6
 def _bbox(alpha: Tensor, thr: float = 0.05):
     "Per-sample extent of the object in normalised coordinates: (x0, x1, y0, y1)."
     n, h, w = alpha.shape
@@ -102,10 +107,12 @@ def _bbox(alpha: Tensor, thr: float = 0.05):
     y0 = torch.where(rows, ys, big).amin(1); y1 = torch.where(rows, ys, -big).amax(1)
     return x0, x1, y0, y1
 
+# %% ../nbs/11_transforms2d.ipynb #8cde8e8a
 def scale(o, g):
     s = _u(g, len(o), 0.4, 1.0)
     return _warp(o, _affine(len(o), torch.eye(2) / s[:, None, None]))
 
+# %% ../nbs/11_transforms2d.ipynb #4d2e9a64
 def translate(o, g):
     x0, x1, y0, y1 = _bbox(o[:, 3])
     lo_x, hi_x = (-1 - x0), (1 - x1)                     # shifts that keep the object in frame
@@ -114,6 +121,7 @@ def translate(o, g):
     ty = lo_y + (hi_y - lo_y).clamp_min(0) * torch.rand(len(o), generator=g)
     return _warp(o, _affine(len(o), t=-torch.stack([tx, ty], 1)))
 
+# %% ../nbs/11_transforms2d.ipynb #cdae7931
 def vflip(o, g): return torch.where(_coin(g, len(o))[:, None, None, None], o.flip(2), o)
 def hflip(o, g): return torch.where(_coin(g, len(o))[:, None, None, None], o.flip(3), o)
 
@@ -122,16 +130,19 @@ def rotate(o, g):
     m = torch.stack([torch.stack([a.cos(), -a.sin()], 1), torch.stack([a.sin(), a.cos()], 1)], 1)
     return _warp(o, _affine(len(o), m))
 
+# %% ../nbs/11_transforms2d.ipynb #bface1fe
 def shear(o, g):
     s = torch.tan(torch.deg2rad(_u(g, len(o), -50, 50)))
     m = torch.zeros(len(o), 2, 2); m[:, 0, 0] = m[:, 1, 1] = 1; m[:, 0, 1] = s
     return _warp(o, _affine(len(o), m))
 
+# %% ../nbs/11_transforms2d.ipynb #1115cf16
 def _blur_k(sigma: float, k: int = 7) -> Tensor:
     t = torch.arange(k) - k // 2
     g1 = torch.exp(-t.float() ** 2 / (2 * sigma ** 2)); g1 = g1 / g1.sum()
     return g1[:, None] * g1[None]
 
+# %% ../nbs/11_transforms2d.ipynb #e06fcaf1
 def _conv_each(x: Tensor, kernels: Tensor) -> Tensor:
     "Convolve sample i of x (n, c, h, w) with kernels[i] (n, k, k), zero padding."
     n, c, h, w = x.shape; k = kernels.shape[-1]
@@ -140,6 +151,7 @@ def _conv_each(x: Tensor, kernels: Tensor) -> Tensor:
 
 ELASTIC_ALPHA, ELASTIC_SIGMA = 150.0, 5.0
 
+# %% ../nbs/11_transforms2d.ipynb #cb9c09ad
 def elastic_field(n: int, h: int, w: int, g: torch.Generator, alpha: float = ELASTIC_ALPHA,
                   sigma: float = ELASTIC_SIGMA) -> Tensor:
     "torchvision's elastic displacement (n, h, w, 2) in normalised coordinates: smoothed U(−1, 1) noise × α / h."
@@ -152,6 +164,7 @@ def elastic_field(n: int, h: int, w: int, g: torch.Generator, alpha: float = ELA
     disp = F.conv2d(disp, k1.view(1, 1, 1, -1).expand(2, 1, 1, -1), padding=(0, r), groups=2)
     return (disp * alpha / h).permute(0, 2, 3, 1)
 
+# %% ../nbs/11_transforms2d.ipynb #fd58af5b
 def elastic(o, g):
     n, _, h, w = o.shape
     base = F.affine_grid(_affine(n), o.shape, align_corners=False)
@@ -160,6 +173,7 @@ def elastic(o, g):
     a = wv[:, 3:]
     return torch.cat([torch.where(a > 0, wv[:, :3] / a.clamp_min(1e-12), o.new_zeros(())), a], 1)
 
+# %% ../nbs/11_transforms2d.ipynb #453a303f
 def _recolour(o, rgb): return torch.cat([rgb.clamp(0, 1), o[:, 3:]], 1)
 
 def _hsv(rgb):
@@ -174,16 +188,19 @@ def _hsv(rgb):
     s = torch.where(mx > 0, d / mx.clamp_min(1e-12), torch.zeros_like(mx))
     return h, s, mx
 
+# %% ../nbs/11_transforms2d.ipynb #3bc51873
 def _rgb(h, s, v):
     i = torch.floor(h * 6) % 6; f = h * 6 - torch.floor(h * 6)
     p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
     sel = lambda *vals: sum(torch.where(i == k, val, torch.zeros_like(v)) for k, val in enumerate(vals))
     return torch.stack([sel(v, q, p, p, t, v), sel(t, v, v, q, p, p), sel(p, p, t, v, v, q)], 1)
 
+# %% ../nbs/11_transforms2d.ipynb #df20745f
 def hue(o, g):
     h, s, v = _hsv(o[:, :3])
     return _recolour(o, _rgb((h + _u(g, len(o), -0.5, 0.5)[:, None, None]) % 1, s, v))
 
+# %% ../nbs/11_transforms2d.ipynb #91841d77
 def brightness(o, g): return _recolour(o, o[:, :3] * _u(g, len(o), 0, 2)[:, None, None, None])
 
 def contrast(o, g):
@@ -192,10 +209,12 @@ def contrast(o, g):
     grey = (o[:, :3].mean(1, keepdim=True) * a).sum((2, 3), keepdim=True) / a.sum((2, 3), keepdim=True).clamp_min(1e-12)
     return _recolour(o, f * o[:, :3] + (1 - f) * grey)
 
+# %% ../nbs/11_transforms2d.ipynb #ed7c3aa3
 def grayscale(o, g):
     y = (0.299 * o[:, 0:1] + 0.587 * o[:, 1:2] + 0.114 * o[:, 2:3]).expand(-1, 3, -1, -1)
     return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], y, o[:, :3]))
 
+# %% ../nbs/11_transforms2d.ipynb #fd36af0c
 def posterize(o, g): return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], (o[:, :3] >= 0.5).float(), o[:, :3]))
 def invert(o, g): return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], 1 - o[:, :3], o[:, :3]))
 
@@ -205,6 +224,7 @@ def sharpen(o, g):
     sh = sm + 7 * (o[:, :3] - sm)
     return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], sh, o[:, :3]))
 
+# %% ../nbs/11_transforms2d.ipynb #abe3bdd7
 def blur(o, g):
     sig = _u(g, len(o), 0.1, 1.5)
     k = torch.stack([_blur_k(float(s)) for s in sig])
@@ -213,6 +233,7 @@ def blur(o, g):
     a = b[:, 3:]
     return torch.cat([torch.where(a > 0, b[:, :3] / a.clamp_min(1e-12), o.new_zeros(())).clamp(0, 1), a], 1)
 
+# %% ../nbs/11_transforms2d.ipynb #8d03907d
 def noise(o, g): return _recolour(o, o[:, :3] + 0.1 * torch.randn(o[:, :3].shape, generator=g))
 
 def _pixelated(rgb_a: Tensor, side: int) -> Tensor:
@@ -220,6 +241,7 @@ def _pixelated(rgb_a: Tensor, side: int) -> Tensor:
     h, w = rgb_a.shape[-2:]
     return F.interpolate(F.interpolate(rgb_a, size=(side, side), mode='area'), size=(h, w), mode='nearest')
 
+# %% ../nbs/11_transforms2d.ipynb #13b8d3e1
 def pixelate(o, g):
     "Pixelate by a factor drawn per image from U[0.3, 0.6] (0.3: the spec's strength), so two draws differ."
     h, w = o.shape[-2:]
@@ -232,6 +254,7 @@ def pixelate(o, g):
     a = p[:, 3:]
     return torch.cat([torch.where(a > 0, p[:, :3] / a.clamp_min(1e-12), o.new_zeros(())), a], 1)
 
+# %% ../nbs/11_transforms2d.ipynb #a6b0e5bc
 def erasing(o, g):
     n, _, h, w = o.shape
     on = _coin(g, n)
@@ -242,6 +265,7 @@ def erasing(o, g):
     fill = torch.rand(n, 3, h, w, generator=g)
     return _recolour(o, torch.where(box[:, None], fill, o[:, :3]))
 
+# %% ../nbs/11_transforms2d.ipynb #fe063706
 TRANSFORMS = {f.__name__: f for f in (scale, translate, vflip, hflip, rotate, shear, hue, brightness, grayscale,
                                        posterize, invert, sharpen, blur, noise, pixelate, elastic, erasing, contrast)}
 GEOMETRIC = ('scale', 'translate', 'vflip', 'hflip', 'rotate', 'shear', 'elastic')
@@ -253,6 +277,7 @@ def apply_transforms(obj: Tensor, names: Sequence[str], g: torch.Generator) -> T
         obj = TRANSFORMS[t](obj, g)
     return obj
 
+# %% ../nbs/11_transforms2d.ipynb #1159a937
 def composite(obj: Tensor, bg: Tensor) -> Tensor:
     "Paste RGBA objects on RGB backgrounds."
     a = obj[:, 3:]
@@ -328,6 +353,7 @@ def invariance_pairs(ds: Transforms2D, transform: str, n: int = 512) -> tuple[Te
         xs.append(composite(o1, bg)); xs2.append(composite(o2, bg))
     return torch.cat(xs)[:n], torch.cat(xs2)[:n]
 
+# %% ../nbs/11_transforms2d.ipynb #e0dc77b2
 def invariance_score(model: nn.Module, # model to probe
                      ds: Transforms2D, # provides objects and backgrounds
                      transforms: Sequence[str], # transformations to score

@@ -21,6 +21,7 @@ def short(layer: str) -> str:
     if layer.endswith('head:in'): return 'pooled'
     return layer.replace('blocks.', 'b')
 
+# %% ../nbs/20_viz.ipynb #cc8857a8
 def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAnalysis.per_layer}
                     metrics: Sequence[str] = ('forgetting', 'learning', 'cka_divergence'),
                    ) -> alt.Chart:
@@ -36,6 +37,7 @@ def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAn
         tooltip=['pair', 'layer', 'metric', alt.Tooltip('value:Q', format='.4f'), alt.Tooltip('median_rho:Q', format='.4f', title='median ρ (ft)')],
     ).properties(width=220, height=160).facet(column=alt.Column('metric:N', title=None, sort=list(metrics)))
 
+# %% ../nbs/20_viz.ipynb #ec86f3e2
 def flow_heatmap(flow: pd.DataFrame, # L × L invariance flow (rows: finetuned layer i, columns: pretrained layer j)
                  title: str = 'invariance flow', # chart title
                 ) -> alt.Chart:
@@ -51,6 +53,7 @@ def flow_heatmap(flow: pd.DataFrame, # L × L invariance flow (rows: finetuned l
     text = base.mark_text(fontSize=9).encode(text=alt.Text('value:Q', format='.2f'))
     return (rect + text).properties(width=260, height=260, title=title)
 
+# %% ../nbs/20_viz.ipynb #a4e07d29
 def dynamics_chart(per_epoch: pd.DataFrame, robustness: pd.Series | None = None) -> alt.Chart:
     "Over epochs: mean and spread of forgetting and learning, CKA divergence, and mean corrupted accuracy."
     cols = ['forgetting_mean', 'forgetting_std', 'learning_mean', 'learning_std', 'cka_divergence_mean']
@@ -61,6 +64,7 @@ def dynamics_chart(per_epoch: pd.DataFrame, robustness: pd.Series | None = None)
         x=alt.X('epoch:Q'), y=alt.Y('value:Q', title=None), color='quantity:N',
         tooltip=['epoch', 'quantity', alt.Tooltip('value:Q', format='.4f')]).properties(width=420, height=220)
 
+# %% ../nbs/20_viz.ipynb #d1bdf8ca
 def correlation_chart(study: pd.DataFrame, top: int = 15) -> alt.Chart:
     "The strongest hypotheses of the correlation study: r with Bonferroni significance."
     d = study[study.tested].assign(hypothesis=lambda t: t.subset + ' · ' + t.combination + ' · ' + t.layer_stat)
@@ -71,6 +75,7 @@ def correlation_chart(study: pd.DataFrame, top: int = 15) -> alt.Chart:
         tooltip=['hypothesis', alt.Tooltip('r:Q', format='.3f'), alt.Tooltip('p:Q', format='.2e'),
                  alt.Tooltip('bonferroni_p:Q', format='.2e')]).properties(width=320, height=14 * len(d))
 
+# %% ../nbs/20_viz.ipynb #ec219760
 def energy_chart(sweep: pd.DataFrame) -> alt.Chart:
     "The τ sweep: energy at the start of finetuning, feature adaptation and accuracy against head-probing epochs."
     cols = [c for c in ('energy', 'start_loss', 'euclidean', 'cosine_distance', 'test_accuracy') if c in sweep]
@@ -80,6 +85,7 @@ def energy_chart(sweep: pd.DataFrame) -> alt.Chart:
         tooltip=['tau', 'quantity', alt.Tooltip('value:Q', format='.4f')]).properties(width=150, height=130).facet(
         column=alt.Column('quantity:N', title=None))
 
+# %% ../nbs/20_viz.ipynb #6b8fdcaf
 def invariance_chart(inv: pd.DataFrame) -> alt.Chart:
     "Invariance score per transformation and layer (≈ 1 not invariant, → 0 invariant), one panel per model."
     d = inv.assign(layer=inv.layer.map(short))

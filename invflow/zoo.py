@@ -58,11 +58,13 @@ def _hf_pooled(model: nn.Module, out) -> Tensor:
     if getattr(out, 'pooler_output', None) is not None and not hasattr(pooler, 'dense'): return out.pooler_output
     return out.last_hidden_state[:, 0]        # ViT/DeiT base models: their pooler adds an untrained dense + tanh
 
+# %% ../nbs/08_zoo.ipynb #d6a46727
 def _strip_inner(module, state_dict, prefix, local_metadata):
     "state_dict post-hook: the inner model's keys without the wrapper's `model.`."
     for k in [k for k in state_dict if k.startswith(prefix + 'model.')]:
         state_dict[prefix + k[len(prefix) + 6:]] = state_dict.pop(k)
 
+# %% ../nbs/08_zoo.ipynb #760a30f7
 def _add_inner(module, state_dict, prefix, *args):
     "load_state_dict pre-hook: the inverse of `_strip_inner`."
     for k in [k for k in state_dict if k.startswith(prefix) and not k.startswith(prefix + 'model.')]:
@@ -104,6 +106,7 @@ def _preprocess(self: PixelModel, x: Tensor) -> Tensor:
         x = F.interpolate(x, size=size, mode='bilinear', align_corners=False, antialias=True)
     return (x - self.pixel_mean) / self.pixel_std
 
+# %% ../nbs/08_zoo.ipynb #e4f5819f
 def _forward(self: PixelModel, x: Tensor) -> Tensor:
     "The model's output on pixels `x` in [0, 1]: logits, or a base model's pooled embedding."
     x = self.preprocess(x)
@@ -124,6 +127,7 @@ def _named_modules(self: PixelModel, memo=None, prefix: str = '', remove_duplica
     yield from self.model.named_modules(memo, prefix, remove_duplicate)
     yield from self.pooled.named_modules(memo, f'{prefix}.pooled' if prefix else 'pooled', remove_duplicate)
 
+# %% ../nbs/08_zoo.ipynb #941c6063
 def _extra_repr(self: PixelModel) -> str:
     size = self.input_size
     fmt = lambda t: '(' + ', '.join(f'{v:.4g}' for v in t.flatten().tolist()) + ')'
@@ -142,12 +146,14 @@ def _timm_check(name: str):
     hint = f"; close names: {', '.join(close)}" if close else ''
     raise ValueError(f"timm has no model {name!r}{hint} (timm.list_models() lists them all).")
 
+# %% ../nbs/08_zoo.ipynb #ee2b180b
 def _timm_create(name: str, **kw) -> nn.Module:
     "timm.create_model, after `_timm_check`."
     import timm
     _timm_check(name)
     return timm.create_model(name, **kw)
 
+# %% ../nbs/08_zoo.ipynb #278e0d30
 def _weights_file(path: Path, what: str) -> Path:
     "A weights file: `path` itself, or the one safetensors / .pt / .bin file of a folder."
     if path.is_file(): return path
@@ -157,6 +163,7 @@ def _weights_file(path: Path, what: str) -> Path:
         raise ValueError(f"{what}: the folder {path} holds {len(found)} weight files; name the file to load.")
     return found[0]
 
+# %% ../nbs/08_zoo.ipynb #1f65cb54
 def _sidecar_config(path: Path) -> dict:
     "The timm `config.json` (architecture, model_args, pretrained_cfg) beside a weights file or in a folder, or {}."
     f = (path if path.is_dir() else path.parent) / 'config.json'
@@ -168,6 +175,7 @@ def _classifier_size(sd: dict[str, Tensor], classifier: str | None) -> int:
     w = sd.get(f'{classifier}.weight') if classifier else None
     return int(w.shape[0]) if w is not None else 0
 
+# %% ../nbs/08_zoo.ipynb #37837373
 def _timm_fixed_size(model: nn.Module) -> tuple[int, int] | None:
     "The input size a timm model requires (a ViT's patch grid), or None when it takes any size."
     pe = getattr(model, 'patch_embed', None)
@@ -184,6 +192,7 @@ def _timm_pretrained(name: str) -> nn.Module:
                            f"where the Hugging Face hub is reachable (torch.save(timm.create_model('{name}', "
                            f"pretrained=True).state_dict(), 'w.pt')), then pass timm:{name}=w.pt.") from None
 
+# %% ../nbs/08_zoo.ipynb #ee01bc31
 def _timm_local(name: str, path: Path) -> tuple[nn.Module, dict]:
     "timm architecture `name` with the weights of `path`, and the sidecar config."
     cfg = _sidecar_config(path)
@@ -230,6 +239,7 @@ def _transformers():
         raise MissingExtra("Hugging Face models need the transformers package: pip install 'invflow[hf]'.") from None
     return transformers
 
+# %% ../nbs/08_zoo.ipynb #d7648f85
 def _hf_class(cfg: dict):
     "The transformers class for a config.json: classification model, vision tower, or base model."
     tf = _transformers()
@@ -256,6 +266,7 @@ def _hf_default_stats(model_type: str) -> dict:
             return dict(image_mean=proc.image_mean, image_std=proc.image_std)
     return {}
 
+# %% ../nbs/08_zoo.ipynb #a5a35930
 def _hf_stats(path: Path, config) -> tuple[list[float], list[float]]:
     "Mean and std from preprocessor_config.json, else the config, else the family's default processor (warned)."
     f = path / 'preprocessor_config.json'
@@ -275,6 +286,7 @@ def _hf_fixed_size(config) -> tuple[int, int] | None:
     if size is None or config.model_type in _HF_ANY_SIZE: return None
     return (size, size) if isinstance(size, int) else tuple(size)
 
+# %% ../nbs/08_zoo.ipynb #0e0246fa
 def _hf_from_pretrained(cls, path: Path) -> nn.Module:
     "Load local weights; uninitialised parameters (other than an unused pooler) are an error."
     try: m, info = cls.from_pretrained(path, local_files_only=True, output_loading_info=True)
@@ -310,6 +322,7 @@ def _last_linear(model: nn.Module) -> str | None:
     names = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
     return names[-1] if names else None
 
+# %% ../nbs/08_zoo.ipynb #f4fac918
 def _torchvision_create(name: str, **kw) -> nn.Module:
     import torchvision
     known = torchvision.models.list_models()
@@ -351,6 +364,7 @@ def _vit_shape(sd: dict[str, Tensor], path) -> dict:
     patch = int(w.shape[-1])
     return dict(embed_dim=int(w.shape[0]), patch_size=patch, depth=depth, img_size=patch * math.isqrt(pos.shape[1] - 1))
 
+# %% ../nbs/08_zoo.ipynb #af724e61
 def infer_preset(sd: dict[str, Tensor], path='the checkpoint') -> str:
     "The preset whose shapes match an invflow ViT state dict."
     shape = _vit_shape(sd, path)
@@ -368,6 +382,7 @@ def _invflow_head(sd: dict[str, Tensor], path) -> tuple[str, int, int]:
         raise ValueError(f"{path} has no classification head ('head.*') and no decoder.")
     return task, max(1, len(heads)), int(sd[heads[-1]].shape[0]) if heads else 10
 
+# %% ../nbs/08_zoo.ipynb #7f3faf11
 def load_invflow(path: str | Path, # an invflow checkpoint (safetensors or weights-only .pt)
                  arch: str | None = None, # a preset; None: read from the checkpoint's shapes
                 ) -> nn.Module:
@@ -398,6 +413,7 @@ def _vit_rule(model: nn.Module) -> list[str] | None:
     "timm-style ViTs (a module with `patch_embed`, `blocks` and `head`): the paper's list, `vit_layers`."
     return vit_layers(model) if find_vit(model)[1] is not None else None
 
+# %% ../nbs/08_zoo.ipynb #432257d5
 def _hf_rule(model: nn.Module) -> list[str] | None:
     "Hugging Face vision transformers: the encoder's layers, then the classifier's input or the pooled embedding."
     cfg = getattr(getattr(model, 'model', model), 'config', None)
@@ -418,6 +434,7 @@ def _resnet_rule(model: nn.Module) -> list[str] | None:
     if len(stages) != 4 or 'fc' not in mods: return None
     return [f'{s}.{b}' for s in stages for b in range(len(mods[s]))] + ['fc:in']
 
+# %% ../nbs/08_zoo.ipynb #47c5c893
 def _convnext_tv_rule(model: nn.Module) -> list[str] | None:
     "torchvision ConvNeXt: the four stages inside `features` (each a Sequential of CNBlocks), then `classifier.2:in`."
     mods = dict(model.named_modules())
@@ -435,6 +452,7 @@ def _tv_vit_rule(model: nn.Module) -> list[str] | None:
     if not isinstance(layers, nn.Sequential) or 'heads.head' not in mods: return None
     return [f'encoder.layers.{n}' for n, _ in layers.named_children()] + ['heads.head:in']
 
+# %% ../nbs/08_zoo.ipynb #60f6a4cd
 def _timm_features_rule(model: nn.Module) -> list[str] | None:
     "Other timm models: the modules of `feature_info`, then the classifier's input."
     inner = getattr(model, 'model', model)
@@ -443,6 +461,7 @@ def _timm_features_rule(model: nn.Module) -> list[str] | None:
     cls = cls[0] if isinstance(cls, (list, tuple)) else cls
     return [f['module'] for f in info] + [f'{cls}:in']
 
+# %% ../nbs/08_zoo.ipynb #b80e13b2
 _RULES = (_vit_rule, _hf_rule, _tv_vit_rule, _resnet_rule, _convnext_tv_rule, _timm_features_rule)
 
 # %% ../nbs/08_zoo.ipynb #2d6ccad7
@@ -462,6 +481,7 @@ def _last_number(p: Path, default: int) -> int:
     nums = re.findall(r'\d+', p.stem if p.is_file() else p.name)
     return int(nums[-1]) if nums else default
 
+# %% ../nbs/08_zoo.ipynb #08924a7f
 def _checkpoint_paths(s: ModelSpec) -> list[Path]:
     "The checkpoints in a folder spec's folder: sub-folders with config.json (hf) or weights files."
     if s.path is None or not s.path.is_dir():
