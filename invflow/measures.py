@@ -16,7 +16,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from .capture import capture, resolve_layers
-from .similarity import DegenerateWarning, as_rows, centre, centre_gram, self_product
+from .similarity import DegenerateWarning, as_rows, centre, centre_gram, gram_cka, self_product
 
 # %% auto #0
 __all__ = ['MEASURES', 'DEFAULT_MEASURES', 'Prepared', 'prepare', 'centred_eig', 'gram_factor', 'nuclear_norm', 'procrustes',
@@ -206,11 +206,8 @@ def deconfounded_cka(px: Prepared, py: Prepared, p0: Prepared | None = None,
 
 # %% ../nbs/09_measures.ipynb #40328e92
 def linear_cka_gram(px: Prepared, py: Prepared, p0=None) -> float:
-    "Linear (biased) CKA from the prepared Grams."
-    kx, ky = centre_gram(px.gram), centre_gram(py.gram)
-    den = float((kx * kx).sum() * (ky * ky).sum())
-    if den <= 0: return _nan("a representation has no variance.")
-    return float((kx * ky).sum()) / math.sqrt(den)
+    "Linear (biased) CKA from the prepared Grams: `gram_cka` of the centred Grams."
+    return gram_cka(centre_gram(px.gram), centre_gram(py.gram))
 
 # %% ../nbs/09_measures.ipynb #2415d064
 MEASURES: dict[str, Callable] = {
