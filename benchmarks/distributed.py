@@ -39,14 +39,14 @@ def analyze_run(nproc, pt, ft, out, a):
 
 
 def step_time(model, layer, x, steps, autocast):
-    from invflow.capture import LayerTap
-    from invflow.invert import InvertConfig, _invert_batch, frozen, seed_images
+    from invflow.capture import StackTap
+    from invflow.invert import InvertConfig, invert_stacked, frozen, seed_images
     cfg = InvertConfig(optimizer='reference', steps=steps, autocast=autocast)
-    with frozen(model), LayerTap(model, layer, grad=True) as tap:
-        _invert_batch(tap, x, seed_images(x).to(x.device), InvertConfig(optimizer='reference', steps=1, autocast=autocast))  # warm-up
+    with frozen(model), StackTap(model, [layer]) as tap:
+        invert_stacked(tap, x, seed_images(x).to(x.device), InvertConfig(optimizer='reference', steps=1, autocast=autocast))
         if x.is_cuda: torch.cuda.synchronize()
         t0 = time.perf_counter()
-        _, rho, _, _ = _invert_batch(tap, x, seed_images(x).to(x.device), cfg)
+        rho = invert_stacked(tap, x, seed_images(x).to(x.device), cfg)[layer][1]
         if x.is_cuda: torch.cuda.synchronize()
     return (time.perf_counter() - t0) / (steps + 1) / len(x), float(rho.median())
 

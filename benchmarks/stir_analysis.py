@@ -6,15 +6,22 @@ The analysis: STIR in both directions (STIR(ft^i | pt^j), STIR(pt^i | ft^j) and 
 every pair of the 13 layers (12 blocks + pooled) of a small ViT ("pt": timm, 32 × 32 input, patch 8, width 128,
 12 blocks) and a perturbed copy of it standing in for the finetuned model ("ft").
 
-- invflow: one inversion per (model, layer) — 2·L = 26 — each stopping at its layer, default optimiser (Adam,
-  lr 0.1 with cosine decay, 200 steps), parameters frozen; every STIR and CKA value reuses them.
+- invflow: one inversion per (model, layer) (2·L = 26), each stopping at its layer, all of a model's layers stacked
+  in one forward pass per step (`capture.StackTap`), parameters frozen; every STIR and CKA value reuses them. Twice:
+  at the default settings (Adam, lr 0.1 with cosine decay, 200 steps) and with each sample stopped once its ρ is at
+  or below `--target-rho` (0.01: below the reference's median ρ at every layer, so better than it on every sample).
 - reference procedure (SPEC §3–5, as the public reference loop runs it): for every layer pair, invert anew in both
   directions (2·L² = 338 inversions), the whole network forward on every step, normalised-gradient step α = 0.5,
   500 steps, best iterate per sample. Its full grid is EXTRAPOLATED from `--timed-pairs` timed pairs (every pair costs
   the same: the whole network runs regardless of the layer).
 
-Printed: wall times, the ratio, each side's median ρ on the layers both inverted, and the inversion loop's achieved
-FLOP/s (matmul FLOPs counted by torch's FlopCounterMode) against an fp32 matmul peak measured in the same run.
+The timed reference pairs and the two invflow runs are interleaved (pair, invflow, pair, invflow, pair), so that a
+drift of this shared machine's speed during the run falls on both sides alike.
+
+Printed: wall times, the ratios, each side's median ρ on the layers both inverted, and the inversion loop's achieved
+FLOP/s (matmul FLOPs counted by torch's FlopCounterMode) against an fp32 matmul peak measured just before and just
+after each timed loop (median of `--loop-reps` loops) — for the deepest layer alone and for all layers stacked as
+the analysis runs them — and how the stacked loop's time splits between matmul-class kernels and the rest.
 """
 import argparse, copy, math, time
 
@@ -23,7 +30,7 @@ import torch
 import timm
 from torch.utils.flop_counter import FlopCounterMode
 
-from invflow.capture import vit_layers, LayerTap
+from invflow.capture import vit_layers, StackTap
 from invflow.invert import InvertConfig, invert, frozen, relative_distance, seed_images
 from invflow.similarity import cka_matrix, linear_cka
 from invflow.stir import stir_matrix
@@ -65,10 +72,65 @@ def reference_inversion(model, layer, x, steps=500, alpha=0.5):
     finally: hook.remove()
 
 
+def matmul_peak(size=2048, reps=5):
+    "FLOP/s of a size² float32 matrix product, now."
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    t0 = time.perf_counter()
+    for _ in range(reps): a @ b
+    return reps * 2 * size ** 3 / (time.perf_counter() - t0)
+
+
+def reference_pair(pt, ft, x, li, lj, steps):
+    "One pair (i, j) of the reference grid, both directions: invert pt^j and ft^j anew, score four STIR values."
+    rhos = {}
+    for name, m, other in (('pt', pt, ft), ('ft', ft, pt)):
+        xp, rho = reference_inversion(m, lj, x, steps)
+        linear_cka(capture_one(other, x, li), capture_one(other, xp, li))     # STIR(other^i | m^j)
+        linear_cka(capture_one(m, x, li), capture_one(m, xp, li))             # STIR(m^i | m^j)
+        rhos[(name, lj)] = float(rho.median())
+    linear_cka(capture_one(pt, x, li), capture_one(ft, x, li))
+    return rhos
+
+
+def loop_share(model, x, layers, steps, reps):
+    "The inversion loop's matmul FLOPs per step, its achieved FLOP/s and its share of the peak measured around it."
+    with frozen(model), StackTap(model, layers) as tap:
+        xi = torch.rand(len(layers) * len(x), *x.shape[1:]).requires_grad_()
+        with FlopCounterMode(display=False) as fc:
+            sum(r.pow(2).sum() for r in tap(xi).values()).backward()
+    flops, achieved, shares = fc.get_total_flops(), [], []
+    for _ in range(reps):                                   # the peak drifts on a shared machine: measure it around
+        before = matmul_peak()
+        t0 = time.perf_counter()
+        invert(model, x, layers, steps=steps, progress=False)
+        achieved.append(flops * steps / (time.perf_counter() - t0))
+        shares.append(achieved[-1] / ((before + matmul_peak()) / 2))
+    return flops, float(np.median(achieved)), float(np.median(shares)), shares
+
+
+def time_split(model, x, layers, steps=5):
+    "Share of a stacked inversion's time in matmul-class kernels (products, convolutions, attention) and the rest."
+    from torch.profiler import profile, ProfilerActivity
+    invert(model, x, layers, steps=1, progress=False)
+    with profile(activities=[ProfilerActivity.CPU]) as prof: invert(model, x, layers, steps=steps, progress=False)
+    ev = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in ev)
+    mat = sum(e.self_cpu_time_total for e in ev if any(k in e.key for k in MATMUL_KERNELS))
+    return mat / total
+
+
+MATMUL_KERNELS = ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm', 'convolution', 'scaled_dot_product')
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--n', type=int, default=32); p.add_argument('--timed-pairs', type=int, default=3)
+    p.add_argument('--n', type=int, default=32)
+    p.add_argument('--timed-pairs', type=int, default=3)
     p.add_argument('--ref-steps', type=int, default=500)
+    p.add_argument('--target-rho', type=float, default=0.01, help="invflow's early stop in the matched-quality row")
+    p.add_argument('--loop-steps', type=int, default=50, help='steps of each timed inversion loop')
+    p.add_argument('--loop-reps', type=int, default=3, help='timed loops, each between two peak measurements')
     a = p.parse_args()
     pt, ft = make_pair()
     L = vit_layers(pt)
@@ -76,56 +138,68 @@ def main():
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads; ViT 12 blocks width 128, n = {a.n}, "
           f"{len(L)} layers")
 
-    # invflow: 2·L inversions, everything else reuses them
-    cfg = InvertConfig()
+    # the reference grid's timed pairs (i, j) and invflow's two runs, interleaved so that a drift of the machine's
+    # speed during the run falls on both sides alike: pair, invflow default, pair, invflow stopped early, pair, …
+    pairs = [(L[k], L[j]) for k, j in zip(np.linspace(0, len(L) - 1, a.timed_pairs).round().astype(int),
+                                          np.linspace(len(L) - 1, 0, a.timed_pairs).round().astype(int))]
+    cfgs = [('default', InvertConfig()), ('target', InvertConfig(target_rho=a.target_rho))]
+    ref_rho, runs, t_pairs = {}, {}, 0.0
+    for k, (li, lj) in enumerate(pairs):
+        t0 = time.perf_counter()
+        ref_rho |= reference_pair(pt, ft, x, li, lj, a.ref_steps)
+        t_pairs += time.perf_counter() - t0
+        if k < len(cfgs): runs[cfgs[k][0]] = invflow_analysis(pt, ft, x, L, cfgs[k][1])
+    for label, cfg in cfgs[len(pairs):]: runs[label] = invflow_analysis(pt, ft, x, L, cfg)
+    t_ref = t_pairs / len(pairs) * len(L) ** 2
+    report(a, L, pairs, t_pairs, t_ref, ref_rho, runs)
+
+    t_one = time.perf_counter()
+    invert(pt, x, L, steps=a.loop_steps, stack_rows=0, progress=False)
+    t_one = time.perf_counter() - t_one
+    t_all = time.perf_counter()
+    invert(pt, x, L, steps=a.loop_steps, progress=False)
+    t_all = time.perf_counter() - t_all
+    print(f"the {len(L)} inversions of one model, {a.loop_steps} steps: one layer at a time {t_one:.1f} s, stacked "
+          f"{t_all:.1f} s ({t_one / t_all:.2f}×)")
+    for label, layers in (('deepest layer alone', [L[-1]]), (f'all {len(L)} layers stacked', L)):
+        flops, achieved, share, shares = loop_share(pt, x, layers, a.loop_steps, a.loop_reps)
+        print(f"inversion loop, {label}: {flops / 1e9:.2f} GFLOP per step (n = {a.n}), {achieved / 1e9:.1f} GFLOP/s "
+              f"achieved → {share:.0%} of the fp32 matmul peak (median of {len(shares)} loops, each against the peak "
+              f"measured just before and after it: " + ', '.join(f'{s:.0%}' for s in shares) + ")")
+    mat = time_split(pt, x, L)
+    print(f"where the stacked loop's time goes (torch.profiler, self time): {mat:.0%} in matrix products, "
+          f"convolutions and attention kernels, {1 - mat:.0%} in the rest (GELU, layer norm, copies, elementwise)")
+
+
+def report(a, L, pairs, t_pairs, t_ref, ref_rho, runs):
+    "The table: each procedure's wall time, ratio and median ρ on the layers both inverted."
+    (t_inv, rho_inv), (t_tgt, rho_tgt) = runs['default'], runs['target']
+    same = list(ref_rho)
+    print("\n| procedure | inversions | wall s | median ρ (layers both inverted) | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| invflow, default (Adam lr 0.1 cosine, 200 steps, layers stacked, reuse) | {2 * len(L)} | {t_inv:.1f} | "
+          f"{np.median([rho_inv[k] for k in same]):.1e} | {t_ref / t_inv:.1f}× |")
+    print(f"| invflow, each sample stopped at ρ ≤ {a.target_rho:g} | {2 * len(L)} | {t_tgt:.1f} | "
+          f"{np.median([rho_tgt[k] for k in same]):.1e} | {t_ref / t_tgt:.1f}× |")
+    print(f"| reference (α = 0.5, {a.ref_steps} steps, whole network, per pair) | {2 * len(L) ** 2} | "
+          f"{t_ref:.0f} (extrapolated from {len(pairs)} timed pairs: {t_pairs:.1f} s) | "
+          f"{np.median(list(ref_rho.values())):.1e} | 1× |")
+    print(f"\ninvflow median ρ over all {2 * len(L)} inversions: default {np.median(list(rho_inv.values())):.1e}, "
+          f"stopped early {np.median(list(rho_tgt.values())):.1e}; per inverted layer of the timed pairs "
+          + ', '.join(f'{m} {l}: default {rho_inv[(m, l)]:.1e}, stopped early {rho_tgt[(m, l)]:.1e}, reference '
+                      f'{r:.1e}' for (m, l), r in ref_rho.items()))
+
+
+def invflow_analysis(pt, ft, x, L, cfg):
+    "STIR both ways and CKA for every layer pair from 2·L inversions: wall time and each inversion's median ρ."
     t0 = time.perf_counter()
     s_pt = stir_matrix(pt, x, L, {'pt': pt, 'ft': ft}, config=cfg, progress=False)   # STIR(· | pt^j)
     s_ft = stir_matrix(ft, x, L, {'pt': pt, 'ft': ft}, config=cfg, progress=False)   # STIR(· | ft^j)
-    c = cka_matrix(pt, x, L, ft, progress=False)
-    t_inv = time.perf_counter() - t0
-    rho_inv = {('pt', l): r for l, r in s_pt.groupby('ref_layer').median_rho.first().items()}
-    rho_inv.update({('ft', l): r for l, r in s_ft.groupby('ref_layer').median_rho.first().items()})
-
-    # the reference procedure on a few pairs (i, j), both directions: invert pt^j and ft^j anew for each pair
-    pairs = [(L[k], L[j]) for k, j in zip(np.linspace(0, len(L) - 1, a.timed_pairs).round().astype(int),
-                                          np.linspace(len(L) - 1, 0, a.timed_pairs).round().astype(int))]
-    t0, ref_rho, inv_rho_same = time.perf_counter(), [], []
-    for li, lj in pairs:
-        for name, m in (('pt', pt), ('ft', ft)):
-            xp, rho = reference_inversion(m, lj, x, a.ref_steps)
-            other = ft if name == 'pt' else pt
-            feats = lambda mm, xx, l: capture_one(mm, xx, l)
-            linear_cka(feats(other, x, li), feats(other, xp, li))               # STIR(other^i | m^j)
-            linear_cka(feats(m, x, li), feats(m, xp, li))                       # STIR(m^i | m^j)
-            ref_rho.append(float(rho.median())); inv_rho_same.append(rho_inv[(name, lj)])
-        linear_cka(capture_one(pt, x, li), capture_one(ft, x, li))
-    t_pairs = time.perf_counter() - t0
-    t_ref = t_pairs / len(pairs) * len(L) ** 2
-
-    # FLOP/s of invflow's inversion loop at the deepest layer against a matmul peak, same run
-    A, B = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    A @ B; t0 = time.perf_counter(); [A @ B for _ in range(5)]; peak = 5 * 2 * 2048 ** 3 / (time.perf_counter() - t0)
-    with frozen(pt), LayerTap(pt, L[-1], grad=True) as tap:
-        tgt = tap(x, grad=False)[L[-1]]
-        xi = torch.rand_like(x).requires_grad_()
-        with FlopCounterMode(display=False) as fc:
-            relative_distance(tap(xi)[L[-1]], tgt).sum().backward()
-        flops_step = fc.get_total_flops()
-    S = 50
-    t0 = time.perf_counter(); invert(pt, x, L[-1], steps=S, progress=False); dt = time.perf_counter() - t0
-    achieved = flops_step * S / dt
-
-    print(f"\n| procedure | inversions | wall s | median ρ (layers both inverted) |")
-    print(f"|---|---:|---:|---:|")
-    print(f"| invflow (Adam lr 0.1 cosine, 200 steps, stop at layer, reuse) | {2 * len(L)} | {t_inv:.1f} | {np.median(inv_rho_same):.1e} |")
-    print(f"| reference (α = 0.5, {a.ref_steps} steps, whole network, per pair) | {2 * len(L) ** 2} | "
-          f"{t_ref:.0f} (extrapolated from {len(pairs)} timed pairs: {t_pairs:.1f} s) | {np.median(ref_rho):.1e} |")
-    print(f"\ntime ratio reference / invflow: {t_ref / t_inv:.1f}×")
-    print(f"invflow median ρ over all {2 * len(L)} inversions: {np.median(list(rho_inv.values())):.1e}; "
-          f"per layer of the timed pairs: " + ', '.join(f'{r:.1e}' for r in inv_rho_same) +
-          "; reference: " + ', '.join(f'{r:.1e}' for r in ref_rho))
-    print(f"inversion loop: {flops_step / 1e9:.2f} GFLOP per step (n = {a.n}, deepest layer), {achieved / 1e9:.1f} GFLOP/s "
-          f"achieved; fp32 matmul peak {peak / 1e9:.1f} GFLOP/s → {achieved / peak:.0%} of peak")
+    cka_matrix(pt, x, L, ft, progress=False)
+    secs = time.perf_counter() - t0
+    rho = {('pt', l): r for l, r in s_pt.groupby('ref_layer').median_rho.first().items()}
+    rho.update({('ft', l): r for l, r in s_ft.groupby('ref_layer').median_rho.first().items()})
+    return secs, rho
 
 
 @torch.no_grad()

@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 
 from .distributed import is_distributed, rank_world, exchange
 
 # %% auto #0
 __all__ = ['POOLS', 'layer_names', 'find_vit', 'vit_layers', 'resolve_layers', 'pool_output', 'first_tensor', 'model_device',
-           'LayerTap', 'batch_input', 'iter_batches', 'n_batches', 'iter_capture', 'capture']
+           'LayerTap', 'drop_rows', 'StackTap', 'layer_order', 'check_stack', 'batch_input', 'iter_batches',
+           'n_batches', 'iter_capture', 'capture']
 
 # %% ../nbs/00_capture.ipynb #d1e589a0
 POOLS = ('flatten', 'cls', 'mean')
@@ -128,46 +130,159 @@ class LayerTap:
         self.layers = [s for s, _, _ in self.specs]
         _, vit = find_vit(model)
         self.n_prefix = getattr(vit if vit is not None else model, 'num_prefix_tokens', 0) or 0
-        self._handles, self._modes, self._out, self._grad = [], None, {}, grad
+        self._handles, self._modes, self._out, self._grad, self.seen = [], None, {}, grad, []
 
-    def _keep(self, spec, t):
-        if spec in self._out: return
-        t = first_tensor(t)
-        self._out[spec] = pool_output(t if self._grad else t.detach(), self.pool, self.n_prefix)
-        if self.stop_early and len(self._out) == len(self.specs): raise _StopForward
+# %% ../nbs/00_capture.ipynb #b91473aa
+@patch
+def _wanted(self: LayerTap) -> list[str]:
+    "The layers this call reads."
+    return self.layers
 
-    def __enter__(self):
-        self._modes = {m: m.training for m in self.model.modules()}
-        self.model.eval()
-        for spec, mod, is_in in self.specs:
-            if is_in:
-                h = mod.register_forward_pre_hook(
-                    lambda m, args, kwargs, s=spec: self._keep(s, args if args else tuple(kwargs.values())),
-                    with_kwargs=True)
-            else: h = mod.register_forward_hook(lambda m, i, o, s=spec: self._keep(s, o))
-            self._handles.append(h)
-        return self
+@patch
+def _keep(self: LayerTap, spec: str, out):
+    "Pool and keep a layer's output the first time it runs; end the pass once every wanted layer is kept."
+    if spec in self._out or spec not in self._wanted(): return None
+    t = first_tensor(out)
+    self._out[spec] = pool_output(t if self._grad else t.detach(), self.pool, self.n_prefix)
+    if self.stop_early and len(self._out) == len(self._wanted()): raise _StopForward
+    return None
 
-    def __exit__(self, *exc):
-        for h in self._handles: h.remove()
-        self._handles = []
-        for m, mode in (self._modes or {}).items(): m.train(mode)
-        self._out = {}
+# %% ../nbs/00_capture.ipynb #a4ef69b3
+@patch
+def _register(self: LayerTap, spec: str, mod: nn.Module, is_in: bool):
+    "A hook on `mod` giving its output (its input, for `name:in`) to `_keep`."
+    if not is_in: return mod.register_forward_hook(lambda m, i, o: self._keep(spec, o))
+    def pre(m, args, kwargs): self._keep(spec, args if args else tuple(kwargs.values()))
+    return mod.register_forward_pre_hook(pre, with_kwargs=True)
 
-    def __call__(self, x: Tensor, # an input batch
-                 grad: bool | None = None, # override the tap's `grad` for this call
-                ) -> dict[str, Tensor]:
-        "Pooled outputs `{layer: (batch, features)}` of the requested layers for input batch `x`."
-        if not self._handles: raise RuntimeError("LayerTap is used as a context manager: `with LayerTap(model, layers) as tap: tap(x)`.")
-        self._out, self._grad = {}, self.grad if grad is None else grad
-        try:
-            with torch.set_grad_enabled(self._grad): self.model(x)
-        except _StopForward: pass
-        out, self._out = self._out, {}
-        missing = [l for l in self.layers if l not in out]
-        if missing: raise RuntimeError(f"layers {missing} did not run in the forward pass of {type(self.model).__name__}; "
-                                       "they exist but are not called by forward().")
-        return {l: out[l] for l in self.layers}
+@patch
+def __enter__(self: LayerTap):
+    self._modes = {m: m.training for m in self.model.modules()}
+    self.model.eval()
+    self._handles = [self._register(spec, mod, is_in) for spec, mod, is_in in self.specs]
+    return self
+
+@patch
+def __exit__(self: LayerTap, *exc):
+    for h in self._handles: h.remove()
+    self._handles = []
+    for m, mode in (self._modes or {}).items(): m.train(mode)
+    self._out = {}
+
+# %% ../nbs/00_capture.ipynb #f83a5bb3
+@patch
+def __call__(self: LayerTap,
+             x: Tensor, # an input batch
+             grad: bool | None = None, # override the tap's `grad` for this call
+            ) -> dict[str, Tensor]:
+    "Pooled outputs `{layer: (batch, features)}` of the requested layers for input batch `x`."
+    if not self._handles:
+        raise RuntimeError("LayerTap is used as a context manager: `with LayerTap(model, layers) as tap: tap(x)`.")
+    self._out, self._grad = {}, self.grad if grad is None else grad
+    try:
+        with torch.set_grad_enabled(self._grad): self.model(x)
+    except _StopForward: pass
+    out, self._out = self._out, {}
+    self.seen = list(out)
+    missing = [l for l in self._wanted() if l not in out]
+    if missing:
+        raise RuntimeError(f"layers {missing} did not run in the forward pass of {type(self.model).__name__}; "
+                           "they exist but are not called by forward().")
+    return {l: out[l] for l in self._wanted()}
+
+# %% ../nbs/00_capture.ipynb #b8705837
+def drop_rows(out, n: int, m: int):
+    "`out` without the first `n` rows of every tensor in it whose batch dimension is `m` (nesting kept)."
+    if isinstance(out, Tensor): return out[n:] if out.ndim and out.shape[0] == m else out
+    if isinstance(out, tuple) and hasattr(out, '_fields'): return type(out)(*(drop_rows(o, n, m) for o in out))
+    if isinstance(out, (tuple, list)): return type(out)(drop_rows(o, n, m) for o in out)
+    if isinstance(out, Mapping): return type(out)(**{k: drop_rows(v, n, m) for k, v in out.items()})
+    return out
+
+# %% ../nbs/00_capture.ipynb #bf188878
+class StackTap(LayerTap):
+    "A tap for a stacked batch: the j-th slice of rows is read at the j-th active layer the pass reaches, then leaves."
+    def __init__(self,
+                 model: nn.Module, # the model to read
+                 layers: Sequence[str], # every layer a call may read, in the order the forward pass reaches them
+                 pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
+                ):
+        super().__init__(model, layers, pool, grad=True)
+        self.active, self.sizes = list(self.layers), {}
+
+    def _wanted(self) -> list[str]: return self.active
+
+# %% ../nbs/00_capture.ipynb #ab07b2a5
+@patch
+def _register(self: StackTap, spec: str, mod: nn.Module, is_in: bool):
+    "A hook on `mod` that reads its slice and passes on the batch without it."
+    if not is_in: return mod.register_forward_hook(lambda m, i, o: self._take(spec, o, o))
+    def pre(m, args, kwargs): return self._take(spec, args if args else tuple(kwargs.values()), (args, kwargs))
+    return mod.register_forward_pre_hook(pre, with_kwargs=True)
+
+@patch
+def _take(self: StackTap, spec: str, seen, passed):
+    "Keep the first rows of `seen` (this layer's slice) as `spec`'s representation; return `passed` without them."
+    if spec in self._out or spec not in self.active: return None
+    n = self.sizes[spec]
+    if isinstance(passed, Tensor):                 # one split: its backward writes the gradient once
+        kept, rest = passed.split([n, len(passed) - n])
+        self._keep(spec, kept)
+        return rest
+    t = first_tensor(seen)
+    self._keep(spec, t[:n])
+    return drop_rows(passed, n, len(t))
+
+# %% ../nbs/00_capture.ipynb #f039a504
+def _slice_sizes(rows: int, k: int, sizes: Sequence[int] | None) -> list[int]:
+    "Rows of each of `k` slices of a stacked batch of `rows` rows: `sizes`, checked, or `k` equal slices."
+    if sizes is None:
+        if rows % k: raise ValueError(f"a stacked batch has one slice per layer: {rows} rows for {k} layers.")
+        return [rows // k] * k
+    sizes = [int(s) for s in sizes]
+    if len(sizes) != k or sum(sizes) != rows or min(sizes) < 1:
+        raise ValueError(f"slice sizes {sizes} do not split {rows} rows into {k} non-empty slices, one per layer.")
+    return sizes
+
+# %% ../nbs/00_capture.ipynb #a44d7574
+@patch
+def __call__(self: StackTap,
+             x: Tensor, # the slices stacked: slice j is read at `active[j]`
+             active: Sequence[str] | None = None, # the layers read, in pass order (default: all)
+             grad: bool | None = None, # override `grad` for this call
+             sizes: Sequence[int] | None = None, # rows of each slice (default: equal slices)
+            ) -> dict[str, Tensor]:
+    "`{layer: (rows, features)}`: each active layer's representation of its own slice of `x`."
+    self.active = list(self.layers if active is None else active)
+    self.sizes = dict(zip(self.active, _slice_sizes(len(x), len(self.active), sizes)))
+    return LayerTap.__call__(self, x, grad)
+
+# %% ../nbs/00_capture.ipynb #0d5c42f3
+def layer_order(model: nn.Module, # the model
+                layers: Sequence[str], # layer names
+                x: Tensor, # a batch of inputs (the first row is used)
+               ) -> list[str]:
+    "`layers` in the order the forward pass reaches them."
+    with LayerTap(model, layers) as tap, torch.no_grad(): tap(x[:1].to(model_device(model)))
+    return tap.seen
+
+# %% ../nbs/00_capture.ipynb #fac91160
+def check_stack(model: nn.Module, # the model
+                order: Sequence[str], # layers in pass order
+                x: Tensor, # a batch on the model's device
+                tol: float = 1e-4, # largest relative difference accepted (float rounding of other batch sizes)
+               ) -> str | None:
+    "None when a stacked pass over `order` reproduces plain passes on `x`; otherwise why not, in one sentence."
+    k = len(order)
+    xs = [x * (1 - j / (2 * k)) + j / (4 * k) for j in range(k)]   # k different slices: x blended towards 0.5
+    try:
+        with LayerTap(model, order) as tap, torch.no_grad(): plain = [tap(s)[l] for s, l in zip(xs, order)]
+        with StackTap(model, order) as tap, torch.no_grad(): stacked = tap(torch.cat(xs))
+    except Exception as e: return f"the stacked forward pass failed ({type(e).__name__}: {e})"
+    for l, p in zip(order, plain):
+        d = float((stacked[l] - p).norm() / p.norm())
+        if not d <= tol: return f"layer {l!r} differs by {d:.2g} (relative) on a stacked batch"
+    return None
 
 # %% ../nbs/00_capture.ipynb #ce8a4ea1
 _INPUT_KEYS = ('pixel_values', 'image', 'images', 'x', 'input', 'inputs')

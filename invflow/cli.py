@@ -137,7 +137,8 @@ def _cmd_demo(a):
 # %% ../nbs/30_cli.ipynb #112d2ca7
 def _inv_config(a):
     from invflow.invert import InvertConfig
-    return InvertConfig(optimizer=a.optimizer, steps=a.steps, batch_size=a.batch_size, autocast=a.autocast)
+    return InvertConfig(optimizer=a.optimizer, steps=a.steps, batch_size=a.batch_size, autocast=a.autocast,
+                        target_rho=a.target_rho, stack_rows=a.stack_rows)
 
 # %% ../nbs/30_cli.ipynb #f8971959
 def _measures(a) -> tuple | None:
@@ -237,7 +238,12 @@ def _common(p, out=True):
     p.add_argument('--steps', type=int, default=200, help='inversion steps'); p.add_argument('--optimizer', default='adam', choices=['adam', 'reference'])
     p.add_argument('--batch-size', type=int, default=256); p.add_argument('--seeds', type=int, default=1, help='k seed sets')
     p.add_argument('--device', default='auto', help="'auto' (this rank's GPU when there is one, else the CPU), 'cpu', 'cuda:0', …")
-    p.add_argument('--autocast', default=None, choices=['bf16'], help='bfloat16 autocast for the inversions (GPUs); ρ is still measured in float32')
+    p.add_argument('--autocast', default=None, choices=['bf16'],
+                   help='bfloat16 autocast for the inversions (GPUs); ρ is still measured in float32')
+    p.add_argument('--target-rho', type=float, default=None,
+                   help="stop a layer's batch once every image's ρ is at or below this (default: run every step)")
+    p.add_argument('--stack-rows', type=int, default=4096,
+                   help='rows (layers × batch) inverted in one stacked forward pass; 0: one layer at a time')
     p.add_argument('--image-size', type=int, default=None, help="side of the images loaded (default: the model's input "
                    'size, else 32); every model resizes to its own input size')
     p.add_argument('--quiet', action='store_true')

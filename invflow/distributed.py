@@ -6,7 +6,7 @@ Docs: https://invflow.github.io/invflow/distributed.html.md"""
 
 # %% ../nbs/07_distributed.ipynb #2549de56
 from __future__ import annotations
-import os, traceback
+import os
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -14,7 +14,7 @@ import torch
 import torch.distributed as dist
 
 # %% auto #0
-__all__ = ['RankError', 'is_distributed', 'rank_world', 'is_main', 'init_distributed', 'device', 'shard', 'exchange',
+__all__ = ['RankError', 'is_distributed', 'rank_world', 'is_main', 'device', 'init_distributed', 'shard', 'exchange',
            'map_sharded', 'on_main', 'all_sum', 'free_port']
 
 # %% ../nbs/07_distributed.ipynb #0d7e5a51
@@ -25,6 +25,7 @@ def is_distributed() -> bool:
     "True inside an initialised process group of more than one process."
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
+# %% ../nbs/07_distributed.ipynb #294bb8a8
 def rank_world() -> tuple[int, int]:
     "(this process's rank, number of processes): (0, 1) without a process group."
     return (dist.get_rank(), dist.get_world_size()) if is_distributed() else (0, 1)
@@ -33,7 +34,14 @@ def is_main() -> bool:
     "Rank 0 — the process that writes results."
     return rank_world()[0] == 0
 
-def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nccl when CUDA is present, else gloo)
+# %% ../nbs/07_distributed.ipynb #b62dd20f
+def device() -> torch.device:
+    "This rank's device: a GPU (LOCAL_RANK, round-robin when ranks outnumber GPUs) when CUDA is present, else the CPU."
+    if not torch.cuda.is_available(): return torch.device('cpu')
+    return torch.device('cuda', int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count())
+
+# %% ../nbs/07_distributed.ipynb #5079d594
+def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nccl when each rank has a GPU, else gloo)
                      timeout_s: float = 1800, # how long a collective waits for the other ranks
                     ) -> bool:
     "Join the process group `torchrun` describes in the environment (WORLD_SIZE > 1); True when distributed."
@@ -42,20 +50,16 @@ def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nc
     if not dist.is_available(): raise RuntimeError("this PyTorch build has no torch.distributed: run on one process.")
     cuda = torch.cuda.is_available()
     if cuda: torch.cuda.set_device(device())
-    # NCCL needs a GPU per rank; ranks that share a GPU (more processes than GPUs) exchange through gloo
     own_gpu = cuda and torch.cuda.device_count() >= int(os.environ.get('LOCAL_WORLD_SIZE', os.environ['WORLD_SIZE']))
     dist.init_process_group(backend or ('nccl' if own_gpu else 'gloo'), timeout=timedelta(seconds=timeout_s))
     return True
 
-def device() -> torch.device:
-    "This rank's device: a GPU (LOCAL_RANK, shared round-robin when ranks outnumber GPUs) when CUDA is present, else the CPU."
-    if torch.cuda.is_available(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count())
-    return torch.device('cpu')
-
 # %% ../nbs/07_distributed.ipynb #84169b3a
 def shard(n: int, # number of jobs
-          how: str = 'block', # 'block' (contiguous, keeps order) or 'cyclic' (job k on rank k mod N, balances costs that vary)
-          rank: int | None = None, world: int | None = None) -> list[int]:
+          how: str = 'block', # 'block' (contiguous, keeps order) or 'cyclic' (job k on rank k mod N)
+          rank: int | None = None, # this rank (default: the process's)
+          world: int | None = None, # number of ranks (default: the process group's)
+         ) -> list[int]:
     "The job indices this rank runs."
     r, w = rank_world()
     r, w = (r if rank is None else rank), (w if world is None else world)
@@ -65,9 +69,20 @@ def shard(n: int, # number of jobs
     start = r * lo + min(r, extra)
     return list(range(start, start + lo + (r < extra)))
 
+# %% ../nbs/07_distributed.ipynb #cefa2505
 def _describe(e: BaseException) -> str:
+    "An error in one line: its type and message."
     return f"{type(e).__name__}: {e}"
 
+def _raise_failed(got: list, w: int, error: BaseException | None):
+    "Raise `RankError` when some rank's contribution is an error."
+    failed = [(k, e) for k, (e, _) in enumerate(got) if e is not None]
+    if not failed: return
+    k, msg = failed[0]
+    more = f" (and {len(failed) - 1} other rank{'s' if len(failed) > 2 else ''})" if len(failed) > 1 else ''
+    raise RankError(f"rank {k} of {w} failed{more}: {msg}") from error
+
+# %% ../nbs/07_distributed.ipynb #4f8b1901
 def exchange(obj, # this rank's contribution (any picklable object; tensors are moved to the CPU)
              error: BaseException | None = None, # this rank's failure, if it had one
             ) -> list:
@@ -78,13 +93,10 @@ def exchange(obj, # this rank's contribution (any picklable object; tensors are 
         return [obj]
     got = [None] * w
     dist.all_gather_object(got, (None if error is None else _describe(error), None if error is not None else obj))
-    failed = [(k, e) for k, (e, _) in enumerate(got) if e is not None]
-    if failed:
-        k, msg = failed[0]
-        more = f" (and {len(failed) - 1} other rank{'s' if len(failed) > 2 else ''})" if len(failed) > 1 else ''
-        raise RankError(f"rank {k} of {w} failed{more}: {msg}") from error
+    _raise_failed(got, w, error)
     return [o for _, o in got]
 
+# %% ../nbs/07_distributed.ipynb #9a31cd1b
 def map_sharded(fn: Callable, # fn(job) -> result, run on the rank that owns the job
                 jobs: Sequence, # independent jobs
                 how: str = 'block', # see `shard`
@@ -99,6 +111,7 @@ def map_sharded(fn: Callable, # fn(job) -> result, run on the rank that owns the
     for part in exchange(mine, err): out.update(part)
     return [out[k] for k in range(len(jobs))]
 
+# %% ../nbs/07_distributed.ipynb #07b5eeac
 def on_main(fn: Callable, # work only rank 0 does (training, writing files)
            ):
     "Run `fn()` on rank 0 and give its result to every rank; a failure on rank 0 is raised everywhere."
@@ -109,6 +122,7 @@ def on_main(fn: Callable, # work only rank 0 does (training, writing files)
         except Exception as e: err = e
     return exchange(res, err)[0]
 
+# %% ../nbs/07_distributed.ipynb #4e9b0679
 def all_sum(t: torch.Tensor) -> torch.Tensor:
     "Sum a tensor over ranks (a copy; float64 stays float64)."
     if not is_distributed(): return t.clone()
@@ -134,7 +148,10 @@ def _demo_worker(rank: int, world: int, port: int, fail: bool, out: str):
         with open(f'{out}.{rank}', 'w') as f: json.dump(res, f)
     finally: dist.destroy_process_group()
 
+# %% ../nbs/07_distributed.ipynb #e8c4d8ae
 def free_port() -> int:
     "A free TCP port on 127.0.0.1 for a local process group."
     import socket
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]

@@ -6,26 +6,32 @@ Docs: https://invflow.github.io/invflow/invert.html.md"""
 
 # %% ../nbs/03_invert.ipynb #6b583bc4
 from __future__ import annotations
-import contextlib, math, time
+import contextlib, math, time, warnings
 from pathlib import Path
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass
 from collections.abc import Sequence
 
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 
-from .capture import LayerTap, resolve_layers, model_device
+from .capture import StackTap, check_stack, layer_order, resolve_layers, model_device
 from .cache import TensorCache, content_key, model_digest, tensor_digest
 from .distributed import map_sharded, rank_world
 
 # %% auto #0
-__all__ = ['SEED_KINDS', 'OPTIMIZERS', 'seed_images', 'InvertConfig', 'Inversion', 'frozen', 'relative_distance', 'Inverter',
-           'invert']
+__all__ = ['SEED_KINDS', 'OPTIMIZERS', 'seed_images', 'InvertConfig', 'Inversion', 'frozen', 'relative_distance', 'adam_step',
+           'reference_step', 'invert_stacked', 'layer_groups', 'Inverter', 'invert']
 
 # %% ../nbs/03_invert.ipynb #9c7e7ba1
 SEED_KINDS = ('noise', 'uniform', 'shared-noise', 'images', 'grey')
 
+def _generator(seed: int, i: int) -> torch.Generator:
+    "The generator of sample `i` in seed set `seed`."
+    return torch.Generator().manual_seed(1_000_003 * (seed + 1) + int(i))
+
+# %% ../nbs/03_invert.ipynb #30830006
 def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
                 kind: str = 'noise', # one of SEED_KINDS
                 seed: int = 0, # seed index r: different seed sets give different X'
@@ -35,10 +41,9 @@ def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
     n, shape = len(x), tuple(x.shape[1:])
     ids = list(range(n)) if ids is None else list(ids)
     if len(ids) != n: raise ValueError(f"ids has {len(ids)} entries for {n} images.")
-    def gen(i): return torch.Generator().manual_seed(1_000_003 * (seed + 1) + int(i))
-    if kind == 'noise': return torch.stack([torch.randn(shape, generator=gen(i)) for i in ids]).to(x.dtype)
-    if kind == 'uniform': return torch.stack([torch.rand(shape, generator=gen(i)) for i in ids]).to(x.dtype)
-    if kind == 'shared-noise': return torch.randn(shape, generator=gen(-1)).to(x.dtype).expand(n, *shape).clone()
+    if kind == 'noise': return torch.stack([torch.randn(shape, generator=_generator(seed, i)) for i in ids]).to(x.dtype)
+    if kind == 'uniform': return torch.stack([torch.rand(shape, generator=_generator(seed, i)) for i in ids]).to(x.dtype)
+    if kind == 'shared-noise': return torch.randn(shape, generator=_generator(seed, -1)).to(x.dtype).expand(n, *shape).clone()
     if kind == 'grey': return torch.full_like(x, 0.5)
     if kind == 'images':
         if n < 2: raise ValueError("the 'images' seed starts each sample from another image of the set: it needs n ≥ 2.")
@@ -55,34 +60,52 @@ class InvertConfig:
     optimizer: str = 'adam'          # 'adam' (default) or 'reference' (normalised gradient step)
     steps: int = 200                 # maximum iterations per batch
     lr: float | None = None          # step size (default: 0.1 for adam, α = 0.5 for reference)
-    schedule: str | None = None      # 'cosine' decay to 0 or 'constant' (default: cosine for adam, constant for reference)
-    target_rho: float | None = None  # stop a batch once every sample's best ρ is at or below this
+    schedule: str | None = None      # 'cosine' decay to 0 or 'constant' (default: cosine for adam, constant otherwise)
+    target_rho: float | None = None  # stop a layer's batch once every sample's best ρ is at or below this
     batch_size: int = 256            # samples optimised together
     pool: str = 'flatten'            # pooling of the layer's output (the representation matched)
-    autocast: str | None = None      # 'bf16': forward passes under bfloat16 autocast (GPUs); the reported ρ is re-measured in float32
+    autocast: str | None = None      # 'bf16': forward passes in bfloat16 (GPUs); the ρ reported is re-measured in float32
+    stack_rows: int = 4096           # rows (layers × batch) in one stacked forward pass; < 2 × batch_size: one layer each
 
-    def __post_init__(self):
-        if self.optimizer not in OPTIMIZERS: raise ValueError(f"unknown optimizer {self.optimizer!r}; use one of {OPTIMIZERS}.")
-        if self.steps < 1: raise ValueError(f"steps must be at least 1; got {self.steps}.")
-        if self.batch_size < 1: raise ValueError(f"batch_size must be at least 1; got {self.batch_size}.")
-        if self.lr is not None and not self.lr > 0: raise ValueError(f"lr must be positive; got {self.lr}.")
-        if self.schedule not in (None, 'cosine', 'constant'): raise ValueError(f"schedule is 'cosine' or 'constant'; got {self.schedule!r}.")
-        if self.autocast not in (None, 'bf16'): raise ValueError(f"autocast is None or 'bf16'; got {self.autocast!r}.")
+    def __post_init__(self): _check_config(self)
 
-    @property
-    def step_size(self) -> float: return self.lr if self.lr is not None else _DEFAULT_LR[self.optimizer]
-    @property
-    def lr_schedule(self) -> str: return self.schedule or ('cosine' if self.optimizer == 'adam' else 'constant')
-    def lr_at(self, t: int) -> float:
-        "Step size of step t."
-        if self.lr_schedule == 'constant': return self.step_size
-        return self.step_size * 0.5 * (1 + math.cos(math.pi * t / self.steps))
-    def key(self) -> dict:
-        "What the result depends on (batch_size does not change a sample's result, up to float rounding)."
-        k = dict(optimizer=self.optimizer, steps=self.steps, lr=self.step_size, schedule=self.lr_schedule,
-                 target_rho=self.target_rho, pool=self.pool)
-        return k | ({'autocast': self.autocast} if self.autocast else {})
+# %% ../nbs/03_invert.ipynb #d6c96d00
+def _check_config(c: InvertConfig):
+    "One sentence for a setting out of range."
+    if c.optimizer not in OPTIMIZERS: raise ValueError(f"unknown optimizer {c.optimizer!r}; use one of {OPTIMIZERS}.")
+    if c.steps < 1: raise ValueError(f"steps must be at least 1; got {c.steps}.")
+    if c.batch_size < 1: raise ValueError(f"batch_size must be at least 1; got {c.batch_size}.")
+    if c.stack_rows < 0: raise ValueError(f"stack_rows must be 0 or more; got {c.stack_rows}.")
+    if c.lr is not None and not c.lr > 0: raise ValueError(f"lr must be positive; got {c.lr}.")
+    if c.target_rho is not None and not c.target_rho > 0:
+        raise ValueError(f"target_rho must be positive; got {c.target_rho}.")
+    if c.schedule not in (None, 'cosine', 'constant'):
+        raise ValueError(f"schedule is 'cosine' or 'constant'; got {c.schedule!r}.")
+    if c.autocast not in (None, 'bf16'): raise ValueError(f"autocast is None or 'bf16'; got {c.autocast!r}.")
 
+# %% ../nbs/03_invert.ipynb #42a644da
+@patch(as_prop=True)
+def step_size(self: InvertConfig) -> float: return self.lr if self.lr is not None else _DEFAULT_LR[self.optimizer]
+
+@patch(as_prop=True)
+def lr_schedule(self: InvertConfig) -> str: return self.schedule or ('cosine' if self.optimizer == 'adam' else 'constant')
+
+@patch
+def lr_at(self: InvertConfig, t: int) -> float:
+    "Step size of step t."
+    if self.lr_schedule == 'constant': return self.step_size
+    return self.step_size * 0.5 * (1 + math.cos(math.pi * t / self.steps))
+
+# %% ../nbs/03_invert.ipynb #5939ffd8
+@patch
+def key(self: InvertConfig) -> dict:
+    "What the result depends on (batch_size and stack_rows change a sample's result only by float rounding)."
+    k = dict(optimizer=self.optimizer, steps=self.steps, lr=self.step_size, schedule=self.lr_schedule,
+             target_rho=self.target_rho, pool=self.pool)
+    if self.target_rho is not None: k['stop'] = 'sample'      # each sample stops on its own (not its whole batch)
+    return k | ({'autocast': self.autocast} if self.autocast else {})
+
+# %% ../nbs/03_invert.ipynb #c9c0cba3
 @dataclass
 class Inversion:
     "X' for one layer and seed set, with its quality: per-sample best ρ and the per-step mean ρ of each batch."
@@ -91,22 +114,24 @@ class Inversion:
     seed_index: int
     x: Tensor             # X' (n, C, H, W), in [0, 1]
     rho: Tensor           # best ρ per sample (n,)
-    history: Tensor       # mean ρ per step, one row per batch (NaN after a batch stopped)
-    steps_run: Tensor     # iterations each batch ran
+    history: Tensor       # mean ρ per step, a row per batch (stopped samples count with their final ρ)
+    steps_run: Tensor     # iterations each sample ran (fewer than `steps` once it reached `target_rho`)
     config: InvertConfig
-    seconds: float = 0.0  # compute time (0 for batches read from the cache)
+    seconds: float = 0.0  # compute time (a stacked pass's time shared equally by its layers; 0 for cached batches)
     cached: int = 0       # batches read from the cache
 
     @property
     def median_rho(self) -> float: return float(self.rho.median())
 
-    def summary(self) -> dict:
-        "One tidy row: layer, seed, n, ρ quantiles, steps, optimiser."
-        q = torch.quantile(self.rho.double(), torch.tensor([0.5, 0.9], dtype=torch.float64))
-        return dict(layer=self.layer, seed=self.seed, seed_index=self.seed_index, n=len(self.rho),
-                    median_rho=float(q[0]), p90_rho=float(q[1]), max_rho=float(self.rho.max()),
-                    optimizer=self.config.optimizer, steps=self.config.steps, lr=self.config.step_size,
-                    mean_steps_run=float(self.steps_run.double().mean()), seconds=self.seconds, cached_batches=self.cached)
+# %% ../nbs/03_invert.ipynb #fee9688a
+@patch
+def summary(self: Inversion) -> dict:
+    "One tidy row: layer, seed, n, ρ quantiles, steps, optimiser."
+    q = torch.quantile(self.rho.double(), torch.tensor([0.5, 0.9], dtype=torch.float64))
+    return dict(layer=self.layer, seed=self.seed, seed_index=self.seed_index, n=len(self.rho),
+                median_rho=float(q[0]), p90_rho=float(q[1]), max_rho=float(self.rho.max()),
+                optimizer=self.config.optimizer, steps=self.config.steps, lr=self.config.step_size,
+                mean_steps_run=float(self.steps_run.double().mean()), seconds=self.seconds, cached_batches=self.cached)
 
 # %% ../nbs/03_invert.ipynb #89f2ed05
 @contextlib.contextmanager
@@ -118,47 +143,152 @@ def frozen(model: nn.Module):
     finally:
         for p, f in flags: p.requires_grad_(f)
 
+# %% ../nbs/03_invert.ipynb #80de1062
 def relative_distance(r: Tensor, t: Tensor) -> Tensor:
     "Per-sample ρ = ‖r − t‖₂ / ‖t‖₂ of two (n, d) representations."
     return (r - t).norm(dim=1) / t.norm(dim=1)
 
-def _invert_batch(tap: LayerTap, x: Tensor, x0: Tensor, cfg: InvertConfig):
-    "Best X', best ρ per sample, mean ρ per step, and the number of steps taken, for one batch."
-    layer = tap.layers[0]
-    target = tap(x, grad=False)[layer]
-    if not (target.norm(dim=1) > 0).all():
-        raise ValueError(f"layer {layer!r} maps some images to the zero vector: ρ is undefined for them.")
-    xi = x0.clone().requires_grad_(True)
-    best_rho, best_x = torch.full((len(x),), math.inf, device=x.device), x0.clone()
-    hist = torch.full((cfg.steps,), math.nan)
-    opt = torch.optim.Adam([xi], lr=cfg.step_size) if cfg.optimizer == 'adam' else None
-    steps_run = cfg.steps
-    amp = (torch.autocast(x.device.type, dtype=torch.bfloat16) if cfg.autocast == 'bf16' else contextlib.nullcontext())
-    for t in range(cfg.steps + 1):                # iteration t scores iterate t; the last one only scores
+# %% ../nbs/03_invert.ipynb #46247524
+def adam_step(x: Tensor, # parameters, updated in place
+              g: Tensor, # their gradient
+              m: Tensor, # first moment, updated in place
+              v: Tensor, # second moment, updated in place
+              t: int, # step number, from 1
+              lr: float, # step size
+              betas: tuple[float, float] = (0.9, 0.999),
+              eps: float = 1e-8):
+    "One Adam step in place, as `torch.optim.Adam` takes it."
+    b1, b2 = betas
+    m.lerp_(g, 1 - b1)
+    v.mul_(b2).addcmul_(g, g, value=1 - b2)
+    denom = (v.sqrt() / (1 - b2 ** t) ** 0.5).add_(eps)
+    x.addcdiv_(m, denom, value=-lr / (1 - b1 ** t))
+
+# %% ../nbs/03_invert.ipynb #7a444c8e
+def reference_step(x: Tensor, # images (n, …), updated in place
+                   g: Tensor, # their gradient
+                   lr: float, # α
+                  ):
+    "The reference code's step: x ← x − α g/‖g‖₂ per image (an image with a zero gradient stays)."
+    gn = g.flatten(1).norm(dim=1).view(-1, *[1] * (g.ndim - 1))
+    x -= lr * torch.where(gn > 0, g / gn, torch.zeros_like(g))
+
+# %% ../nbs/03_invert.ipynb #2b2d0df4
+class _Stack:
+    "X' of the samples still optimised — each layer's slice in one tensor, in pass order — with Adam's two moments."
+    def __init__(self, x0: Tensor, targets: dict[str, Tensor]):
+        self.active = list(targets)
+        self.ids = {l: torch.arange(len(x0), device=x0.device) for l in self.active}   # the sample of each row
+        self.targets = dict(targets)                                                   # m^l(x) of those samples
+        self.x = x0.repeat(len(self.active), *[1] * (x0.ndim - 1)).requires_grad_(True)
+        self.m, self.v = torch.zeros_like(self.x), torch.zeros_like(self.x)
+
+    def sizes(self) -> list[int]: return [len(self.ids[l]) for l in self.active]
+
+    def rows(self, layer: str) -> slice:
+        "The rows of `layer`'s slice."
+        start = sum(len(self.ids[l]) for l in self.active[:self.active.index(layer)])
+        return slice(start, start + len(self.ids[layer]))
+
+# %% ../nbs/03_invert.ipynb #374f06d4
+@patch
+def keep(self: _Stack, going: dict[str, Tensor], g: Tensor) -> Tensor:
+    "Keep the rows whose `going` mask is True (a layer left with none leaves); return the gradient `g` cut alike."
+    idx = torch.cat([torch.arange(self.rows(l).start, self.rows(l).stop, device=g.device)[going[l]]
+                     for l in self.active])
+    self.ids = {l: self.ids[l][going[l]] for l in self.active if going[l].any()}
+    self.targets = {l: self.targets[l][going[l]] for l in self.ids}
+    self.active = [l for l in self.active if l in self.ids]
+    self.x = self.x.detach()[idx].requires_grad_(True)
+    self.m, self.v = self.m[idx], self.v[idx]
+    return g[idx]
+
+# %% ../nbs/03_invert.ipynb #f113df3d
+class _Track:
+    "One layer's record: best X' and ρ per sample, each sample's latest ρ, the mean ρ per step, the steps each ran."
+    def __init__(self, x0: Tensor, steps: int):
+        n, dev = len(x0), x0.device
+        self.x, self.rho = x0.clone(), torch.full((n,), math.inf, device=dev)
+        self.now, self.hist = torch.full((n,), math.nan, device=dev), torch.full((steps,), math.nan, device=dev)
+        self.steps_run = torch.full((n,), steps, device=dev)
+
+    def update(self, ids: Tensor, xs: Tensor, rho: Tensor):
+        "Score the iterates `xs` of samples `ids`; keep each sample's better iterate."
+        better = rho < self.rho[ids]
+        self.now[ids] = rho
+        self.rho[ids] = torch.where(better, rho, self.rho[ids])
+        self.x[ids] = torch.where(better.view(-1, *[1] * (xs.ndim - 1)), xs, self.x[ids])
+
+# %% ../nbs/03_invert.ipynb #a4d0a9ca
+def _targets(tap: StackTap, x: Tensor) -> dict[str, Tensor]:
+    "`{layer: m^l(x)}` for every layer of the tap."
+    got = tap(x.repeat(len(tap.layers), *[1] * (x.ndim - 1)), grad=False)
+    for l, t in got.items():
+        if not (t.norm(dim=1) > 0).all():
+            raise ValueError(f"layer {l!r} maps some images to the zero vector: ρ is undefined for them.")
+    return got
+
+def _amp(cfg: InvertConfig, x: Tensor):
+    "bfloat16 autocast when asked for, else nothing."
+    if cfg.autocast == 'bf16': return torch.autocast(x.device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+# %% ../nbs/03_invert.ipynb #ddf94095
+def _step(st: _Stack, g: Tensor, cfg: InvertConfig, t: int):
+    "Step t of the optimiser on every active slice, projected to [0, 1]."
+    with torch.no_grad():
+        if cfg.optimizer == 'adam': adam_step(st.x, g, st.m, st.v, t + 1, cfg.lr_at(t))
+        else: reference_step(st.x, g, cfg.lr_at(t))
+        st.x.clamp_(0, 1)
+
+def _remeasure(tap: StackTap, track: dict[str, _Track], targets: dict[str, Tensor]):
+    "ρ of the X' returned, measured again in float32 (after a bfloat16 optimisation)."
+    reps = tap(torch.cat([track[l].x for l in tap.layers]), grad=False)
+    for l in tap.layers: track[l].rho = relative_distance(reps[l], targets[l])
+
+# %% ../nbs/03_invert.ipynb #5270d0e8
+def _going(st: _Stack, track: dict[str, _Track], target: float | None, t: int) -> dict[str, Tensor] | None:
+    "Which rows go on — their sample's best ρ is still above `target` — with step `t` recorded for those that stop."
+    if target is None: return None
+    going = {l: ~(track[l].rho[st.ids[l]] <= target) for l in st.active}
+    for l, m in going.items():
+        ids = st.ids[l]
+        track[l].steps_run[ids] = torch.where(m, track[l].steps_run[ids], t)
+    return going
+
+# %% ../nbs/03_invert.ipynb #40cf647a
+def invert_stacked(tap: StackTap, # a tap over the layers to invert, in pass order
+                   x: Tensor, # the images (n, C, H, W), on the model's device
+                   x0: Tensor, # the starting images
+                   cfg: InvertConfig, # settings
+                  ) -> dict[str, tuple[Tensor, Tensor, Tensor, Tensor]]:
+    "Invert every layer of `tap` on one batch in stacked passes: `{layer: (X', best ρ, mean ρ per step, steps run)}`."
+    targets = _targets(tap, x)
+    st, track = _Stack(x0, targets), {l: _Track(x0, cfg.steps) for l in tap.layers}
+    for t in range(cfg.steps + 1):
         last = t == cfg.steps
-        with amp: rep = tap(xi, grad=not last)[layer]
-        rho = relative_distance(rep.float(), target)
+        with _amp(cfg, x): reps = tap(st.x, st.active, grad=not last, sizes=st.sizes())
+        rho = {l: relative_distance(reps[l].float(), st.targets[l]) for l in st.active}
         with torch.no_grad():
-            better = rho < best_rho
-            best_rho = torch.where(better, rho, best_rho)
-            best_x[better] = xi[better]
+            for l in st.active: track[l].update(st.ids[l], st.x[st.rows(l)].detach(), rho[l].detach())
         if last: break
-        hist[t] = rho.detach().mean()
-        if cfg.target_rho is not None and bool((best_rho <= cfg.target_rho).all()):
-            steps_run = t; break
-        g, = torch.autograd.grad(rho.sum(), xi)
-        with torch.no_grad():
-            lr = cfg.lr_at(t)
-            if opt is None:                       # the reference step: α · g / ‖g‖₂ per image
-                gn = g.flatten(1).norm(dim=1).view(-1, *[1] * (g.ndim - 1))
-                xi -= lr * torch.where(gn > 0, g / gn, torch.zeros_like(g))
-            else:
-                for grp in opt.param_groups: grp['lr'] = lr
-                xi.grad = g; opt.step()
-            xi.clamp_(0, 1)
-    if cfg.autocast:                              # report the quality of X' as it is, in float32
-        best_rho = relative_distance(tap(best_x, grad=False)[layer], target)
-    return best_x.detach(), best_rho.detach(), hist, steps_run
+        for l in st.active: track[l].hist[t] = track[l].now.mean()
+        going = _going(st, track, cfg.target_rho, t)
+        left = None if going is None else int(sum(m.sum() for m in going.values()))   # one wait per step
+        if left == 0: break
+        g, = torch.autograd.grad(sum(r.sum() for r in rho.values()), st.x)
+        _step(st, g if left in (None, len(st.x)) else st.keep(going, g), cfg, t)
+    if cfg.autocast: _remeasure(tap, track, targets)
+    return {l: (tr.x.detach(), tr.rho.detach(), tr.hist.cpu(), tr.steps_run.cpu()) for l, tr in track.items()}
+
+# %% ../nbs/03_invert.ipynb #88844f0f
+def layer_groups(order: Sequence[str], # layers in pass order
+                 cfg: InvertConfig, # `stack_rows` and `batch_size` set the group size
+                ) -> list[list[str]]:
+    "The layers split into groups that are inverted in one stacked pass each, every group in pass order."
+    per = max(1, cfg.stack_rows // cfg.batch_size)
+    n_groups = -(-len(order) // per)
+    return [list(order[g::n_groups]) for g in range(n_groups)]
 
 # %% ../nbs/03_invert.ipynb #e456d446
 class Inverter:
@@ -171,64 +301,119 @@ class Inverter:
                 ):
         self.model, self.config, self.progress = model, config or InvertConfig(), progress
         self.cache = TensorCache(cache) if isinstance(cache, (str, Path)) else cache
+        self._model_key = None
 
-    def _check(self, x):
-        if not isinstance(x, Tensor): raise TypeError(f"invert takes a tensor of images; got {type(x).__name__}.")
-        if len(x) == 0: raise ValueError("no images to invert: the batch is empty.")
-        if x.ndim != 4: raise ValueError(f"invert takes images shaped (n, channels, height, width); got shape {tuple(x.shape)}.")
-        if x.min() < 0 or x.max() > 1: raise ValueError("images must be pixels in [0, 1] (the model normalises inside its "
-                                                        f"forward pass); got values in [{float(x.min()):.3g}, {float(x.max()):.3g}].")
+# %% ../nbs/03_invert.ipynb #60c85f2f
+@patch
+def _check(self: Inverter, x):
+    "One sentence for input that is not a batch of images in [0, 1]."
+    if not isinstance(x, Tensor): raise TypeError(f"invert takes a tensor of images; got {type(x).__name__}.")
+    if len(x) == 0: raise ValueError("no images to invert: the batch is empty.")
+    if x.ndim != 4:
+        raise ValueError(f"invert takes images shaped (n, channels, height, width); got shape {tuple(x.shape)}.")
+    if x.min() < 0 or x.max() > 1:
+        raise ValueError("images must be pixels in [0, 1] (the model normalises inside its forward pass); "
+                         f"got values in [{float(x.min()):.3g}, {float(x.max()):.3g}].")
 
-    def invert(self,
-               x: Tensor, # images (n, C, H, W) in [0, 1]
-               layers: str | Sequence[str], # layer name(s) to invert
-               seed: str = 'noise', # seed kind (SEED_KINDS)
-               seed_index: int = 0, # seed set r
-               ids: Sequence[int] | None = None, # data-set indices of the samples (default 0…n−1)
-              ) -> dict[str, Inversion]:
-        "Invert each layer on `x`: `{layer: Inversion}`."
-        self._check(x)
-        specs = [s for s, _, _ in resolve_layers(self.model, layers)]
-        cfg, dev = self.config, model_device(self.model)
-        x = x.detach().cpu()
-        x0 = seed_images(x, seed, seed_index, ids)
-        model_key = model_digest(self.model) if self.cache else None   # per call: the weights may have changed
-        chunks = list(zip(x.split(cfg.batch_size), x0.split(cfg.batch_size)))
-        jobs = [(layer, k) for layer in specs for k in range(len(chunks))]   # under torchrun: job j on rank j mod N
-        rank, world = rank_world()
-        bar = tqdm(total=-(-(len(jobs) - rank) // world), desc='invert' + (f' (rank {rank})' if world > 1 else ''),
-                   disable=not self.progress, leave=False)
+# %% ../nbs/03_invert.ipynb #eeb6d6ce
+@patch
+def _invert_group(self: Inverter, layers: list[str], x: Tensor, x0: Tensor) -> dict[str, tuple]:
+    "Invert `layers` (in pass order) on one batch: in one stack when the model allows, else one by one."
+    cfg = self.config
+    if len(layers) > 1:
+        why = check_stack(self.model, layers, x)
+        if why is None:
+            with StackTap(self.model, layers, cfg.pool) as tap: return invert_stacked(tap, x, x0, cfg)
+        warnings.warn(f"{type(self.model).__name__}: {why}; its layers are inverted one at a time "
+                      "(InvertConfig(stack_rows=0) chooses this without the warning).")
+    out = {}
+    for l in layers:
+        with StackTap(self.model, [l], cfg.pool) as tap: out |= invert_stacked(tap, x, x0, cfg)
+    return out
 
-        def job(j):
-            layer, k = j
-            xb, x0b = chunks[k]
-            key = self.cache and content_key(kind='inversion', model=model_key, layer=layer,
-                                             x=tensor_digest(xb), x0=tensor_digest(x0b), config=cfg.key())
-            got = self.cache.get(key) if self.cache else None
-            if got is not None and got[0]['x'].shape == xb.shape:
-                r = got[0]; bar.update()
-                return r['x'], r['rho'], r['history'], int(r['steps_run']), 0.0, 1
-            t0 = time.perf_counter()
-            with LayerTap(self.model, layer, pool=cfg.pool, grad=True) as tap:
-                res = _invert_batch(tap, xb.to(dev), x0b.to(dev), cfg)
-            res = (res[0].cpu(), res[1].cpu(), res[2], res[3])
-            if self.cache:
-                self.cache.put(key, dict(x=res[0], rho=res[1], history=res[2], steps_run=torch.tensor(res[3])),
-                               dict(layer=layer, seed=seed, seed_index=seed_index, **cfg.key()))
-            bar.update()
-            return (*res, time.perf_counter() - t0, 0)
+# %% ../nbs/03_invert.ipynb #de90582d
+@patch
+def _key(self: Inverter, layer: str, xb: Tensor, x0b: Tensor) -> str | None:
+    "The cache key of one layer's inversion of one batch."
+    if not self.cache: return None
+    return content_key(kind='inversion', model=self._model_key, layer=layer, x=tensor_digest(xb),
+                       x0=tensor_digest(x0b), config=self.config.key())
 
-        with frozen(self.model), bar: done = dict(zip(jobs, map_sharded(job, jobs, 'cyclic')))
-        out = {}
-        for layer in specs:
-            rs = [done[(layer, k)] for k in range(len(chunks))]
-            out[layer] = Inversion(layer, seed, seed_index, torch.cat([r[0] for r in rs]), torch.cat([r[1] for r in rs]),
-                                   torch.stack([r[2] for r in rs]), torch.tensor([r[3] for r in rs]), cfg,
-                                   sum(r[4] for r in rs), sum(r[5] for r in rs))
-        return out
+@patch
+def _read(self: Inverter, key: str | None, xb: Tensor) -> tuple | None:
+    "A cached result, or None."
+    got = self.cache.get(key) if self.cache else None
+    if got is None or got[0]['x'].shape != xb.shape: return None
+    r = got[0]
+    steps = r['steps_run']
+    return r['x'], r['rho'], r['history'], steps.expand(len(xb)) if steps.ndim == 0 else steps, 0.0, 1
 
-def invert(model: nn.Module, x: Tensor, layers: str | Sequence[str], seed: str = 'noise', seed_index: int = 0,
-           config: InvertConfig | None = None, cache=None, progress: bool = True, **kw) -> dict[str, Inversion]:
+# %% ../nbs/03_invert.ipynb #fedc6175
+@patch
+def _job(self: Inverter, group: list[str], xb: Tensor, x0b: Tensor, meta: dict) -> dict[str, tuple]:
+    "One group on one batch: `{layer: (X', ρ, history, steps run, seconds, cached)}`."
+    keys = {l: self._key(l, xb, x0b) for l in group}
+    out = {l: r for l in group if (r := self._read(keys[l], xb)) is not None}
+    todo = [l for l in group if l not in out]
+    if not todo: return out
+    dev, t0 = model_device(self.model), time.perf_counter()
+    res = self._invert_group(todo, xb.to(dev), x0b.to(dev))
+    secs = (time.perf_counter() - t0) / len(todo)
+    for l in todo:
+        bx, br, hist, steps = res[l][0].cpu(), res[l][1].cpu(), res[l][2], res[l][3]
+        if self.cache:
+            self.cache.put(keys[l], dict(x=bx, rho=br, history=hist, steps_run=steps),
+                           dict(layer=l, **meta, **self.config.key()))
+        out[l] = (bx, br, hist, steps, secs, 0)
+    return out
+
+# %% ../nbs/03_invert.ipynb #9c2ad504
+def _inversion(layer: str, seed: str, seed_index: int, parts: list[tuple], cfg: InvertConfig) -> Inversion:
+    "One layer's `Inversion` from its batches' results, in batch order."
+    return Inversion(layer, seed, seed_index, torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts]),
+                     torch.stack([p[2] for p in parts]), torch.cat([p[3] for p in parts]), cfg,
+                     sum(p[4] for p in parts), sum(p[5] for p in parts))
+
+# %% ../nbs/03_invert.ipynb #944d6a64
+@patch
+def invert(self: Inverter,
+           x: Tensor, # images (n, C, H, W) in [0, 1]
+           layers: str | Sequence[str], # layer name(s) to invert
+           seed: str = 'noise', # seed kind (SEED_KINDS)
+           seed_index: int = 0, # seed set r
+           ids: Sequence[int] | None = None, # data-set indices of the samples (default 0…n−1)
+          ) -> dict[str, Inversion]:
+    "Invert each layer on `x`: `{layer: Inversion}`."
+    self._check(x)
+    specs = [s for s, _, _ in resolve_layers(self.model, layers)]
+    x = x.detach().cpu()
+    x0 = seed_images(x, seed, seed_index, ids)
+    self._model_key = model_digest(self.model) if self.cache else None   # per call: the weights may have changed
+    chunks = list(zip(x.split(self.config.batch_size), x0.split(self.config.batch_size)))
+    jobs = [(g, k) for g in layer_groups(layer_order(self.model, specs, x), self.config) for k in range(len(chunks))]
+    rank, world = rank_world()
+    bar = tqdm(total=-(-(len(jobs) - rank) // world), desc='invert' + (f' (rank {rank})' if world > 1 else ''),
+               disable=not self.progress, leave=False)
+    def job(j):
+        r = self._job(j[0], *chunks[j[1]], dict(seed=seed, seed_index=seed_index))
+        bar.update()
+        return r
+    with frozen(self.model), bar: results = map_sharded(job, jobs, 'cyclic')
+    parts = {}
+    for (g, k), r in zip(jobs, results):
+        for l, v in r.items(): parts.setdefault(l, {})[k] = v
+    return {l: _inversion(l, seed, seed_index, [parts[l][k] for k in range(len(chunks))], self.config) for l in specs}
+
+# %% ../nbs/03_invert.ipynb #bc6735bd
+def invert(model: nn.Module, # the model whose layers are inverted
+           x: Tensor, # images (n, C, H, W) in [0, 1]
+           layers: str | Sequence[str], # layer name(s)
+           seed: str = 'noise', # seed kind
+           seed_index: int = 0, # seed set r
+           config: InvertConfig | None = None, # settings (else built from the keyword arguments)
+           cache=None, # TensorCache or folder
+           progress: bool = True, # progress bar
+           **kw) -> dict[str, Inversion]:
     "Invert `layers` of `model` on images `x`; keyword arguments go to `InvertConfig` (steps, optimizer, lr, …)."
     cfg = config or InvertConfig(**kw)
     return Inverter(model, cfg, cache, progress).invert(x, layers, seed, seed_index)

@@ -218,6 +218,7 @@ def analyze(pt: nn.Module, # the pretrained model
             self_terms: str = 'one', # 'one' (the paper) or 'measured'
             pool: str = 'flatten', # pooling of representations
             pt_inversions: Mapping | None = None, # inversions of `pt` made earlier (reused as they are)
+            ft_inversions: Mapping | None = None, # inversions of `ft` made earlier (reused as they are)
             progress: bool = True, # progress bars
             n_boot: int = 200, # bootstrap resamples over images for the per-layer intervals (0: none)
             level: float = 0.95, # interval level
@@ -233,7 +234,8 @@ def analyze(pt: nn.Module, # the pretrained model
     cfg = config or InvertConfig(pool=pool)
     inv_pt = pt_inversions if pt_inversions is not None else invert_reference(pt, x, layers, seeds, config=cfg,
                                                                               cache=cache, progress=progress)
-    inv_ft = invert_reference(ft, x, layers, seeds, config=cfg, cache=cache, progress=progress)
+    inv_ft = ft_inversions if ft_inversions is not None else invert_reference(ft, x, layers, seeds, config=cfg,
+                                                                              cache=cache, progress=progress)
     def mat(target, invs):
         d = stir_from_inversions(target, x, layers, invs, estimator, pool, cfg.batch_size)
         return d.pivot(index='target_layer', columns='ref_layer', values='stir').loc[layers, layers].values

@@ -6,7 +6,6 @@ Docs: https://invflow.github.io/invflow/stir.html.md"""
 
 # %% ../nbs/04_stir.ipynb #c27808be
 from __future__ import annotations
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -23,10 +22,12 @@ __all__ = ['invert_reference', 'stir_from_inversions', 'self_terms', 'stir_matri
 
 # %% ../nbs/04_stir.ipynb #540465ba
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
+    "Seed indices from k or from a list."
     s = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not s: raise ValueError("STIR averages over at least one seed set: pass seeds=1 or a list of seed indices.")
     return s
 
+# %% ../nbs/04_stir.ipynb #e7a380fe
 def invert_reference(reference: nn.Module, # the model whose invariances are probed (m1)
                      x: Tensor, # images (n, C, H, W) in [0, 1]
                      layers: Sequence[str], # reference layers (l1)
@@ -44,6 +45,43 @@ def invert_reference(reference: nn.Module, # the model whose invariances are pro
     return out
 
 # %% ../nbs/04_stir.ipynb #9c46b5b3
+def _check_inversions(x: Tensor, inversions: Mapping[tuple[str, int], Inversion]):
+    "One sentence when there is nothing to score or an inversion is of other images."
+    if not inversions: raise ValueError("no inversions given: run invert_reference first.")
+    for (l1, r), inv in inversions.items():
+        if inv.x.shape != x.shape:
+            raise ValueError(f"the inversion of {l1!r} (seed {r}) has images of shape {tuple(inv.x.shape)}, but x has "
+                             f"{tuple(x.shape)}: STIR compares a set of images with its own inversion.")
+
+# %% ../nbs/04_stir.ipynb #76247399
+def _stir_values(target: nn.Module, x: Tensor, layers: list[str], inversions: Mapping, estimator: str, pool: str,
+                 batch_size: int, sigma_frac: float) -> dict[tuple[str, str], list[float]]:
+    "CKA(m2^{l2}(X), m2^{l2}(X'_r)) for every inversion (l1, r) and target layer l2."
+    fx = capture(target, x, layers, pool, batch_size, progress=False)
+    gx = {l: prepared_gram(fx[l], estimator, sigma_frac) for l in layers}
+    cx = {l: is_constant(fx[l]) for l in layers}
+    vals = {}
+    for (l1, r), inv in inversions.items():
+        fy = capture(target, inv.x, layers, pool, batch_size, progress=False)
+        for l2 in layers:
+            v = gram_cka(gx[l2], prepared_gram(fy[l2], estimator, sigma_frac), cx[l2] or is_constant(fy[l2]))
+            vals.setdefault((l1, l2), []).append(v)
+    return vals
+
+# %% ../nbs/04_stir.ipynb #c73ce0ea
+def _stir_rows(vals: dict, inversions: Mapping, estimator: str, n: int) -> pd.DataFrame:
+    "A row per (l1, l2): mean and spread over seed sets, k, n, the inversions' median ρ and settings."
+    rows = []
+    for (l1, l2), v in vals.items():
+        invs = [inversions[(l1, r)] for (m, r) in inversions if m == l1]
+        rho = torch.cat([i.rho for i in invs])
+        rows.append(dict(ref_layer=l1, target_layer=l2, stir=float(np.mean(v)),
+                         stir_std=float(np.std(v)) if len(v) > 1 else 0.0, k=len(v), estimator=estimator, n=n,
+                         median_rho=float(rho.median()), steps=invs[0].config.steps,
+                         optimizer=invs[0].config.optimizer))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/04_stir.ipynb #60bf01c8
 def stir_from_inversions(target: nn.Module, # the model whose invariance is tested (m2)
                          x: Tensor, # the images the inversions were made from
                          layers: Sequence[str], # target layers (l2)
@@ -55,33 +93,15 @@ def stir_from_inversions(target: nn.Module, # the model whose invariance is test
                         ) -> pd.DataFrame:
     "Tidy STIR table for one target: a row per (reference layer, target layer), averaged over seed sets."
     if estimator not in ESTIMATORS: raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
-    if not inversions: raise ValueError("no inversions given: run invert_reference first.")
+    _check_inversions(x, inversions)
     layers = [s for s, _, _ in resolve_layers(target, layers)]
-    for (l1, r), inv in inversions.items():
-        if inv.x.shape != x.shape:
-            raise ValueError(f"the inversion of {l1!r} (seed {r}) has images of shape {tuple(inv.x.shape)}, but x has "
-                             f"{tuple(x.shape)}: STIR compares a set of images with its own inversion.")
-    fx = capture(target, x, layers, pool, batch_size, progress=False)
-    gx = {l: prepared_gram(fx[l], estimator, sigma_frac) for l in layers}
-    cx = {l: is_constant(fx[l]) for l in layers}
-    vals = {}
-    for (l1, r), inv in inversions.items():
-        fy = capture(target, inv.x, layers, pool, batch_size, progress=False)
-        for l2 in layers:
-            v = gram_cka(gx[l2], prepared_gram(fy[l2], estimator, sigma_frac), cx[l2] or is_constant(fy[l2]))
-            vals.setdefault((l1, l2), []).append(v)
-    rows = []
-    for (l1, l2), v in vals.items():
-        invs = [inversions[(l1, r)] for (m, r) in inversions if m == l1]
-        rho = torch.cat([i.rho for i in invs])
-        rows.append(dict(ref_layer=l1, target_layer=l2, stir=float(np.mean(v)),
-                         stir_std=float(np.std(v)) if len(v) > 1 else 0.0, k=len(v), estimator=estimator, n=len(x),
-                         median_rho=float(rho.median()), steps=invs[0].config.steps,
-                         optimizer=invs[0].config.optimizer))
-    return pd.DataFrame(rows)
+    vals = _stir_values(target, x, layers, inversions, estimator, pool, batch_size, sigma_frac)
+    return _stir_rows(vals, inversions, estimator, len(x))
 
 # %% ../nbs/04_stir.ipynb #c9332dfc
-def self_terms(reference: nn.Module, x: Tensor, inversions: Mapping[tuple[str, int], Inversion],
+def self_terms(reference: nn.Module, # m1
+               x: Tensor, # the images
+               inversions: Mapping[tuple[str, int], Inversion], # from `invert_reference`
                estimator: str = 'linear', pool: str = 'flatten', batch_size: int = 256) -> pd.DataFrame:
     "The diagnostic STIR(m1^l | m1^l) per reference layer (≈ 1 when the inversion succeeded), with the median ρ."
     by_layer = {}
@@ -92,10 +112,11 @@ def self_terms(reference: nn.Module, x: Tensor, inversions: Mapping[tuple[str, i
         rows.append(dict(ref_layer=l1, self_stir=d.stir.item(), median_rho=d.median_rho.item(), k=d.k.item()))
     return pd.DataFrame(rows)
 
+# %% ../nbs/04_stir.ipynb #1ebcaa60
 def stir_matrix(reference: nn.Module, # m1: the model whose invariances are probed
                 x: Tensor, # images (n, C, H, W) in [0, 1]
                 ref_layers: Sequence[str], # reference layers (l1)
-                targets: nn.Module | Mapping[str, nn.Module] | None = None, # m2: one model, or {name: model}; None: the reference
+                targets: nn.Module | Mapping[str, nn.Module] | None = None, # m2: a model, {name: model}, None: m1
                 target_layers: Sequence[str] | None = None, # target layers (default: `ref_layers`)
                 seeds: int | Sequence[int] = 1, # k seed sets, or their indices
                 seed: str = 'noise', # seed kind
@@ -105,19 +126,20 @@ def stir_matrix(reference: nn.Module, # m1: the model whose invariances are prob
                 pool: str = 'flatten', # pooling
                 progress: bool = True, # progress bars
                ) -> pd.DataFrame:
-    "STIR(target^{l2} | reference^{l1}) for every target model and layer pair, from one inversion per reference layer and seed."
+    "STIR(target^{l2} | reference^{l1}) for every target and layer pair, from one inversion per reference layer and seed."
     targets = {'reference': reference} if targets is None else targets
     if isinstance(targets, nn.Module): targets = {'target': targets}
     target_layers = list(ref_layers) if target_layers is None else list(target_layers)
     invs = invert_reference(reference, x, ref_layers, seeds, seed, config, cache, progress)
-    cfg = next(iter(invs.values())).config
-    quality = self_terms(reference, x, invs, estimator, pool, cfg.batch_size)
-    parts = [stir_from_inversions(m, x, target_layers, invs, estimator, pool, cfg.batch_size).assign(target=name)
+    bs = next(iter(invs.values())).config.batch_size
+    quality = self_terms(reference, x, invs, estimator, pool, bs)
+    parts = [stir_from_inversions(m, x, target_layers, invs, estimator, pool, bs).assign(target=name)
              for name, m in targets.items()]
     df = pd.concat(parts, ignore_index=True).merge(quality[['ref_layer', 'self_stir']], on='ref_layer')
     return df[['target', 'ref_layer', 'target_layer', 'stir', 'stir_std', 'self_stir', 'median_rho', 'k', 'n',
                'estimator', 'steps', 'optimizer']]
 
+# %% ../nbs/04_stir.ipynb #8d8c2d58
 def stir(target: nn.Module, # m2
          target_layer: str, # l2
          reference: nn.Module, # m1
