@@ -6,22 +6,24 @@ Docs: https://invflow.github.io/invflow/cache.html.md"""
 
 # %% ../nbs/02_cache.ipynb #4087de58
 from __future__ import annotations
-import hashlib, json, os, tempfile, warnings
+import copy, hashlib, json, os, pickle, tempfile, warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 from safetensors.torch import load as st_load, save as st_save
 
 # %% auto #0
-__all__ = ['tensor_digest', 'model_digest', 'content_key', 'default_cache_dir', 'CacheWarning', 'atomic_write_bytes',
-           'TensorCache', 'read_state_dict', 'model_weights', 'load_checkpoint']
+__all__ = ['tensor_digest', 'model_digest', 'content_key', 'default_cache_dir', 'atomic_write_bytes', 'TensorCache',
+           'CacheWarning', 'read_state_dict', 'model_weights', 'load_checkpoint']
 
 # %% ../nbs/02_cache.ipynb #339b931a
 def _hasher(): return hashlib.blake2b(digest_size=20)
 
 def _feed(h, t: Tensor):
+    "Add a tensor's dtype, shape and bytes to the hash `h`."
     t = t.detach().cpu().contiguous()
     h.update(f"{t.dtype}|{tuple(t.shape)}|".encode())
     h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b'')
@@ -60,19 +62,20 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'invflow'
 
 # %% ../nbs/02_cache.ipynb #a68ab191
-class CacheWarning(UserWarning):
-    "A cache file could not be trusted; it was removed and its content will be recomputed."
-
 def atomic_write_bytes(path: Path, data: bytes):
     "Write `data` to `path` so that a kill leaves either no file or the complete file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
-            f.write(data); f.flush(); os.fsync(f.fileno())
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 # %% ../nbs/02_cache.ipynb #fbc05fe1
 class TensorCache:
@@ -85,85 +88,120 @@ class TensorCache:
         "Where the file for `key` lives."
         return self.root / key[:2] / f'{key}.safetensors'
 
-    def put(self, key: str, tensors: dict[str, Tensor], meta: dict | None = None) -> Path:
-        "Store `tensors` (and JSON-able `meta`) under `key`, atomically."
-        tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-        digest = tensor_digest(*(tensors[k] for k in sorted(tensors)))
-        md = dict(key=key, digest=digest, names=json.dumps(sorted(tensors)), meta=json.dumps(meta or {}, default=str))
-        p = self.path(key)
-        atomic_write_bytes(p, st_save(tensors, metadata=md))
-        return p
-
-    def _reject(self, p: Path, why: str):
-        warnings.warn(f"cache file {p} {why}; it was removed and will be recomputed.", CacheWarning, stacklevel=3)
-        p.unlink(missing_ok=True)
-
-    def get(self, key: str) -> tuple[dict[str, Tensor], dict] | None:
-        "The tensors and metadata stored under `key`, or None when absent or untrustworthy (warned and removed)."
-        p = self.path(key)
-        if not p.exists(): self.misses += 1; return None
-        try:
-            raw = p.read_bytes()
-            tensors = st_load(raw)
-            n = int.from_bytes(raw[:8], 'little')
-            md = json.loads(raw[8:8 + n]).get('__metadata__', {})
-        except Exception as e:
-            self._reject(p, f"cannot be read ({type(e).__name__}: {str(e)[:80]})"); self.misses += 1; return None
-        if md.get('key') != key:
-            self._reject(p, "was written for another key"); self.misses += 1; return None
-        if md.get('names') != json.dumps(sorted(tensors)) or md.get('digest') != tensor_digest(*(tensors[k] for k in sorted(tensors))):
-            self._reject(p, "does not match its recorded checksum (corrupt)"); self.misses += 1; return None
-        self.hits += 1
-        return tensors, json.loads(md.get('meta', '{}'))
-
     def __contains__(self, key: str) -> bool: return self.path(key).exists()
 
-    def clear(self):
-        "Delete every cache file under the root."
-        for p in self.root.glob('*/*.safetensors'): p.unlink()
+# %% ../nbs/02_cache.ipynb #c4d5e6f7
+@patch
+def put(self: TensorCache, key: str, tensors: dict[str, Tensor], meta: dict | None = None) -> Path:
+    "Store `tensors` (and JSON-able `meta`) under `key`, atomically."
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    digest = tensor_digest(*(tensors[k] for k in sorted(tensors)))
+    md = dict(key=key, digest=digest, names=json.dumps(sorted(tensors)), meta=json.dumps(meta or {}, default=str))
+    p = self.path(key)
+    atomic_write_bytes(p, st_save(tensors, metadata=md))
+    return p
 
-# %% ../nbs/02_cache.ipynb #16cc7bd6
-import copy, pickle
+# %% ../nbs/02_cache.ipynb #f708192a
+def _read_file(p: Path) -> tuple[dict[str, Tensor], dict]:
+    "The tensors of a safetensors file and its metadata (raises on a file that cannot be parsed)."
+    raw = p.read_bytes()
+    tensors = st_load(raw)
+    n = int.from_bytes(raw[:8], 'little')
+    return tensors, json.loads(raw[8:8 + n]).get('__metadata__', {})
 
-def read_state_dict(path: str | Path) -> dict[str, Tensor]:
-    "Tensors of a checkpoint file (safetensors, or a weights-only torch file); never unpickles arbitrary objects."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} does not exist.")
-    if path.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        try: return load_file(path)
-        except Exception as e: raise ValueError(f"{path} is not a readable safetensors file ({type(e).__name__}).") from None
+# %% ../nbs/02_cache.ipynb #2a3b4c5d
+class CacheWarning(UserWarning):
+    "A cache file could not be trusted; it was removed and its content will be recomputed."
+
+@patch
+def _reject(self: TensorCache, p: Path, why: str):
+    "Warn that `p` cannot be trusted, say why, and delete it."
+    warnings.warn(f"cache file {p} {why}; it was removed and will be recomputed.", CacheWarning, stacklevel=4)
+    p.unlink(missing_ok=True)
+
+# %% ../nbs/02_cache.ipynb #d053d17e
+@patch
+def _verified(self: TensorCache, key: str, p: Path) -> tuple[dict[str, Tensor], dict] | None:
+    "The file's tensors and metadata when all three checks pass; None (warned, removed) otherwise."
+    try: tensors, md = _read_file(p)
+    except Exception as e: return self._reject(p, f"cannot be read ({type(e).__name__}: {str(e)[:80]})")
+    if md.get('key') != key: return self._reject(p, "was written for another key")
+    digest = tensor_digest(*(tensors[k] for k in sorted(tensors)))
+    if md.get('names') != json.dumps(sorted(tensors)) or md.get('digest') != digest:
+        return self._reject(p, "does not match its recorded checksum (corrupt)")
+    return tensors, md
+
+@patch
+def get(self: TensorCache, key: str) -> tuple[dict[str, Tensor], dict] | None:
+    "The tensors and metadata stored under `key`, or None when absent or untrustworthy (warned and removed)."
+    p = self.path(key)
+    got = self._verified(key, p) if p.exists() else None
+    if got is None:
+        self.misses += 1
+        return None
+    self.hits += 1
+    return got[0], json.loads(got[1].get('meta', '{}'))
+
+# %% ../nbs/02_cache.ipynb #7f8091a3
+@patch
+def clear(self: TensorCache):
+    "Delete every cache file under the root."
+    for p in self.root.glob('*/*.safetensors'): p.unlink()
+
+# %% ../nbs/02_cache.ipynb #91a2b3c5
+def _torch_state(path: Path) -> dict[str, Tensor]:
+    "The state dict of a torch checkpoint file, read weights-only (never unpickling Python objects)."
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError:
         raise ValueError(f"{path} is not a weights-only checkpoint: it holds Python objects that loading would have to "
                          "run, and invflow does not unpickle user files. Re-save it as "
                          "torch.save(model.state_dict(), path) or with safetensors.") from None
-    except Exception as e: raise ValueError(f"{path} is not a readable torch checkpoint ({type(e).__name__}).") from None
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable torch checkpoint ({type(e).__name__}).") from None
     for k in ('state_dict', 'model', 'model_state_dict'):            # common wrappers around the weights
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
     if not isinstance(sd, dict) or not all(isinstance(v, Tensor) for v in sd.values()):
         raise ValueError(f"{path} does not hold a state dict (a mapping of names to tensors).")
     return sd
 
+# %% ../nbs/02_cache.ipynb #16cc7bd6
+def read_state_dict(path: str | Path) -> dict[str, Tensor]:
+    "Tensors of a checkpoint file (safetensors, or a weights-only torch file); never unpickles arbitrary objects."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} does not exist.")
+    if path.suffix != '.safetensors': return _torch_state(path)
+    from safetensors.torch import load_file
+    try: return load_file(path)
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable safetensors file ({type(e).__name__}).") from None
+
+# %% ../nbs/02_cache.ipynb #e6f7081a
 def model_weights(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     "The model's weights from a state dict, or from an invflow training checkpoint (`model.*` and `optim.*` tensors)."
     if sd and all(k.startswith(('model.', 'optim.')) for k in sd) and any(k.startswith('optim.') for k in sd):
         return {k[6:]: v for k, v in sd.items() if k.startswith('model.')}
     return sd
 
+# %% ../nbs/02_cache.ipynb #192a3b4d
+def _misfit(own: dict[str, Tensor], sd: dict[str, Tensor]) -> str:
+    "What keeps `sd` from loading into a model whose state dict is `own` ('' when it fits)."
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    shapes = [f"{k} {tuple(sd[k].shape)} vs {tuple(v.shape)}" for k, v in own.items()
+              if k in sd and sd[k].shape != v.shape]
+    parts = [f"missing {missing[:3]}{'…' if len(missing) > 3 else ''}" if missing else '',
+             f"unexpected {unexpected[:3]}{'…' if len(unexpected) > 3 else ''}" if unexpected else '',
+             f"shape mismatch {shapes[:3]}" if shapes else '']
+    return '; '.join(s for s in parts if s)
+
+# %% ../nbs/02_cache.ipynb #4c5d6e80
 def load_checkpoint(template: nn.Module, # a model of the checkpoint's architecture (left unchanged)
                     source, # a state dict or a checkpoint path
                    ) -> nn.Module:
     "A copy of `template` carrying the checkpoint's weights, in eval mode; a clear error if they do not fit."
     sd = model_weights(read_state_dict(source) if isinstance(source, (str, Path)) else source)
-    own = template.state_dict()
-    missing = [k for k in own if k not in sd]
-    unexpected = [k for k in sd if k not in own]
-    shapes = [f"{k} {tuple(sd[k].shape)} vs {tuple(v.shape)}" for k, v in own.items() if k in sd and sd[k].shape != v.shape]
-    if missing or unexpected or shapes:
-        what = '; '.join(s for s in (f"missing {missing[:3]}{'…' if len(missing) > 3 else ''}" if missing else '',
-                                     f"unexpected {unexpected[:3]}{'…' if len(unexpected) > 3 else ''}" if unexpected else '',
-                                     f"shape mismatch {shapes[:3]}" if shapes else '') if s)
+    what = _misfit(template.state_dict(), sd)
+    if what:
         raise ValueError(f"checkpoint {source if isinstance(source, (str, Path)) else '(state dict)'} does not fit "
                          f"{type(template).__name__}: {what}. Was it saved from a model of another architecture?")
     m = copy.deepcopy(template)

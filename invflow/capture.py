@@ -22,8 +22,6 @@ __all__ = ['POOLS', 'layer_names', 'find_vit', 'vit_layers', 'resolve_layers', '
            'n_batches', 'iter_capture', 'capture']
 
 # %% ../nbs/00_capture.ipynb #d1e589a0
-POOLS = ('flatten', 'cls', 'mean')
-
 def layer_names(model: nn.Module, # any PyTorch model
                ) -> list[str]:
     "Every named sub-module of `model`, in registration order (each is a valid layer; append `:in` for its input)."
@@ -51,9 +49,11 @@ def vit_layers(model: nn.Module, # a timm ViT, or a model that contains one
 
 # %% ../nbs/00_capture.ipynb #1a0f3f1d
 def _unknown_layer(spec: str, model: nn.Module) -> ValueError:
+    "The error for a layer name `model` does not have: the closest names, then the valid ones."
     names = layer_names(model)
     close = difflib.get_close_matches(spec.partition(':')[0], names, n=5, cutoff=0.5)
-    shown = names if len(names) <= 40 else names[:40] + [f'… ({len(names) - 40} more: see invflow.capture.layer_names(model))']
+    more = f'… ({len(names) - 40} more: see invflow.capture.layer_names(model))'
+    shown = names if len(names) <= 40 else names[:40] + [more]
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ''
     return ValueError(f"unknown layer {spec!r} in {type(model).__name__}.{hint} Valid layers: {', '.join(shown)} "
                       "(append ':in' to a name for that module's input).")
@@ -79,21 +79,29 @@ def resolve_layers(model: nn.Module, # the model whose layers are named
     return out
 
 # %% ../nbs/00_capture.ipynb #7075c9d4
+POOLS = ('flatten', 'cls', 'mean')
+
 def pool_output(t: Tensor, # a layer's output, batch first
                 pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
                 n_prefix: int = 0, # leading non-patch tokens (CLS, registers) that `mean` leaves out
                ) -> Tensor:
     "One vector per sample from a layer's output."
     if pool not in POOLS: raise ValueError(f"unknown pooling {pool!r}; use one of {POOLS}.")
-    if t.ndim < 2: raise ValueError(f"a layer output needs a batch and a feature dimension; got shape {tuple(t.shape)}.")
+    if t.ndim < 2:
+        raise ValueError(f"a layer output needs a batch and a feature dimension; got shape {tuple(t.shape)}.")
     if t.ndim == 2 or pool == 'flatten': return t.flatten(1)
-    if pool == 'cls':
-        if t.ndim != 3: raise ValueError(f"'cls' pooling needs token outputs (batch, tokens, width); got shape {tuple(t.shape)}.")
-        return t[:, 0]
+    if pool == 'cls': return _cls_token(t)
     if t.ndim == 3:
-        if t.shape[1] <= n_prefix: raise ValueError(f"'mean' pooling: {t.shape[1]} tokens, {n_prefix} of them prefix tokens.")
+        if t.shape[1] <= n_prefix:
+            raise ValueError(f"'mean' pooling: {t.shape[1]} tokens, {n_prefix} of them prefix tokens.")
         return t[:, n_prefix:].mean(1)
     return t.flatten(2).mean(2)
+
+def _cls_token(t: Tensor) -> Tensor:
+    "Token 0 of a token output (batch, tokens, width)."
+    if t.ndim != 3:
+        raise ValueError(f"'cls' pooling needs token outputs (batch, tokens, width); got shape {tuple(t.shape)}.")
+    return t[:, 0]
 
 # %% ../nbs/00_capture.ipynb #012fa197
 def first_tensor(out) -> Tensor:
@@ -106,9 +114,6 @@ def first_tensor(out) -> Tensor:
     raise TypeError(f"a layer produced {type(out).__name__}, which holds no tensor to capture.")
 
 # %% ../nbs/00_capture.ipynb #73b4bfd2
-class _StopForward(Exception):
-    "Raised by a hook once every requested layer is captured, to end the forward pass early."
-
 def model_device(model: nn.Module) -> torch.device:
     "The device of the model's first parameter or buffer (CPU for a model with neither)."
     for t in (*model.parameters(), *model.buffers()): return t.device
@@ -133,6 +138,9 @@ class LayerTap:
         self._handles, self._modes, self._out, self._grad, self.seen = [], None, {}, grad, []
 
 # %% ../nbs/00_capture.ipynb #b91473aa
+class _StopForward(Exception):
+    "Raised by a hook once every requested layer is captured, to end the forward pass early."
+
 @patch
 def _wanted(self: LayerTap) -> list[str]:
     "The layers this call reads."
@@ -155,6 +163,7 @@ def _register(self: LayerTap, spec: str, mod: nn.Module, is_in: bool):
     def pre(m, args, kwargs): self._keep(spec, args if args else tuple(kwargs.values()))
     return mod.register_forward_pre_hook(pre, with_kwargs=True)
 
+# %% ../nbs/00_capture.ipynb #3b8e0f71
 @patch
 def __enter__(self: LayerTap):
     self._modes = {m: m.training for m in self.model.modules()}
@@ -313,7 +322,6 @@ def iter_batches(data, # a tensor of inputs, or an iterable of batches (e.g. a D
         yield batch_input(b)
     if not seen: raise ValueError("no inputs: the data iterable yielded no batch.")
 
-# %% ../nbs/00_capture.ipynb #79b6d442
 def n_batches(data, batch_size: int = 256) -> int | None:
     "How many batches `iter_batches` will yield, when that is known in advance."
     if isinstance(data, Tensor): return -(-len(data) // batch_size)
@@ -352,7 +360,6 @@ def capture(model: nn.Module, # the model to read
         for k, v in r.items(): parts.setdefault(k, []).append(v.cpu())
     return {k: torch.cat(v) for k, v in parts.items()}
 
-# %% ../nbs/00_capture.ipynb #bcf7877a
 def _capture_sharded(model, data, layers, pool, batch_size, progress):
     "Under a process group: batch k is read by rank k mod N; every rank gets all rows, in order."
     rank, world = rank_world()

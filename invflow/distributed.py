@@ -1,4 +1,4 @@
-"""Run the same analysis on several processes or GPUs under `torchrun`: shard the work, sum the statistics, share the cache, stop every rank on any rank's error.
+"""The same analysis on several processes or GPUs under `torchrun`: sharded work, summed statistics, one cache.
 
 Docs: https://invflow.github.io/invflow/distributed.html.md"""
 
@@ -41,7 +41,7 @@ def device() -> torch.device:
     return torch.device('cuda', int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count())
 
 # %% ../nbs/07_distributed.ipynb #5079d594
-def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nccl when each rank has a GPU, else gloo)
+def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nccl when each rank has a GPU)
                      timeout_s: float = 1800, # how long a collective waits for the other ranks
                     ) -> bool:
     "Join the process group `torchrun` describes in the environment (WORLD_SIZE > 1); True when distributed."

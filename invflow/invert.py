@@ -41,35 +41,20 @@ def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
     n, shape = len(x), tuple(x.shape[1:])
     ids = list(range(n)) if ids is None else list(ids)
     if len(ids) != n: raise ValueError(f"ids has {len(ids)} entries for {n} images.")
-    if kind == 'noise': return torch.stack([torch.randn(shape, generator=_generator(seed, i)) for i in ids]).to(x.dtype)
-    if kind == 'uniform': return torch.stack([torch.rand(shape, generator=_generator(seed, i)) for i in ids]).to(x.dtype)
-    if kind == 'shared-noise': return torch.randn(shape, generator=_generator(seed, -1)).to(x.dtype).expand(n, *shape).clone()
+    draw = {'noise': torch.randn, 'uniform': torch.rand}.get(kind)
+    if draw is not None: return torch.stack([draw(shape, generator=_generator(seed, i)) for i in ids]).to(x.dtype)
+    if kind == 'shared-noise':
+        return torch.randn(shape, generator=_generator(seed, -1)).to(x.dtype).expand(n, *shape).clone()
     if kind == 'grey': return torch.full_like(x, 0.5)
     if kind == 'images':
-        if n < 2: raise ValueError("the 'images' seed starts each sample from another image of the set: it needs n ≥ 2.")
+        if n < 2:
+            raise ValueError("the 'images' seed starts each sample from another image of the set: it needs n ≥ 2.")
         return x.flip(0).clone()
     raise ValueError(f"unknown seed {kind!r}; use one of {SEED_KINDS}.")
 
-# %% ../nbs/03_invert.ipynb #08a8a7bb
-OPTIMIZERS = ('adam', 'reference')
-_DEFAULT_LR = {'adam': 0.1, 'reference': 0.5}
-
-@dataclass(frozen=True)
-class InvertConfig:
-    "How to invert: optimiser, step budget, step size, early stop, batching, pooling."
-    optimizer: str = 'adam'          # 'adam' (default) or 'reference' (normalised gradient step)
-    steps: int = 200                 # maximum iterations per batch
-    lr: float | None = None          # step size (default: 0.1 for adam, α = 0.5 for reference)
-    schedule: str | None = None      # 'cosine' decay to 0 or 'constant' (default: cosine for adam, constant otherwise)
-    target_rho: float | None = None  # stop a layer's batch once every sample's best ρ is at or below this
-    batch_size: int = 256            # samples optimised together
-    pool: str = 'flatten'            # pooling of the layer's output (the representation matched)
-    autocast: str | None = None      # 'bf16': forward passes in bfloat16 (GPUs); the ρ reported is re-measured in float32
-    stack_rows: int = 4096           # rows (layers × batch) in one stacked forward pass; < 2 × batch_size: one layer each
-
-    def __post_init__(self): _check_config(self)
-
 # %% ../nbs/03_invert.ipynb #d6c96d00
+OPTIMIZERS = ('adam', 'reference')
+
 def _check_config(c: InvertConfig):
     "One sentence for a setting out of range."
     if c.optimizer not in OPTIMIZERS: raise ValueError(f"unknown optimizer {c.optimizer!r}; use one of {OPTIMIZERS}.")
@@ -83,12 +68,31 @@ def _check_config(c: InvertConfig):
         raise ValueError(f"schedule is 'cosine' or 'constant'; got {c.schedule!r}.")
     if c.autocast not in (None, 'bf16'): raise ValueError(f"autocast is None or 'bf16'; got {c.autocast!r}.")
 
+# %% ../nbs/03_invert.ipynb #08a8a7bb
+_DEFAULT_LR = {'adam': 0.1, 'reference': 0.5}
+
+@dataclass(frozen=True)
+class InvertConfig:
+    "How to invert: optimiser, step budget, step size, early stop, batching, pooling."
+    optimizer: str = 'adam'          # 'adam' (default) or 'reference' (normalised gradient step)
+    steps: int = 200                 # maximum iterations per sample
+    lr: float | None = None          # step size (default: 0.1 for adam, α = 0.5 for reference)
+    schedule: str | None = None      # 'cosine' decay to 0 or 'constant' (default: cosine for adam, constant otherwise)
+    target_rho: float | None = None  # stop each sample once its best ρ is at or below this
+    batch_size: int = 256            # samples optimised together
+    pool: str = 'flatten'            # pooling of the layer's output (the representation matched)
+    autocast: str | None = None      # 'bf16': bfloat16 forward passes (GPUs); the ρ reported is re-measured in float32
+    stack_rows: int = 4096           # rows (layers × batch) of one stacked pass; < 2 × batch_size: one layer each
+
+    def __post_init__(self): _check_config(self)
+
 # %% ../nbs/03_invert.ipynb #42a644da
 @patch(as_prop=True)
 def step_size(self: InvertConfig) -> float: return self.lr if self.lr is not None else _DEFAULT_LR[self.optimizer]
 
 @patch(as_prop=True)
-def lr_schedule(self: InvertConfig) -> str: return self.schedule or ('cosine' if self.optimizer == 'adam' else 'constant')
+def lr_schedule(self: InvertConfig) -> str:
+    return self.schedule or ('cosine' if self.optimizer == 'adam' else 'constant')
 
 @patch
 def lr_at(self: InvertConfig, t: int) -> float:
@@ -228,6 +232,7 @@ def _targets(tap: StackTap, x: Tensor) -> dict[str, Tensor]:
             raise ValueError(f"layer {l!r} maps some images to the zero vector: ρ is undefined for them.")
     return got
 
+# %% ../nbs/03_invert.ipynb #7116f014
 def _amp(cfg: InvertConfig, x: Tensor):
     "bfloat16 autocast when asked for, else nothing."
     if cfg.autocast == 'bf16': return torch.autocast(x.device.type, dtype=torch.bfloat16)
@@ -241,6 +246,7 @@ def _step(st: _Stack, g: Tensor, cfg: InvertConfig, t: int):
         else: reference_step(st.x, g, cfg.lr_at(t))
         st.x.clamp_(0, 1)
 
+# %% ../nbs/03_invert.ipynb #789fa41f
 def _remeasure(tap: StackTap, track: dict[str, _Track], targets: dict[str, Tensor]):
     "ρ of the X' returned, measured again in float32 (after a bfloat16 optimisation)."
     reps = tap(torch.cat([track[l].x for l in tap.layers]), grad=False)
@@ -402,7 +408,8 @@ def invert(self: Inverter,
     parts = {}
     for (g, k), r in zip(jobs, results):
         for l, v in r.items(): parts.setdefault(l, {})[k] = v
-    return {l: _inversion(l, seed, seed_index, [parts[l][k] for k in range(len(chunks))], self.config) for l in specs}
+    n = len(chunks)
+    return {l: _inversion(l, seed, seed_index, [parts[l][k] for k in range(n)], self.config) for l in specs}
 
 # %% ../nbs/03_invert.ipynb #bc6735bd
 def invert(model: nn.Module, # the model whose layers are inverted

@@ -1,4 +1,4 @@
-"""Learning, forgetting, CKA divergence and the invariance flow matrix of a pretrained and a finetuned model — and how they move over a finetuning run.
+"""Learning, forgetting, CKA divergence and invariance flow of a finetuned model, and how they move over a run.
 
 Docs: https://invflow.github.io/invflow/finetune_metrics.html.md"""
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 
 import invflow
 from .capture import resolve_layers
@@ -31,10 +32,14 @@ __all__ = ['SELF_TERMS', 'MATRICES', 'RHO_GATE', 'finetune_metrics', 'flow_summa
            'dynamics']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
-SELF_TERMS = ('one', 'measured')
-
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
-    m = m.copy(); np.fill_diagonal(m, diag); return m
+    "A copy of `m` with `diag` on its diagonal."
+    m = m.copy()
+    np.fill_diagonal(m, diag)
+    return m
+
+# %% ../nbs/05_finetune_metrics.ipynb #41fb1115
+SELF_TERMS = ('one', 'measured')
 
 def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      s_ft_pt: np.ndarray, # STIR(ft^i | pt^j)
@@ -45,7 +50,8 @@ def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      self_terms: str = 'one', # 'one' (the paper) or 'measured'
                     ) -> dict[str, np.ndarray]:
     "The (i, j) matrices and per-layer vectors of forgetting, learning, CKA divergence and invariance flow."
-    if self_terms not in SELF_TERMS: raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
+    if self_terms not in SELF_TERMS:
+        raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
     L = len(s_pt_pt)
     self_pt, self_ft = np.diag(s_pt_pt).copy(), np.diag(s_ft_ft).copy()
     if self_terms == 'one': s_pt_pt, s_ft_ft = _with_diag(s_pt_pt, np.ones(L)), _with_diag(s_ft_ft, np.ones(L))
@@ -84,35 +90,41 @@ class FinetuneAnalysis:
     matrices: dict[str, pd.DataFrame]       # name → L × L (rows: target layer i, columns: reference layer j)
     flow: dict                              # compression/expansion summary of the invariance flow matrix
     provenance: dict                        # estimator, n, k, steps, optimizer, lr, self_terms, median ρ, seconds, …
-    measures: pd.DataFrame | None = None    # per (layer, measure) change under the measures beside CKA (`invflow.measures`)
+    measures: pd.DataFrame | None = None    # per (layer, measure) change under the measures beside CKA
 
-    def to_json(self, path: str | Path | None = None) -> str:
-        "JSON text (written to `path` too when given)."
-        d = dict(layers=self.layers, per_layer=self.per_layer.to_dict(orient='split', index=False),
-                 matrices={k: v.values.tolist() for k, v in self.matrices.items()}, flow=self.flow,
-                 provenance=self.provenance, format='invflow.FinetuneAnalysis/1')
-        if self.measures is not None: d['measures'] = self.measures.to_dict(orient='split', index=False)
-        s = json.dumps(d, allow_nan=True)
-        if path is not None:
-            from invflow.cache import atomic_write_bytes
-            atomic_write_bytes(Path(path), s.encode())
-        return s
+# %% ../nbs/05_finetune_metrics.ipynb #7193c650
+@patch
+def to_json(self: FinetuneAnalysis, path: str | Path | None = None) -> str:
+    "JSON text (written to `path` too when given)."
+    d = dict(layers=self.layers, per_layer=self.per_layer.to_dict(orient='split', index=False),
+             matrices={k: v.values.tolist() for k, v in self.matrices.items()}, flow=self.flow,
+             provenance=self.provenance, format='invflow.FinetuneAnalysis/1')
+    if self.measures is not None: d['measures'] = self.measures.to_dict(orient='split', index=False)
+    s = json.dumps(d, allow_nan=True)
+    if path is not None:
+        from invflow.cache import atomic_write_bytes
+        atomic_write_bytes(Path(path), s.encode())
+    return s
 
-    @classmethod
-    def from_json(cls, src: str | Path) -> 'FinetuneAnalysis':
-        "Rebuild from `to_json` text or a file holding it."
-        s = Path(src).read_text() if isinstance(src, Path) or (isinstance(src, str) and not src.lstrip().startswith('{')) else src
-        d = json.loads(s)
-        if d.get('format') != 'invflow.FinetuneAnalysis/1': raise ValueError("not an invflow FinetuneAnalysis JSON document.")
-        pl, ms = d['per_layer'], d.get('measures')
-        return cls(d['layers'], pd.DataFrame(pl['data'], columns=pl['columns']),
-                   {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
-                   d['flow'], d['provenance'], None if ms is None else pd.DataFrame(ms['data'], columns=ms['columns']))
+# %% ../nbs/05_finetune_metrics.ipynb #224a9cf6
+@patch(cls_method=True)
+def from_json(cls: FinetuneAnalysis, src: str | Path) -> FinetuneAnalysis:
+    "Rebuild from `to_json` text or a file holding it."
+    is_text = isinstance(src, str) and src.lstrip().startswith('{')
+    d = json.loads(src if is_text else Path(src).read_text())
+    if d.get('format') != 'invflow.FinetuneAnalysis/1':
+        raise ValueError("not an invflow FinetuneAnalysis JSON document.")
+    pl, ms = d['per_layer'], d.get('measures')
+    return cls(d['layers'], pd.DataFrame(pl['data'], columns=pl['columns']),
+               {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
+               d['flow'], d['provenance'], None if ms is None else pd.DataFrame(ms['data'], columns=ms['columns']))
 
-    def __repr__(self):
-        p = self.provenance
-        return (f"FinetuneAnalysis({len(self.layers)} layers, n={p['n']}, k={p['k']}, {p['estimator']} CKA, "
-                f"self terms {p['self_terms']}, median ρ pt {p['median_rho_pt']:.3g} / ft {p['median_rho_ft']:.3g})")
+# %% ../nbs/05_finetune_metrics.ipynb #7be5b80a
+@patch
+def __repr__(self: FinetuneAnalysis):
+    p = self.provenance
+    return (f"FinetuneAnalysis({len(self.layers)} layers, n={p['n']}, k={p['k']}, {p['estimator']} CKA, "
+            f"self terms {p['self_terms']}, median ρ pt {p['median_rho_pt']:.3g} / ft {p['median_rho_ft']:.3g})")
 
 # %% ../nbs/05_finetune_metrics.ipynb #b0075a02
 def bootstrap_indices(n: int, # images
@@ -207,6 +219,76 @@ def quality_gate(per_layer: pd.DataFrame, # a per-layer table with `median_rho_p
     return ok
 
 # %% ../nbs/05_finetune_metrics.ipynb #c530cde9
+def _inversions(model: nn.Module, x: Tensor, layers: list[str], seeds, cfg: InvertConfig, cache, progress: bool,
+                given: Mapping | None) -> Mapping:
+    "The inversions of `model`'s layers: `given` as they are, else made (and cached) now."
+    if given is not None: return given
+    return invert_reference(model, x, layers, seeds, config=cfg, cache=cache, progress=progress)
+
+# %% ../nbs/05_finetune_metrics.ipynb #d386010d
+def _stir_square(target: nn.Module, x: Tensor, layers: list[str], invs: Mapping, estimator: str, pool: str,
+                 batch_size: int) -> np.ndarray:
+    "STIR(target^i | reference^j) as a square array over `layers` (rows i, columns j)."
+    d = stir_from_inversions(target, x, layers, invs, estimator, pool, batch_size)
+    return d.pivot(index='target_layer', columns='ref_layer', values='stir').loc[layers, layers].values
+
+def _cka_squares(pt: nn.Module, ft: nn.Module, x: Tensor, layers: list[str], estimator: str, pool: str):
+    "CKA(pt^i, pt^j) and CKA(ft^i, pt^j) as square arrays."
+    c_pt_pt = cka_square(cka_matrix(pt, x, layers, estimator=estimator, pool=pool, progress=False)).values
+    c_ft_pt = cka_square(cka_matrix(ft, x, layers, pt, layers, estimator=estimator, pool=pool, progress=False)).values
+    return c_pt_pt, c_ft_pt
+
+# %% ../nbs/05_finetune_metrics.ipynb #b2d92f09
+def _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, pool, batch_size) -> dict[str, np.ndarray]:
+    "`{name: square array}` of STIR(pt|pt), STIR(ft|pt), STIR(ft|ft), STIR(pt|ft), CKA(pt, pt), CKA(ft, pt)."
+    sq = lambda target, invs: _stir_square(target, x, layers, invs, estimator, pool, batch_size)
+    raw = {'stir_pt|pt': sq(pt, inv_pt), 'stir_ft|pt': sq(ft, inv_pt), 'stir_ft|ft': sq(ft, inv_ft),
+           'stir_pt|ft': sq(pt, inv_ft)}
+    raw['cka_pt_pt'], raw['cka_ft_pt'] = _cka_squares(pt, ft, x, layers, estimator, pool)
+    return raw
+
+# %% ../nbs/05_finetune_metrics.ipynb #b44817f3
+def _median_rho(invs: Mapping, layer: str) -> float:
+    "The median ρ of a layer's inversions, over every seed set."
+    return float(torch.cat([v.rho for (m, _), v in invs.items() if m == layer]).median())
+
+def _per_layer(layers: list[str], r: dict, inv_pt: Mapping, inv_ft: Mapping) -> pd.DataFrame:
+    "One row per layer: forgetting, learning, CKA divergence, self terms, median ρ of both models."
+    return pd.DataFrame(dict(layer=layers, forgetting=r['forgetting_l'], learning=r['learning_l'],
+                             cka_divergence=r['cka_divergence_l'], self_stir_pt=r['self_pt'],
+                             self_stir_ft=r['self_ft'], median_rho_pt=[_median_rho(inv_pt, l) for l in layers],
+                             median_rho_ft=[_median_rho(inv_ft, l) for l in layers]))
+
+# %% ../nbs/05_finetune_metrics.ipynb #de7781d5
+def _matrix_tables(layers: list[str], r: dict, raw: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
+    "The metric matrices of `r` and the raw matrices `raw`, as layer × layer tables."
+    frame = lambda m: pd.DataFrame(m, index=layers, columns=layers)
+    mats = {k: frame(r[k]) for k in ('forgetting', 'learning', 'cka_divergence', 'invariance_flow')}
+    return mats | {k: frame(v) for k, v in raw.items()}
+
+# %% ../nbs/05_finetune_metrics.ipynb #e1b16875
+def _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
+                seconds) -> dict:
+    "What an analysis rests on, as one dict."
+    k = len({s for _, s in inv_pt})
+    return dict(estimator=estimator, n=len(x), k=k, seed=next(iter(inv_pt.values())).seed, steps=cfg.steps,
+                optimizer=cfg.optimizer, lr=cfg.step_size, target_rho=cfg.target_rho, pool=pool, self_terms=self_terms,
+                median_rho_pt=float(np.median(per_layer.median_rho_pt)),
+                median_rho_ft=float(np.median(per_layer.median_rho_ft)),
+                min_self_stir=float(min(r['self_pt'].min(), r['self_ft'].min())),
+                pt=model_digest(pt), ft=model_digest(ft), seconds=seconds,
+                invflow=invflow.__version__, inversions=2 * len(per_layer) * k,
+                n_boot=n_boot, ci_level=level, rho_gate=rho_gate)
+
+# %% ../nbs/05_finetune_metrics.ipynb #5abf40f6
+def _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, batch_size, progress) -> pd.DataFrame | None:
+    "The measures beside CKA of each layer's change, when asked for (None otherwise)."
+    if not measures: return None
+    from invflow.measures import layer_measures
+    return layer_measures(pt, ft, x, layers, measures, n_permutations, pool=pool, batch_size=batch_size,
+                          progress=progress)
+
+# %% ../nbs/05_finetune_metrics.ipynb #8d3779b0
 def analyze(pt: nn.Module, # the pretrained model
             ft: nn.Module, # the finetuned model (same architecture and layer names)
             x: Tensor, # images (n, C, H, W) in [0, 1]
@@ -227,51 +309,36 @@ def analyze(pt: nn.Module, # the pretrained model
             n_permutations: int = 0, # permutation-null draws for those measures
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
-    if self_terms not in SELF_TERMS: raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
+    if self_terms not in SELF_TERMS:
+        raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     resolve_layers(ft, layers)
-    t0 = time.perf_counter()
-    cfg = config or InvertConfig(pool=pool)
-    inv_pt = pt_inversions if pt_inversions is not None else invert_reference(pt, x, layers, seeds, config=cfg,
-                                                                              cache=cache, progress=progress)
-    inv_ft = ft_inversions if ft_inversions is not None else invert_reference(ft, x, layers, seeds, config=cfg,
-                                                                              cache=cache, progress=progress)
-    def mat(target, invs):
-        d = stir_from_inversions(target, x, layers, invs, estimator, pool, cfg.batch_size)
-        return d.pivot(index='target_layer', columns='ref_layer', values='stir').loc[layers, layers].values
-    s_pt_pt, s_ft_pt, s_ft_ft, s_pt_ft = mat(pt, inv_pt), mat(ft, inv_pt), mat(ft, inv_ft), mat(pt, inv_ft)
-    c_pt_pt = cka_square(cka_matrix(pt, x, layers, estimator=estimator, pool=pool, progress=False)).values
-    c_ft_pt = cka_square(cka_matrix(ft, x, layers, pt, layers, estimator=estimator, pool=pool, progress=False)).values
-    r = finetune_metrics(s_pt_pt, s_ft_pt, s_ft_ft, s_pt_ft, c_pt_pt, c_ft_pt, self_terms)
-    rho = lambda invs, l: float(torch.cat([v.rho for (m, _), v in invs.items() if m == l]).median())
-    per_layer = pd.DataFrame(dict(layer=layers, forgetting=r['forgetting_l'], learning=r['learning_l'],
-                                  cka_divergence=r['cka_divergence_l'], self_stir_pt=r['self_pt'],
-                                  self_stir_ft=r['self_ft'], median_rho_pt=[rho(inv_pt, l) for l in layers],
-                                  median_rho_ft=[rho(inv_ft, l) for l in layers]))
+    t0, cfg = time.perf_counter(), config or InvertConfig(pool=pool)
+    inv_pt = _inversions(pt, x, layers, seeds, cfg, cache, progress, pt_inversions)
+    inv_ft = _inversions(ft, x, layers, seeds, cfg, cache, progress, ft_inversions)
+    raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, pool, cfg.batch_size)
+    r = finetune_metrics(*raw.values(), self_terms)
+    per_layer = _per_layer(layers, r, inv_pt, inv_ft)
     if n_boot:
         ci = per_layer_intervals(pt, ft, x, layers, inv_pt, inv_ft, estimator, self_terms, n_boot, level, 0, pool,
                                  cfg.batch_size)
         per_layer = per_layer.merge(ci, on='layer')
     per_layer['rho_ok'] = quality_gate(per_layer, rho_gate).values
-    frame = lambda m: pd.DataFrame(m, index=layers, columns=layers)
-    mats = {k: frame(r[k]) for k in ('forgetting', 'learning', 'cka_divergence', 'invariance_flow')}
-    mats.update({'stir_pt|pt': frame(s_pt_pt), 'stir_ft|pt': frame(s_ft_pt), 'stir_ft|ft': frame(s_ft_ft),
-                 'stir_pt|ft': frame(s_pt_ft), 'cka_pt_pt': frame(c_pt_pt), 'cka_ft_pt': frame(c_ft_pt)})
-    any_inv = next(iter(inv_pt.values()))
-    prov = dict(estimator=estimator, n=len(x), k=len({r for _, r in inv_pt}), seed=any_inv.seed, steps=cfg.steps,
-                optimizer=cfg.optimizer, lr=cfg.step_size, target_rho=cfg.target_rho, pool=pool, self_terms=self_terms,
-                median_rho_pt=float(np.median(per_layer.median_rho_pt)),
-                median_rho_ft=float(np.median(per_layer.median_rho_ft)),
-                min_self_stir=float(min(r['self_pt'].min(), r['self_ft'].min())),
-                pt=model_digest(pt), ft=model_digest(ft), seconds=time.perf_counter() - t0,
-                invflow=invflow.__version__, inversions=2 * len(layers) * len({r for _, r in inv_pt}),
-                n_boot=n_boot, ci_level=level, rho_gate=rho_gate)
-    ms = None
-    if measures:
-        from invflow.measures import layer_measures
-        ms = layer_measures(pt, ft, x, layers, measures, n_permutations, pool=pool, batch_size=cfg.batch_size,
-                            progress=progress)
-    return FinetuneAnalysis(layers, per_layer, mats, flow_summary(r['invariance_flow'], layers), prov, ms)
+    prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
+                       time.perf_counter() - t0)
+    ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, cfg.batch_size, progress)
+    return FinetuneAnalysis(layers, per_layer, _matrix_tables(layers, r, raw),
+                            flow_summary(r['invariance_flow'], layers), prov, ms)
+
+# %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
+def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
+    "One row of the per-epoch table: mean and spread over layers of each metric, the flow totals, the quality."
+    pl = a.per_layer
+    return dict(epoch=epoch, forgetting_mean=pl.forgetting.mean(), forgetting_std=pl.forgetting.std(ddof=0),
+                learning_mean=pl.learning.mean(), learning_std=pl.learning.std(ddof=0),
+                cka_divergence_mean=pl.cka_divergence.mean(), cka_divergence_std=pl.cka_divergence.std(ddof=0),
+                compression_total=a.flow['compression_total'], expansion_total=a.flow['expansion_total'],
+                median_rho_ft=a.provenance['median_rho_ft'], min_self_stir=a.provenance['min_self_stir'])
 
 # %% ../nbs/05_finetune_metrics.ipynb #d619f6e1
 @dataclass
@@ -281,14 +348,21 @@ class Dynamics:
     per_layer: pd.DataFrame
     analyses: dict
 
-# %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
-def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
-    pl = a.per_layer
-    return dict(epoch=epoch, forgetting_mean=pl.forgetting.mean(), forgetting_std=pl.forgetting.std(ddof=0),
-                learning_mean=pl.learning.mean(), learning_std=pl.learning.std(ddof=0),
-                cka_divergence_mean=pl.cka_divergence.mean(), cka_divergence_std=pl.cka_divergence.std(ddof=0),
-                compression_total=a.flow['compression_total'], expansion_total=a.flow['expansion_total'],
-                median_rho_ft=a.provenance['median_rho_ft'], min_self_stir=a.provenance['min_self_stir'])
+# %% ../nbs/05_finetune_metrics.ipynb #cefd8333
+def _dynamics_tables(analyses: dict) -> Dynamics:
+    "The per-epoch and per-(epoch, layer) tables of `{epoch: FinetuneAnalysis}`."
+    per_epoch = pd.DataFrame([_epoch_row(e, a) for e, a in analyses.items()])
+    per_layer = pd.concat([a.per_layer.assign(epoch=e) for e, a in analyses.items()], ignore_index=True)
+    cols = next(iter(analyses.values())).per_layer.columns
+    return Dynamics(per_epoch, per_layer[['epoch', *cols]], analyses)
+
+# %% ../nbs/05_finetune_metrics.ipynb #5b55b4b2
+def _checkpoint_model(ck, template: nn.Module) -> nn.Module:
+    "The finetuned model a checkpoint stands for: itself, what its loader returns, or its weights in `template`."
+    from invflow.cache import load_checkpoint
+    if isinstance(ck, nn.Module): return ck
+    if callable(ck): return ck()
+    return load_checkpoint(template, ck)
 
 # %% ../nbs/05_finetune_metrics.ipynb #dd20bf74
 def dynamics(pt: nn.Module, # the pretrained model
@@ -302,18 +376,12 @@ def dynamics(pt: nn.Module, # the pretrained model
              template: nn.Module | None = None, # architecture of the checkpoints (default: `pt`)
              **kw) -> Dynamics:
     "The finetuning metrics of every checkpoint, sharing the pretrained model's inversions."
-    from invflow.cache import load_checkpoint
     from tqdm.auto import tqdm
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     cfg = config or InvertConfig(pool=kw.get('pool', 'flatten'))
     inv_pt = invert_reference(pt, x, layers, seeds, config=cfg, cache=cache, progress=progress)
     analyses = {}
     for epoch, ck in tqdm(list(checkpoints.items()), desc='checkpoints', disable=not progress, leave=False):
-        if isinstance(ck, nn.Module): ft = ck
-        elif callable(ck): ft = ck()                       # a loader: one checkpoint in memory at a time
-        else: ft = load_checkpoint(template if template is not None else pt, ck)
+        ft = _checkpoint_model(ck, template if template is not None else pt)
         analyses[epoch] = analyze(pt, ft, x, layers, seeds, cfg, cache, pt_inversions=inv_pt, progress=False, **kw)
-    per_epoch = pd.DataFrame([_epoch_row(e, a) for e, a in analyses.items()])
-    per_layer = pd.concat([a.per_layer.assign(epoch=e) for e, a in analyses.items()], ignore_index=True)
-    cols = next(iter(analyses.values())).per_layer.columns
-    return Dynamics(per_epoch, per_layer[['epoch', *cols]], analyses)
+    return _dynamics_tables(analyses)

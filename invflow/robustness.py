@@ -1,4 +1,4 @@
-"""Common corruptions in the style of CIFAR-10-C, accuracy under them over a finetuning run, and the paper's correlation study.
+"""Common corruptions in the style of CIFAR-10-C, accuracy under them over a finetuning run, the correlation study.
 
 Docs: https://invflow.github.io/invflow/robustness.html.md"""
 
@@ -20,8 +20,8 @@ from torch import nn, Tensor
 __all__ = ['CORRUPTIONS', 'COMBINATIONS', 'AGGREGATES', 'gaussian_noise', 'shot_noise', 'impulse_noise', 'defocus_blur',
            'glass_blur', 'motion_blur', 'zoom_blur', 'snow', 'frost', 'fog', 'brightness', 'contrast',
            'elastic_transform', 'pixelate', 'jpeg_compression', 'corrupt', 'load_cifar_c', 'corrupted_sets', 'accuracy',
-           'corrupted_accuracy', 'accuracy_over_checkpoints', 'mean_corrupted_accuracy', 'pearson', 'layer_subsets',
-           'correlation_study', 'early_epoch_curve', 'learning_forgetting_correlation', 'partial_pearson']
+           'corrupted_accuracy', 'accuracy_over_checkpoints', 'mean_corrupted_accuracy', 'pearson', 'partial_pearson',
+           'layer_subsets', 'correlation_study', 'early_epoch_curve', 'learning_forgetting_correlation']
 
 # %% ../nbs/06_robustness.ipynb #120b7b04
 def _conv(x: Tensor, k: Tensor) -> Tensor:
@@ -32,13 +32,16 @@ def _conv(x: Tensor, k: Tensor) -> Tensor:
 
 # %% ../nbs/06_robustness.ipynb #ef75d52e
 def _gauss(sigma: float) -> Tensor:
+    "A normalised 2-d Gaussian kernel of standard deviation `sigma`, truncated at 3σ."
     r = max(1, math.ceil(3 * sigma))
     t = torch.arange(-r, r + 1, dtype=torch.float64)
-    g = torch.exp(-t ** 2 / (2 * sigma ** 2)); g = g / g.sum()
+    g = torch.exp(-t ** 2 / (2 * sigma ** 2))
+    g = g / g.sum()
     return (g[:, None] * g[None]).float()
 
 # %% ../nbs/06_robustness.ipynb #563138ac
 def _disk(radius: float, alias_sigma: float) -> Tensor:
+    "A normalised disk kernel of `radius`, blurred by a Gaussian of `alias_sigma` (0: sharp)."
     r = max(1, math.ceil(radius))
     t = torch.arange(-r, r + 1, dtype=torch.float64)
     d = ((t[:, None] ** 2 + t[None] ** 2) <= radius ** 2).double()
@@ -61,8 +64,9 @@ def _line(length: int, angle: float) -> Tensor:
 # %% ../nbs/06_robustness.ipynb #24f94dc9
 def _plasma(n: int, size: int, decay: float, g: torch.Generator) -> Tensor:
     "Fractal (1/f) noise maps in [0, 1], n × size × size: the fog texture."
-    fy = torch.fft.fftfreq(size)[:, None]; fx = torch.fft.rfftfreq(size)[None]
-    f = torch.sqrt(fx ** 2 + fy ** 2); f[0, 0] = 1
+    fy, fx = torch.fft.fftfreq(size)[:, None], torch.fft.rfftfreq(size)[None]
+    f = torch.sqrt(fx ** 2 + fy ** 2)
+    f[0, 0] = 1
     spec = torch.randn(n, size, size // 2 + 1, generator=g) * (1 / f ** decay)
     ph = torch.rand(n, size, size // 2 + 1, generator=g) * 2 * math.pi
     m = torch.fft.irfft2(spec * torch.exp(1j * ph), s=(size, size))
@@ -79,16 +83,19 @@ def _zoom(x: Tensor, z: float) -> Tensor:
 
 # %% ../nbs/06_robustness.ipynb #1e6e79e5
 def gaussian_noise(x, s, g):
+    "Additive Gaussian noise."
     c = [0.04, 0.06, 0.08, 0.09, 0.10][s - 1]
     return x + c * torch.randn(x.shape, generator=g)
 
 # %% ../nbs/06_robustness.ipynb #a96aece1
 def shot_noise(x, s, g):
+    "Poisson (shot) noise."
     c = [500, 250, 100, 75, 50][s - 1]
     return torch.poisson(x * c, generator=g) / c
 
 # %% ../nbs/06_robustness.ipynb #a378a686
 def impulse_noise(x, s, g):
+    "Salt-and-pepper noise."
     c = [0.01, 0.02, 0.03, 0.05, 0.07][s - 1]
     u = torch.rand(x.shape, generator=g)
     salt = torch.rand(x.shape, generator=g) < 0.5
@@ -96,11 +103,13 @@ def impulse_noise(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #70c2c43e
 def defocus_blur(x, s, g):
+    "Blur with an anti-aliased disk."
     r, a = [(0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1)][s - 1]
     return _conv(x, _disk(r, a))
 
 # %% ../nbs/06_robustness.ipynb #1c9c0103
 def glass_blur(x, s, g):
+    "Blur, local pixel shuffles, blur."
     sigma, delta, its = [(0.05, 1, 1), (0.25, 1, 1), (0.4, 1, 1), (0.25, 1, 2), (0.4, 1, 2)][s - 1]
     x = _conv(x, _gauss(sigma))
     n, _, h, w = x.shape
@@ -115,6 +124,7 @@ def glass_blur(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #7abe8013
 def motion_blur(x, s, g):
+    "Blur along a line at a random angle."
     radius, sigma = [(10, 1), (10, 1.5), (10, 2), (10, 2.5), (12, 3)][s - 1]
     length = max(3, round(sigma * 2) | 1)
     out = torch.empty_like(x)
@@ -125,13 +135,16 @@ def motion_blur(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #db8eebea
 def zoom_blur(x, s, g):
+    "The mean of the image and its centre zooms."
     top = [1.06, 1.11, 1.16, 1.21, 1.26][s - 1]
     zs = np.arange(1, top, 0.01)
     return (x + sum(_zoom(x, float(z)) for z in zs)) / (len(zs) + 1)
 
 # %% ../nbs/06_robustness.ipynb #ce062636
 def snow(x, s, g):
-    dens, blur, bright = [(0.1, 1.0, 0.85), (0.2, 1.2, 0.8), (0.28, 1.5, 0.75), (0.3, 2.0, 0.7), (0.35, 2.5, 0.65)][s - 1]
+    "Snowflakes over a lightened image."
+    levels = [(0.1, 1.0, 0.85), (0.2, 1.2, 0.8), (0.28, 1.5, 0.75), (0.3, 2.0, 0.7), (0.35, 2.5, 0.65)]
+    dens, blur, bright = levels[s - 1]
     n, _, h, w = x.shape
     flakes = (torch.rand(n, 1, h, w, generator=g) < dens * 0.35).float()
     flakes = _conv(flakes, _line(max(3, round(2 * blur) | 1), math.pi / 4)) * 3
@@ -140,14 +153,17 @@ def snow(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #516f0fc4
 def frost(x, s, g):
+    "A blend with a procedural frost texture."
     a, b = [(1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)][s - 1]
     n, _, h, w = x.shape
     ice = _plasma(n, max(h, w), 0.8, g)[:, None, :h, :w]
-    ice = (ice * 0.6 + 0.4 * (torch.rand(n, 1, h, w, generator=g) > 0.7)).expand(-1, 3, -1, -1) * torch.tensor([0.85, 0.9, 1.0])[:, None, None]
+    ice = (ice * 0.6 + 0.4 * (torch.rand(n, 1, h, w, generator=g) > 0.7)).expand(-1, 3, -1, -1)
+    ice = ice * torch.tensor([0.85, 0.9, 1.0])[:, None, None]
     return a * x + b * ice
 
 # %% ../nbs/06_robustness.ipynb #4b5d9b40
 def fog(x, s, g):
+    "Fractal fog, bounded by the brightest pixel."
     a, decay = [(0.2, 3), (0.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75)][s - 1]
     n, _, h, w = x.shape
     m = x.amax((1, 2, 3), keepdim=True)
@@ -156,6 +172,7 @@ def fog(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #5b8d3c58
 def brightness(x, s, g):
+    "HSV value raised by a constant."
     c = [0.05, 0.1, 0.15, 0.2, 0.3][s - 1]
     v = x.amax(1, keepdim=True)
     nv = (v + c).clamp(0, 1)
@@ -163,12 +180,14 @@ def brightness(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #2c3d7acd
 def contrast(x, s, g):
+    "Deviations from the channel mean scaled down."
     c = [0.75, 0.5, 0.4, 0.3, 0.15][s - 1]
     m = x.mean((2, 3), keepdim=True)
     return (x - m) * c + m
 
 # %% ../nbs/06_robustness.ipynb #74caabcb
 def elastic_transform(x, s, g):
+    "A smooth random displacement field."
     alpha, sigma = [(0.45, 0.6), (0.6, 0.7), (0.75, 0.8), (0.9, 0.9), (1.05, 1.0)][s - 1]
     n, _, h, w = x.shape
     disp = torch.rand(n, 2, h, w, generator=g) * 2 - 1
@@ -179,6 +198,7 @@ def elastic_transform(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #3f56cdfa
 def pixelate(x, s, g):
+    "Down by area averaging, up by nearest neighbour."
     c = [0.95, 0.9, 0.85, 0.75, 0.65][s - 1]
     h, w = x.shape[-2:]
     small = F.interpolate(x, size=(max(1, int(h * c)), max(1, int(w * c))), mode='area')
@@ -186,29 +206,32 @@ def pixelate(x, s, g):
 
 # %% ../nbs/06_robustness.ipynb #eb00c774
 def jpeg_compression(x, s, g):
+    "JPEG at CIFAR-C's quality for severity `s` (`g` unused: the codec is deterministic)."
     from PIL import Image
     q = [80, 65, 58, 50, 40][s - 1]
     out = []
     for im in (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy():
-        buf = io.BytesIO(); Image.fromarray(im).save(buf, 'JPEG', quality=q)
+        buf = io.BytesIO()
+        Image.fromarray(im).save(buf, 'JPEG', quality=q)
         out.append(torch.from_numpy(np.asarray(Image.open(buf).convert('RGB')).copy()))
     return torch.stack(out).permute(0, 3, 1, 2).to(x.dtype) / 255
 
-# %% ../nbs/06_robustness.ipynb #39d778b4
+# %% ../nbs/06_robustness.ipynb #7afdf694
 CORRUPTIONS: dict[str, Callable] = {f.__name__: f for f in (
     gaussian_noise, shot_noise, impulse_noise, defocus_blur, glass_blur, motion_blur, zoom_blur, snow, frost, fog,
     brightness, contrast, elastic_transform, pixelate, jpeg_compression)}
 
-# %% ../nbs/06_robustness.ipynb #7afdf694
 def corrupt(x: Tensor, # images (n, 3, H, W) in [0, 1]
             corruption: str, # one of CORRUPTIONS
             severity: int, # 1 (mild) … 5 (strong)
             seed: int = 0, # the same seed gives the same corrupted images
            ) -> Tensor:
     "`x` under one corruption at one severity, clipped to [0, 1], deterministic per seed."
-    if corruption not in CORRUPTIONS: raise ValueError(f"unknown corruption {corruption!r}; use one of {list(CORRUPTIONS)}.")
+    if corruption not in CORRUPTIONS:
+        raise ValueError(f"unknown corruption {corruption!r}; use one of {list(CORRUPTIONS)}.")
     if severity not in (1, 2, 3, 4, 5): raise ValueError(f"severity is an integer from 1 to 5; got {severity!r}.")
-    if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"corruptions take RGB images shaped (n, 3, H, W); got {tuple(x.shape)}.")
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"corruptions take RGB images shaped (n, 3, H, W); got {tuple(x.shape)}.")
     g = torch.Generator().manual_seed(seed * 1009 + list(CORRUPTIONS).index(corruption) * 17 + severity)
     with torch.no_grad():
         return CORRUPTIONS[corruption](x.detach().cpu().float(), severity, g).clamp(0, 1)
@@ -235,8 +258,12 @@ def load_cifar_c(folder: str | Path, # folder holding <corruption>.npy and label
     return x, torch.from_numpy(np.asarray(lab[sl]).astype(np.int64))
 
 # %% ../nbs/06_robustness.ipynb #646b7024
-def corrupted_sets(x: Tensor, y: Tensor, corruptions: Sequence[str] | None = None,
-                   severities: Sequence[int] = (1, 2, 3, 4, 5), seed: int = 0) -> dict[tuple[str, int], tuple[Tensor, Tensor]]:
+def corrupted_sets(x: Tensor, # the clean test images
+                   y: Tensor, # their labels
+                   corruptions: Sequence[str] | None = None, # default: all 15
+                   severities: Sequence[int] = (1, 2, 3, 4, 5), # severities to build
+                   seed: int = 0, # seed of the corruptions
+                  ) -> dict[tuple[str, int], tuple[Tensor, Tensor]]:
     "`{(corruption, severity): (images, labels)}` for a clean test set."
     if len(x) != len(y): raise ValueError(f"{len(x)} images but {len(y)} labels.")
     return {(c, s): (corrupt(x, c, s, seed), y) for c in (corruptions or list(CORRUPTIONS)) for s in severities}
@@ -246,10 +273,12 @@ def corrupted_sets(x: Tensor, y: Tensor, corruptions: Sequence[str] | None = Non
 def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> float:
     "Top-1 accuracy of a classifier on images `x` with labels `y`."
     from invflow.capture import model_device
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     dev = model_device(model)
     try:
-        right = sum(int((model(xb.to(dev)).argmax(1).cpu() == yb).sum()) for xb, yb in zip(x.split(batch_size), y.split(batch_size)))
+        batches = zip(x.split(batch_size), y.split(batch_size))
+        right = sum(int((model(xb.to(dev)).argmax(1).cpu() == yb).sum()) for xb, yb in batches)
     finally: model.train(was)
     return right / len(y)
 
@@ -273,8 +302,9 @@ def accuracy_over_checkpoints(template: nn.Module, # architecture of the checkpo
     for e, ck in tqdm(list(checkpoints.items()), desc='accuracy', disable=not progress, leave=False):
         m = ck if isinstance(ck, nn.Module) else load_checkpoint(template, ck)
         d = corrupted_accuracy(m, sets)
-        if clean is not None: d = pd.concat([d, pd.DataFrame([dict(corruption='clean', severity=0,
-                                                                   accuracy=accuracy(m, *clean), n=len(clean[1]))])])
+        if clean is not None:
+            row = dict(corruption='clean', severity=0, accuracy=accuracy(m, *clean), n=len(clean[1]))
+            d = pd.concat([d, pd.DataFrame([row])])
         parts.append(d.assign(epoch=e))
     return pd.concat(parts, ignore_index=True)[['epoch', 'corruption', 'severity', 'accuracy', 'n']]
 
@@ -298,11 +328,30 @@ def pearson(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     if sa == 0 or sb == 0:
         warnings.warn("a series is constant: its correlation is undefined (NaN).", RuntimeWarning, stacklevel=2)
         return math.nan, math.nan
-    r = float(np.clip((da * db).sum() / (sa * sb), -1.0, 1.0))   # |r| ≤ 1 holds exactly; rounding can exceed it by an ulp
+    r = float(np.clip((da * db).sum() / (sa * sb), -1.0, 1.0))   # |r| ≤ 1 holds; rounding can exceed it by an ulp
     n = len(a)
     if abs(r) == 1: return r, 0.0
     tt = r * math.sqrt((n - 2) / (1 - r * r))
     return r, float(2 * student_t.sf(abs(tt), n - 2))
+
+# %% ../nbs/06_robustness.ipynb #9a471a02
+def partial_pearson(a: Sequence[float], # first series
+                    b: Sequence[float], # second series
+                    z: Sequence[float], # the series held fixed (e.g. the epoch)
+                   ) -> tuple[float, float]:
+    "Pearson r of `a` and `b` with `z` regressed out of both, and its two-sided p-value (n − 3 df)."
+    from scipy.stats import t as student_t
+    a, b, z = (np.asarray(v, dtype=np.float64) for v in (a, b, z))
+    if len(a) < 4:
+        warnings.warn("a partial correlation needs at least 4 points; r is NaN.", RuntimeWarning, stacklevel=2)
+        return math.nan, math.nan
+    design = np.stack([np.ones_like(z), z], axis=1)
+    resid = lambda v: v - design @ np.linalg.lstsq(design, v, rcond=None)[0]
+    r, _ = pearson(resid(a), resid(b))
+    if math.isnan(r) or abs(r) == 1: return r, (math.nan if math.isnan(r) else 0.0)
+    n = len(a)
+    tt = r * math.sqrt((n - 3) / (1 - r * r))
+    return r, float(2 * student_t.sf(abs(tt), n - 3))
 
 # %% ../nbs/06_robustness.ipynb #a420beba
 COMBINATIONS = {'learning+forgetting': lambda l, f: l + f, 'learning-forgetting': lambda l, f: l - f,
@@ -317,21 +366,29 @@ def layer_subsets(layers: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 # %% ../nbs/06_robustness.ipynb #e7b36550
-def correlation_study(per_layer: pd.DataFrame, # (epoch, layer, forgetting, learning, cka_divergence): Dynamics.per_layer
-                      robustness: pd.Series | Mapping, # per epoch: e.g. mean_corrupted_accuracy(acc)
-                      layers: Sequence[str] | None = None, # layers in the study (default: all, in table order)
-                      alpha: float = 0.05, # family-wise error rate
-                      max_epoch=None, # only epochs ≤ this (the early-epoch curve)
-                     ) -> pd.DataFrame:
-    "Pearson r and p of every hypothesis (subset × combination × aggregate) with Bonferroni correction."
-    rob = pd.Series(robustness, dtype=float)
-    layers = list(dict.fromkeys(per_layer.layer)) if layers is None else list(layers)
+def _wide(per_layer: pd.DataFrame, layers: list[str], epochs: list) -> dict[str, pd.DataFrame]:
+    "`{metric: epoch × layer table}` of learning, forgetting and CKA divergence."
     d = per_layer[per_layer.layer.isin(layers)]
-    if max_epoch is not None: d = d[d.epoch <= max_epoch]
-    epochs = [e for e in sorted(d.epoch.unique()) if e in rob.index]
-    if len(epochs) < 3: raise ValueError(f"the study needs at least 3 epochs with both metrics and robustness; got {len(epochs)}.")
-    wide = {m: d.pivot(index='epoch', columns='layer', values=m).loc[epochs, layers] for m in ('learning', 'forgetting', 'cka_divergence')}
-    y = rob.loc[epochs].values
+    return {m: d.pivot(index='epoch', columns='layer', values=m).loc[epochs, layers]
+            for m in ('learning', 'forgetting', 'cka_divergence')}
+
+def _study_epochs(per_layer: pd.DataFrame, rob: pd.Series, max_epoch) -> list:
+    "The epochs (≤ `max_epoch`) that have both metrics and robustness: at least 3, or one sentence."
+    epochs = [e for e in sorted(per_layer.epoch.unique()) if e in rob.index and (max_epoch is None or e <= max_epoch)]
+    if len(epochs) < 3:
+        raise ValueError(f"the study needs at least 3 epochs with both metrics and robustness; got {len(epochs)}.")
+    return epochs
+
+# %% ../nbs/06_robustness.ipynb #95b0eb42
+def _hypothesis(series: np.ndarray, y: np.ndarray, epochs: list, **name) -> dict:
+    "r, p, partial r and p of one aggregated series against robustness `y`, with the hypothesis' name."
+    r, p = pearson(series, y)
+    pr, pp = partial_pearson(series, y, epochs) if len(epochs) >= 4 else (math.nan, math.nan)
+    return dict(**name, r=r, p=p, partial_r=pr, partial_p=pp, tested=not math.isnan(r), n_epochs=len(epochs))
+
+# %% ../nbs/06_robustness.ipynb #2722f348
+def _grid(wide: dict, y: np.ndarray, epochs: list, layers: list[str]) -> list[dict]:
+    "One row per hypothesis of the grid."
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
@@ -340,18 +397,33 @@ def correlation_study(per_layer: pd.DataFrame, # (epoch, layer, forgetting, lear
                 vals = (wide['cka_divergence'][sub].values if comb is None else
                         comb(wide['learning'][sub].values, wide['forgetting'][sub].values))
                 for aname, agg in AGGREGATES.items():
-                    series = agg(vals, axis=1)
-                    r, p = pearson(series, y)
-                    pr, pp = partial_pearson(series, y, epochs) if len(epochs) >= 4 else (math.nan, math.nan)
-                    rows.append(dict(subset=sname, combination=cname, layer_stat=aname, r=r, p=p, partial_r=pr,
-                                     partial_p=pp, tested=not math.isnan(r), n_epochs=len(epochs)))
-    df = pd.DataFrame(rows)
+                    name = dict(subset=sname, combination=cname, layer_stat=aname)
+                    rows.append(_hypothesis(agg(vals, axis=1), y, epochs, **name))
+    return rows
+
+# %% ../nbs/06_robustness.ipynb #144ad1fb
+def _bonferroni(df: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    "The table with Bonferroni-corrected p and significance over the `m` hypotheses tested."
     m = int(df.tested.sum())
     df['bonferroni_p'] = np.minimum(1.0, df.p * m)
     df['significant'] = df.tested & (df.p < alpha / m)
     df['partial_significant'] = df.tested & (df.partial_p < alpha / m)
     df.attrs.update(hypotheses_tested=m, alpha=alpha)
     return df.assign(hypotheses_tested=m)
+
+# %% ../nbs/06_robustness.ipynb #7c9722c2
+def correlation_study(per_layer: pd.DataFrame, # epoch, layer, forgetting, learning, cka_divergence (Dynamics.per_layer)
+                      robustness: pd.Series | Mapping, # per epoch: e.g. mean_corrupted_accuracy(acc)
+                      layers: Sequence[str] | None = None, # layers in the study (default: all, in table order)
+                      alpha: float = 0.05, # family-wise error rate
+                      max_epoch=None, # only epochs ≤ this (the early-epoch curve)
+                     ) -> pd.DataFrame:
+    "Pearson r and p of every hypothesis (subset × combination × aggregate) with Bonferroni correction."
+    rob = pd.Series(robustness, dtype=float)
+    layers = list(dict.fromkeys(per_layer.layer)) if layers is None else list(layers)
+    epochs = _study_epochs(per_layer[per_layer.layer.isin(layers)], rob, max_epoch)
+    rows = _grid(_wide(per_layer, layers, epochs), rob.loc[epochs].values, epochs, layers)
+    return _bonferroni(pd.DataFrame(rows), alpha)
 
 # %% ../nbs/06_robustness.ipynb #47c91bf5
 def early_epoch_curve(per_layer: pd.DataFrame, # Dynamics.per_layer
@@ -382,22 +454,3 @@ def learning_forgetting_correlation(per_layer: pd.DataFrame) -> pd.DataFrame:
         r, p = pearson(d.learning.values, d.forgetting.values)
         rows.append(dict(epoch=e, r=r, p=p, n_layers=len(d)))
     return pd.DataFrame(rows)
-
-# %% ../nbs/06_robustness.ipynb #9a471a02
-def partial_pearson(a: Sequence[float], # first series
-                    b: Sequence[float], # second series
-                    z: Sequence[float], # the series held fixed (e.g. the epoch)
-                   ) -> tuple[float, float]:
-    "Pearson r of `a` and `b` with `z` regressed out of both, and its two-sided p-value (n − 3 df)."
-    from scipy.stats import t as student_t
-    a, b, z = (np.asarray(v, dtype=np.float64) for v in (a, b, z))
-    if len(a) < 4:
-        warnings.warn("a partial correlation needs at least 4 points; r is NaN.", RuntimeWarning, stacklevel=2)
-        return math.nan, math.nan
-    design = np.stack([np.ones_like(z), z], axis=1)
-    resid = lambda v: v - design @ np.linalg.lstsq(design, v, rcond=None)[0]
-    r, _ = pearson(resid(a), resid(b))
-    if math.isnan(r) or abs(r) == 1: return r, (math.nan if math.isnan(r) else 0.0)
-    n = len(a)
-    tt = r * math.sqrt((n - 3) / (1 - r * r))
-    return r, float(2 * student_t.sf(abs(tt), n - 3))

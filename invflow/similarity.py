@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 
 from .capture import LayerTap, iter_batches, n_batches, model_device, resolve_layers
 from .distributed import is_distributed, rank_world, exchange
@@ -21,7 +22,7 @@ from .distributed import is_distributed, rank_world, exchange
 # %% auto #0
 __all__ = ['ESTIMATORS', 'DegenerateWarning', 'as_rows', 'check_pair', 'is_constant', 'centre', 'self_product', 'gram_linear',
            'gram_rbf', 'centre_gram', 'u_centre', 'hsic0', 'hsic1', 'linear_cka', 'debiased_cka', 'rbf_cka', 'cka',
-           'LinearCKA', 'prepared_gram', 'hsic_terms', 'cka_from_terms', 'CKAMatrix', 'cka_square', 'gram_cka',
+           'LinearCKA', 'prepared_gram', 'hsic_terms', 'cka_from_terms', 'gram_cka', 'CKAMatrix', 'cka_square',
            'cka_matrix']
 
 # %% ../nbs/01_similarity.ipynb #d559dd18
@@ -30,6 +31,12 @@ ESTIMATORS = ('linear', 'linear-debiased', 'rbf')
 class DegenerateWarning(RuntimeWarning):
     "A representation without variance, or an HSIC₁ self term that is not positive: its CKA is undefined (NaN)."
 
+def _undefined(why: str) -> float:
+    "NaN, with a `DegenerateWarning` that says why."
+    warnings.warn(why + " CKA is undefined there and reported as NaN.", DegenerateWarning, stacklevel=3)
+    return math.nan
+
+# %% ../nbs/01_similarity.ipynb #5f9744d6
 def as_rows(x: Tensor | np.ndarray, # a representation, one row (or leading index) per input
             name: str = 'x', # how to call it in errors
            ) -> Tensor:
@@ -38,33 +45,28 @@ def as_rows(x: Tensor | np.ndarray, # a representation, one row (or leading inde
     if x.ndim == 0: raise ValueError(f"{name} is a scalar; a representation needs one row per input.")
     return x.reshape(len(x), -1)
 
-# %% ../nbs/01_similarity.ipynb #5f9744d6
+# %% ../nbs/01_similarity.ipynb #19fb1b7b
 def check_pair(x, y, min_n: int = 2) -> tuple[Tensor, Tensor]:
     "`x`, `y` as (n, d) rows of the same inputs; a clear error when n differs or is too small."
     x, y = as_rows(x, 'x'), as_rows(y, 'y')
     if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows and y has {len(y)}: CKA compares two representations of the same inputs, "
-                         "so both need one row per input.")
+        raise ValueError(f"x has {len(x)} rows and y has {len(y)}: CKA compares two representations of the same "
+                         "inputs, so both need one row per input.")
     if len(x) < min_n:
         raise ValueError(f"this estimator needs at least {min_n} inputs; got n = {len(x)}.")
     return x, y
 
-# %% ../nbs/01_similarity.ipynb #19fb1b7b
+# %% ../nbs/01_similarity.ipynb #5eccbcb0
 def is_constant(x: Tensor) -> bool:
     "True when every row of `x` is the same (no variance): compared exactly, no tolerance."
     return bool((x == x[:1]).all())
 
-# %% ../nbs/01_similarity.ipynb #5eccbcb0
+# %% ../nbs/01_similarity.ipynb #fbdcf889
 def centre(x: Tensor) -> Tensor:
     "Column-centred float64 copy of the (n, d) rows `x` (two passes: the second removes the first's rounding)."
     x = x.to(torch.float64)
     x = x - x.mean(0)
     return x - x.mean(0)
-
-# %% ../nbs/01_similarity.ipynb #fbdcf889
-def _undefined(why: str) -> float:
-    warnings.warn(why + " CKA is undefined there and reported as NaN.", DegenerateWarning, stacklevel=3)
-    return math.nan
 
 # %% ../nbs/01_similarity.ipynb #b5f92d27
 def self_product(xc: Tensor, # (n, d) rows
@@ -133,6 +135,7 @@ def hsic1(k: Tensor, l: Tensor) -> float:
 
 # %% ../nbs/01_similarity.ipynb #a1b9b51c
 def _form(n, d1, d2, form):
+    "The form `linear_cka` uses: the one asked for, or for 'auto' the cheaper for n inputs of widths d1, d2."
     if form not in ('auto', 'feature', 'gram'): raise ValueError(f"form is 'auto', 'feature' or 'gram'; got {form!r}.")
     if form != 'auto': return form
     return 'feature' if d1 * d2 + d1 * d1 + d2 * d2 < n * (d1 + d2) else 'gram'
@@ -147,11 +150,11 @@ def linear_cka(x: Tensor, # (n, d₁) representation
     if is_constant(x) or is_constant(y): return _undefined("a representation has no variance (all rows equal).")
     xc, yc = centre(x), centre(y)
     if _form(len(x), xc.shape[1], yc.shape[1], form) == 'feature':
-        num, dx, dy = (yc.T @ xc).square().sum(), torch.linalg.matrix_norm(xc.T @ xc), torch.linalg.matrix_norm(yc.T @ yc)
+        k, l, num = xc.T @ xc, yc.T @ yc, (yc.T @ xc).square().sum()
     else:
         k, l = xc @ xc.T, yc @ yc.T
-        num, dx, dy = (k * l).sum(), torch.linalg.matrix_norm(k), torch.linalg.matrix_norm(l)
-    return float(num / (dx * dy))
+        num = (k * l).sum()
+    return float(num / (torch.linalg.matrix_norm(k) * torch.linalg.matrix_norm(l)))
 
 # %% ../nbs/01_similarity.ipynb #f59ea1c4
 def debiased_cka(x: Tensor, y: Tensor) -> float:
@@ -191,73 +194,90 @@ class LinearCKA:
         self.const_x = self.const_y = True
         return self
 
-    @staticmethod
-    def _stats(x, y):
-        xc, yc = centre(x), centre(y)
-        return len(x), x.double().mean(0), y.double().mean(0), xc.T @ xc, yc.T @ yc, yc.T @ xc
+# %% ../nbs/01_similarity.ipynb #2e7a6b1c
+def _co_moments(x: Tensor, y: Tensor) -> tuple:
+    "(n, mean of x, mean of y, XcᵀXc, YcᵀYc, YcᵀXc) of one batch of rows, in float64."
+    xc, yc = centre(x), centre(y)
+    return len(x), x.double().mean(0), y.double().mean(0), xc.T @ xc, yc.T @ yc, yc.T @ xc
 
-    def _combine(self, n, mx, my, cxx, cyy, cyx):
-        if self.n == 0:
-            self.n, self.mx, self.my, self.cxx, self.cyy, self.cyx = n, mx, my, cxx, cyy, cyx
-            return
-        if mx.shape != self.mx.shape or my.shape != self.my.shape:
-            raise ValueError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and ({len(mx)}, {len(my)}).")
-        tot = self.n + n
-        dx, dy, w = mx - self.mx, my - self.my, self.n * n / tot
-        self.cxx = self.cxx + cxx + w * torch.outer(dx, dx)
-        self.cyy = self.cyy + cyy + w * torch.outer(dy, dy)
-        self.cyx = self.cyx + cyx + w * torch.outer(dy, dx)
-        self.mx, self.my, self.n = self.mx + dx * (n / tot), self.my + dy * (n / tot), tot
+# %% ../nbs/01_similarity.ipynb #4b0d9e4f
+@patch
+def _combine(self: LinearCKA, n, mx, my, cxx, cyy, cyx):
+    "Fold the statistics of `n` more rows into this accumulator's."
+    if self.n == 0:
+        self.n, self.mx, self.my, self.cxx, self.cyy, self.cyx = n, mx, my, cxx, cyy, cyx
+        return
+    if mx.shape != self.mx.shape or my.shape != self.my.shape:
+        raise ValueError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and ({len(mx)}, {len(my)}).")
+    tot = self.n + n
+    dx, dy, w = mx - self.mx, my - self.my, self.n * n / tot
+    self.cxx = self.cxx + cxx + w * torch.outer(dx, dx)
+    self.cyy = self.cyy + cyy + w * torch.outer(dy, dy)
+    self.cyx = self.cyx + cyx + w * torch.outer(dy, dx)
+    self.mx, self.my, self.n = self.mx + dx * (n / tot), self.my + dy * (n / tot), tot
 
-    def update(self, x: Tensor, y: Tensor) -> 'LinearCKA':
-        "Add a batch: rows of `x` and `y` are the same inputs."
-        x, y = check_pair(x, y, 1)
-        x, y = x.detach(), y.detach()
-        if self.n and (x.shape[1], y.shape[1]) != (len(self.mx), len(self.my)):
-            raise ValueError(f"feature sizes changed between batches: ({len(self.mx)}, {len(self.my)}) then ({x.shape[1]}, {y.shape[1]}).")
-        if self._x0 is None: self._x0, self._y0 = x[:1].double(), y[:1].double()
-        self.const_x &= bool((x.double() == self._x0).all()); self.const_y &= bool((y.double() == self._y0).all())
-        self._combine(*self._stats(x, y))
-        return self
+# %% ../nbs/01_similarity.ipynb #7e3a2b7c
+@patch
+def update(self: LinearCKA, x: Tensor, y: Tensor) -> LinearCKA:
+    "Add a batch: rows of `x` and `y` are the same inputs."
+    x, y = check_pair(x, y, 1)
+    x, y = x.detach(), y.detach()
+    if self.n and (x.shape[1], y.shape[1]) != (len(self.mx), len(self.my)):
+        raise ValueError(f"feature sizes changed between batches: ({len(self.mx)}, {len(self.my)}) then "
+                         f"({x.shape[1]}, {y.shape[1]}).")
+    if self._x0 is None: self._x0, self._y0 = x[:1].double(), y[:1].double()
+    self.const_x &= bool((x.double() == self._x0).all())
+    self.const_y &= bool((y.double() == self._y0).all())
+    self._combine(*_co_moments(x, y))
+    return self
 
-    def merge(self, other: 'LinearCKA') -> 'LinearCKA':
-        "Fold another accumulator (another shard of the data, e.g. another process) into this one."
-        if other.n == 0: return self
-        if self.n and (other.mx.shape, other.my.shape) != (self.mx.shape, self.my.shape):
-            raise ValueError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and ({len(other.mx)}, {len(other.my)}).")
-        if self._x0 is None: self._x0, self._y0 = other._x0, other._y0
-        self.const_x &= other.const_x and bool((other._x0 == self._x0).all())
-        self.const_y &= other.const_y and bool((other._y0 == self._y0).all())
-        self._combine(other.n, other.mx, other.my, other.cxx, other.cyy, other.cyx)
-        return self
+# %% ../nbs/01_similarity.ipynb #0b6d5e0f
+@patch
+def compute(self: LinearCKA) -> float:
+    "Linear CKA of everything seen so far."
+    if self.n < 2: raise ValueError(f"linear CKA needs at least 2 inputs; the accumulator has seen {self.n}.")
+    if self.const_x or self.const_y: return _undefined("a representation has no variance (all rows equal).")
+    return float(self.cyx.square().sum() / (torch.linalg.matrix_norm(self.cxx) * torch.linalg.matrix_norm(self.cyy)))
 
-    def compute(self) -> float:
-        "Linear CKA of everything seen so far."
-        if self.n < 2: raise ValueError(f"linear CKA needs at least 2 inputs; the accumulator has seen {self.n}.")
-        if self.const_x or self.const_y: return _undefined("a representation has no variance (all rows equal).")
-        return float(self.cyx.square().sum() / (torch.linalg.matrix_norm(self.cxx) * torch.linalg.matrix_norm(self.cyy)))
+# %% ../nbs/01_similarity.ipynb #2d8f7a2b
+@patch
+def merge(self: LinearCKA, other: LinearCKA) -> LinearCKA:
+    "Fold another accumulator (another shard of the data, e.g. another process) into this one."
+    if other.n == 0: return self
+    if self.n and (other.mx.shape, other.my.shape) != (self.mx.shape, self.my.shape):
+        raise ValueError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and "
+                         f"({len(other.mx)}, {len(other.my)}).")
+    if self._x0 is None: self._x0, self._y0 = other._x0, other._y0
+    self.const_x &= other.const_x and bool((other._x0 == self._x0).all())
+    self.const_y &= other.const_y and bool((other._y0 == self._y0).all())
+    self._combine(other.n, other.mx, other.my, other.cxx, other.cyy, other.cyx)
+    return self
 
-    def state_dict(self) -> dict:
-        "The sufficient statistics as tensors (to save, or to send to another process)."
-        return dict(n=torch.tensor(self.n), mx=self.mx, my=self.my, cxx=self.cxx, cyy=self.cyy, cyx=self.cyx,
-                    x0=self._x0, y0=self._y0, const=torch.tensor([self.const_x, self.const_y]))
+# %% ../nbs/01_similarity.ipynb #5a1c0d5e
+@patch
+def state_dict(self: LinearCKA) -> dict:
+    "The sufficient statistics as tensors (to save, or to send to another process)."
+    return dict(n=torch.tensor(self.n), mx=self.mx, my=self.my, cxx=self.cxx, cyy=self.cyy, cyx=self.cyx,
+                x0=self._x0, y0=self._y0, const=torch.tensor([self.const_x, self.const_y]))
 
-    @classmethod
-    def from_state(cls, sd: dict) -> 'LinearCKA':
-        "Rebuild an accumulator from `state_dict()`."
-        a = cls()
-        a.n, a.mx, a.my, a.cxx, a.cyy, a.cyx = int(sd['n']), sd['mx'], sd['my'], sd['cxx'], sd['cyy'], sd['cyx']
-        a._x0, a._y0 = sd['x0'], sd['y0']
-        a.const_x, a.const_y = (bool(c) for c in sd['const'])
-        return a
+@patch(cls_method=True)
+def from_state(cls: LinearCKA, sd: dict) -> LinearCKA:
+    "Rebuild an accumulator from `state_dict()`."
+    a = cls()
+    a.n, a.mx, a.my, a.cxx, a.cyy, a.cyx = int(sd['n']), sd['mx'], sd['my'], sd['cxx'], sd['cyy'], sd['cyx']
+    a._x0, a._y0 = sd['x0'], sd['y0']
+    a.const_x, a.const_y = (bool(c) for c in sd['const'])
+    return a
 
-    def sync(self) -> 'LinearCKA':
-        "Under a process group: merge every rank's statistics (in rank order), so each rank holds all the data's."
-        if not is_distributed(): return self
-        merged = LinearCKA()
-        for sd in exchange(self.state_dict()): merged.merge(LinearCKA.from_state(sd))
-        self.__dict__.update(merged.__dict__)
-        return self
+# %% ../nbs/01_similarity.ipynb #8d4f3a8b
+@patch
+def sync(self: LinearCKA) -> LinearCKA:
+    "Under a process group: merge every rank's statistics (in rank order), so each rank holds all the data's."
+    if not is_distributed(): return self
+    merged = LinearCKA()
+    for sd in exchange(self.state_dict()): merged.merge(LinearCKA.from_state(sd))
+    self.__dict__.update(merged.__dict__)
+    return self
 
 # %% ../nbs/01_similarity.ipynb #6bb2382e
 def prepared_gram(x: Tensor, # (n, d) representation
@@ -274,8 +294,20 @@ def prepared_gram(x: Tensor, # (n, d) representation
 
 # %% ../nbs/01_similarity.ipynb #6d714232
 def _scale(n: int, estimator: str) -> float:
+    "The factor that turns ⟨prepared Gram, prepared Gram⟩ into HSIC."
     return 1 / (n * (n - 3)) if estimator == 'linear-debiased' else 1 / (n - 1) ** 2
 
+def _check_terms(fa: list[Tensor], fb: list[Tensor], estimator: str) -> int:
+    "The number of inputs every layer describes, checked against the estimator's minimum."
+    n = len(fa[0])
+    if any(len(f) != n for f in (*fa, *fb)):
+        raise ValueError(f"all layers need one row per input; got row counts {sorted({len(f) for f in (*fa, *fb)})}.")
+    least = 4 if estimator == 'linear-debiased' else 2
+    if n < least: raise ValueError(f"the {estimator!r} estimator needs at least {least} inputs; got n = {n}.")
+    if estimator not in ESTIMATORS: raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    return n
+
+# %% ../nbs/01_similarity.ipynb #4da0f9b4
 def hsic_terms(fa: Sequence[Tensor], # representations of model A's layers, each (n, ·)
                fb: Sequence[Tensor] | None = None, # model B's layers (None: A with itself)
                estimator: str = 'linear', # see ESTIMATORS
@@ -284,12 +316,7 @@ def hsic_terms(fa: Sequence[Tensor], # representations of model A's layers, each
     "HSIC cross matrix (A × B), self terms of A and of B, and which layers are constant, in float64."
     fa = [as_rows(f) for f in fa]
     fb = fa if fb is None else [as_rows(f) for f in fb]
-    n = len(fa[0])
-    if any(len(f) != n for f in (*fa, *fb)):
-        raise ValueError(f"all layers need one row per input; got row counts {sorted({len(f) for f in (*fa, *fb)})}.")
-    if n < (4 if estimator == 'linear-debiased' else 2):
-        raise ValueError(f"the {estimator!r} estimator needs at least {4 if estimator == 'linear-debiased' else 2} inputs; got n = {n}.")
-    if estimator not in ESTIMATORS: raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    n = _check_terms(fa, fb, estimator)
     same, la = fb is fa, len(fa)
     feats = fa if same else [*fa, *fb]
     g = torch.empty(len(feats), n * n, dtype=torch.float64)       # all Grams, one row each: no stacking copies
@@ -307,12 +334,24 @@ def cka_from_terms(xy: Tensor, xx: Tensor, yy: Tensor, const_a=None, const_b=Non
     bad_b = (yy <= 0) | torch.tensor(const_b if const_b is not None else [False] * len(yy))
     den = (xx[:, None] * yy[None]).sqrt()
     out = xy / torch.where(bad_a[:, None] | bad_b[None], torch.ones_like(den), den)
-    out[bad_a] = math.nan; out[:, bad_b] = math.nan
+    out[bad_a] = math.nan
+    out[:, bad_b] = math.nan
     if bad_a.any() or bad_b.any():
         la = [names_a[i] if names_a else i for i in bad_a.nonzero().flatten().tolist()]
         lb = [names_b[i] if names_b else i for i in bad_b.nonzero().flatten().tolist()]
         _undefined(f"layers without variance or with a non-positive HSIC self term: A {la}, B {lb}.")
     return out
+
+# %% ../nbs/01_similarity.ipynb #64171f74
+def gram_cka(gx: Tensor, # prepared Gram of the first representation
+             gy: Tensor, # prepared Gram of the second (same estimator)
+             constant: bool = False, # one of the representations has no variance
+            ) -> float:
+    "CKA from two prepared Grams (`prepared_gram`); NaN with a warning when undefined."
+    if constant: return _undefined("a representation has no variance (all rows equal).")
+    xx, yy = (gx * gx).sum(), (gy * gy).sum()
+    if xx <= 0 or yy <= 0: return _undefined("an HSIC self term is not positive.")
+    return float((gx * gy).sum() / (xx * yy).sqrt())
 
 # %% ../nbs/01_similarity.ipynb #4c62ca7d
 class CKAMatrix:
@@ -330,69 +369,85 @@ class CKAMatrix:
         self.n, self.n_batches, self.batch_sizes = 0, 0, set()
         self._rows_a, self._rows_b, self._terms = {}, {}, None
 
-    def update(self, fa: Mapping[str, Tensor], fb: Mapping[str, Tensor] | None = None) -> 'CKAMatrix':
-        "Add one batch: `{layer: (b, ·)}` for model A and for model B (omit B when it is A)."
-        fb = fa if (fb is None or self.same) else fb
-        if self.names_a is None: self.names_a, self.names_b = list(fa), list(fb)
-        elif list(fa) != self.names_a or list(fb) != self.names_b: raise ValueError("the layers changed between batches.")
-        b = len(next(iter(fa.values())))
-        self.n += b; self.n_batches += 1; self.batch_sizes.add(b)
-        if self.mode == 'full':
-            for k, v in fa.items(): self._rows_a.setdefault(k, []).append(as_rows(v).detach().cpu())
-            if not self.same:
-                for k, v in fb.items(): self._rows_b.setdefault(k, []).append(as_rows(v).detach().cpu())
-        else:
-            t = hsic_terms(list(fa.values()), None if self.same else list(fb.values()), self.estimator, self.sigma_frac)
-            self._add_terms(t)
+# %% ../nbs/01_similarity.ipynb #8cf5e4a9
+@patch
+def _add_terms(self: CKAMatrix, t):
+    "Add one batch's (cross, self A, self B, constant A, constant B) to the running sums."
+    if self._terms is None:
+        self._terms = list(t)
+        return
+    s = self._terms
+    self._terms = [s[0] + t[0], s[1] + t[1], s[2] + t[2], [a and b for a, b in zip(s[3], t[3])],
+                   [a and b for a, b in zip(s[4], t[4])]]
+
+# %% ../nbs/01_similarity.ipynb #1f2807dc
+@patch
+def update(self: CKAMatrix, fa: Mapping[str, Tensor], fb: Mapping[str, Tensor] | None = None) -> CKAMatrix:
+    "Add one batch: `{layer: (b, ·)}` for model A and for model B (omit B when it is A)."
+    fb = fa if (fb is None or self.same) else fb
+    if self.names_a is None: self.names_a, self.names_b = list(fa), list(fb)
+    elif list(fa) != self.names_a or list(fb) != self.names_b: raise ValueError("the layers changed between batches.")
+    b = len(next(iter(fa.values())))
+    self.n, self.n_batches = self.n + b, self.n_batches + 1
+    self.batch_sizes.add(b)
+    if self.mode == 'minibatch':
+        fbl = None if self.same else list(fb.values())
+        self._add_terms(hsic_terms(list(fa.values()), fbl, self.estimator, self.sigma_frac))
         return self
+    for k, v in fa.items(): self._rows_a.setdefault(k, []).append(as_rows(v).detach().cpu())
+    if not self.same:
+        for k, v in fb.items(): self._rows_b.setdefault(k, []).append(as_rows(v).detach().cpu())
+    return self
 
-    def _add_terms(self, t):
-        if self._terms is None: self._terms = list(t); return
-        s = self._terms
-        self._terms = [s[0] + t[0], s[1] + t[1], s[2] + t[2], [a and b for a, b in zip(s[3], t[3])],
-                       [a and b for a, b in zip(s[4], t[4])]]
-
-    def merge(self, other: 'CKAMatrix') -> 'CKAMatrix':
-        "Fold in an accumulator that saw other inputs (another shard or process)."
-        if (other.estimator, other.mode, other.same) != (self.estimator, self.mode, self.same):
-            raise ValueError("only accumulators with the same estimator, mode and pairing can be merged.")
-        if other.n == 0: return self
-        if self.names_a is None: self.names_a, self.names_b = other.names_a, other.names_b
-        self.n += other.n; self.n_batches += other.n_batches; self.batch_sizes |= other.batch_sizes
-        if self.mode == 'full':
-            for mine, theirs in ((self._rows_a, other._rows_a), (self._rows_b, other._rows_b)):
-                for k, v in theirs.items(): mine.setdefault(k, []).extend(v)
-        else: self._add_terms(other._terms)
+# %% ../nbs/01_similarity.ipynb #4c5b3a0f
+@patch
+def merge(self: CKAMatrix, other: CKAMatrix) -> CKAMatrix:
+    "Fold in an accumulator that saw other inputs (another shard or process)."
+    if (other.estimator, other.mode, other.same) != (self.estimator, self.mode, self.same):
+        raise ValueError("only accumulators with the same estimator, mode and pairing can be merged.")
+    if other.n == 0: return self
+    if self.names_a is None: self.names_a, self.names_b = other.names_a, other.names_b
+    self.n, self.n_batches = self.n + other.n, self.n_batches + other.n_batches
+    self.batch_sizes |= other.batch_sizes
+    if self.mode == 'minibatch':
+        self._add_terms(other._terms)
         return self
+    for mine, theirs in ((self._rows_a, other._rows_a), (self._rows_b, other._rows_b)):
+        for k, v in theirs.items(): mine.setdefault(k, []).extend(v)
+    return self
 
-    def sync(self) -> 'CKAMatrix':
-        "Under a process group: merge every rank's accumulator (in rank order), so each rank holds all the data's."
-        if not is_distributed(): return self
-        merged = CKAMatrix(self.estimator, self.mode, self.sigma_frac, self.same)
-        for part in exchange(self): merged.merge(part)
-        self.__dict__.update(merged.__dict__)
-        return self
+@patch
+def sync(self: CKAMatrix) -> CKAMatrix:
+    "Under a process group: merge every rank's accumulator (in rank order), so each rank holds all the data's."
+    if not is_distributed(): return self
+    merged = CKAMatrix(self.estimator, self.mode, self.sigma_frac, self.same)
+    for part in exchange(self): merged.merge(part)
+    self.__dict__.update(merged.__dict__)
+    return self
 
-    def terms(self):
-        "HSIC cross matrix, self terms, constant-layer flags: summed over batches, or on all inputs."
-        if self.n == 0: raise ValueError("no batch was added: call update() first.")
-        if self.mode == 'minibatch':
-            if self.n_batches > 1 and any(b < 4 for b in self.batch_sizes) and self.estimator == 'linear-debiased':
-                raise ValueError("every minibatch needs at least 4 inputs for HSIC₁.")
-            return self._terms
-        fa = [torch.cat(self._rows_a[k]) for k in self.names_a]
-        fb = None if self.same else [torch.cat(self._rows_b[k]) for k in self.names_b]
-        return hsic_terms(fa, fb, self.estimator, self.sigma_frac)
+# %% ../nbs/01_similarity.ipynb #7f8e6d32
+@patch
+def terms(self: CKAMatrix):
+    "HSIC cross matrix, self terms, constant-layer flags: summed over batches, or on all inputs."
+    if self.n == 0: raise ValueError("no batch was added: call update() first.")
+    if self.mode == 'minibatch':
+        if self.n_batches > 1 and any(b < 4 for b in self.batch_sizes) and self.estimator == 'linear-debiased':
+            raise ValueError("every minibatch needs at least 4 inputs for HSIC₁.")
+        return self._terms
+    fa = [torch.cat(self._rows_a[k]) for k in self.names_a]
+    fb = None if self.same else [torch.cat(self._rows_b[k]) for k in self.names_b]
+    return hsic_terms(fa, fb, self.estimator, self.sigma_frac)
 
-    def compute(self) -> pd.DataFrame:
-        "Tidy table: one row per (layer_a, layer_b) with `cka`, `estimator`, `mode`, `n`, `batch_size`."
-        xy, xx, yy, ca, cb = self.terms()
-        m = cka_from_terms(xy, xx, yy, ca, cb, self.names_a, self.names_b)
-        bs = max(self.batch_sizes) if self.mode == 'minibatch' else self.n
-        rows = [dict(layer_a=a, layer_b=b, cka=float(m[i, j])) for i, a in enumerate(self.names_a)
-                for j, b in enumerate(self.names_b)]
-        df = pd.DataFrame(rows)
-        return df.assign(estimator=self.estimator, mode=self.mode, n=self.n, batch_size=bs)
+@patch
+def compute(self: CKAMatrix) -> pd.DataFrame:
+    "Tidy table: one row per (layer_a, layer_b) with `cka`, `estimator`, `mode`, `n`, `batch_size`."
+    xy, xx, yy, ca, cb = self.terms()
+    m = cka_from_terms(xy, xx, yy, ca, cb, self.names_a, self.names_b)
+    bs = max(self.batch_sizes) if self.mode == 'minibatch' else self.n
+    rows = [dict(layer_a=a, layer_b=b, cka=float(m[i, j])) for i, a in enumerate(self.names_a)
+            for j, b in enumerate(self.names_b)]
+    df = pd.DataFrame(rows)
+    return df.assign(estimator=self.estimator, mode=self.mode, n=self.n, batch_size=bs)
 
 # %% ../nbs/01_similarity.ipynb #6f2102bc
 def cka_square(df: pd.DataFrame, value: str = 'cka') -> pd.DataFrame:
@@ -400,16 +455,29 @@ def cka_square(df: pd.DataFrame, value: str = 'cka') -> pd.DataFrame:
     ra, rb = list(dict.fromkeys(df.layer_a)), list(dict.fromkeys(df.layer_b))
     return df.pivot(index='layer_a', columns='layer_b', values=value).loc[ra, rb]
 
-# %% ../nbs/01_similarity.ipynb #64171f74
-def gram_cka(gx: Tensor, # prepared Gram of the first representation
-             gy: Tensor, # prepared Gram of the second (same estimator)
-             constant: bool = False, # one of the representations has no variance
-            ) -> float:
-    "CKA from two prepared Grams (`prepared_gram`); NaN with a warning when undefined."
-    if constant: return _undefined("a representation has no variance (all rows equal).")
-    xx, yy = (gx * gx).sum(), (gy * gy).sum()
-    if xx <= 0 or yy <= 0: return _undefined("an HSIC self term is not positive.")
-    return float((gx * gy).sum() / (xx * yy).sqrt())
+# %% ../nbs/01_similarity.ipynb #1d2c0b76
+def _feed(acc: CKAMatrix, ta: LayerTap, tb: LayerTap | None, layers_a, layers_b, data, batch_size, progress):
+    "Run the batches this rank owns through the taps into `acc` (`tb` None: one model reads both layer lists)."
+    rank, world = rank_world()          # under a process group, batch k is read by rank k mod N
+    da, db = model_device(ta.model), model_device((tb or ta).model)
+    for k, x in enumerate(tqdm(iter_batches(data, batch_size), total=n_batches(data, batch_size), desc='cka',
+                               disable=not progress, leave=False)):
+        if k % world != rank: continue
+        if tb is not None:
+            acc.update(ta(x.to(da)), tb(x.to(db)))
+            continue
+        r = ta(x.to(da))
+        acc.update({l: r[l] for l in layers_a}, None if acc.same else {l: r[l] for l in layers_b})
+
+# %% ../nbs/01_similarity.ipynb #5b604fba
+def _merged_over_ranks(acc: CKAMatrix, err: BaseException | None) -> CKAMatrix:
+    "Alone: `acc` (or the error); under a process group: every rank's accumulator merged, in rank order."
+    if rank_world()[1] == 1:
+        if err is not None: raise err
+        return acc
+    merged = CKAMatrix(acc.estimator, acc.mode, acc.sigma_frac, same=acc.same)
+    for part in exchange(acc, err): merged.merge(part)
+    return merged
 
 # %% ../nbs/01_similarity.ipynb #ee565572
 def cka_matrix(model_a: nn.Module, # first model
@@ -429,26 +497,12 @@ def cka_matrix(model_a: nn.Module, # first model
     same = model_b is None or (model_b is model_a and list(layers_b) == list(layers_a))
     resolve_layers(model_a, layers_a)
     if not same: resolve_layers(model_b if model_b is not None else model_a, layers_b)
-    acc = CKAMatrix(estimator, mode, sigma_frac, same=same)
-    rank, world = rank_world()          # under a process group, batch k is read by rank k mod N
+    acc, err = CKAMatrix(estimator, mode, sigma_frac, same=same), None
     one = same or model_b is None or model_b is model_a
     la = list(dict.fromkeys([*layers_a, *layers_b])) if one else list(layers_a)
-    err = None
     try:
-        with LayerTap(model_a, la, pool) as ta, (contextlib.nullcontext() if one else LayerTap(model_b, layers_b, pool)) as tb:
-            da, db = model_device(model_a), model_device(model_a if one else model_b)
-            for k, x in enumerate(tqdm(iter_batches(data, batch_size), total=n_batches(data, batch_size), desc='cka',
-                                       disable=not progress, leave=False)):
-                if k % world != rank: continue
-                if one:
-                    r = ta(x.to(da))
-                    acc.update({l: r[l] for l in layers_a}, None if same else {l: r[l] for l in layers_b})
-                else: acc.update(ta(x.to(da)), tb(x.to(db)))
-    except Exception as e:
-        if world == 1: raise
-        err = e
-    if world > 1:
-        merged = CKAMatrix(estimator, mode, sigma_frac, same=same)
-        for part in exchange(acc, err): merged.merge(part)
-        acc = merged
-    return acc.compute()
+        tap_b = contextlib.nullcontext() if one else LayerTap(model_b, layers_b, pool)
+        with LayerTap(model_a, la, pool) as ta, tap_b as tb:
+            _feed(acc, ta, tb, layers_a, layers_b, data, batch_size, progress)
+    except Exception as e: err = e
+    return _merged_over_ranks(acc, err).compute()

@@ -126,7 +126,7 @@ def stir_matrix(reference: nn.Module, # m1: the model whose invariances are prob
                 pool: str = 'flatten', # pooling
                 progress: bool = True, # progress bars
                ) -> pd.DataFrame:
-    "STIR(target^{l2} | reference^{l1}) for every target and layer pair, from one inversion per reference layer and seed."
+    "STIR(target^{l2} | reference^{l1}) of every target and layer pair, one inversion per reference layer and seed."
     targets = {'reference': reference} if targets is None else targets
     if isinstance(targets, nn.Module): targets = {'target': targets}
     target_layers = list(ref_layers) if target_layers is None else list(target_layers)

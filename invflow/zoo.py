@@ -1,4 +1,4 @@
-"""Bring your own model: timm, Hugging Face and torchvision models and invflow's checkpoints, read as pixels in [0, 1], with the layer list of their family.
+"""Bring your own model — timm, Hugging Face, torchvision or invflow — on pixels in [0, 1], with its family's layers.
 
 Docs: https://invflow.github.io/invflow/zoo.html.md"""
 
@@ -88,7 +88,8 @@ class PixelModel(nn.Module):
         as_buffer = lambda v: torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1)
         self.register_buffer('pixel_mean', as_buffer(mean), persistent=False)
         self.register_buffer('pixel_std', as_buffer(std), persistent=False)
-        self.register_buffer('input_hw', torch.tensor(tuple(input_size or (0, 0)), dtype=torch.long), persistent=False)
+        hw = torch.tensor(tuple(input_size or (0, 0)), dtype=torch.long)
+        self.register_buffer('input_hw', hw, persistent=False)
         self.register_state_dict_post_hook(_strip_inner)
         self.register_load_state_dict_pre_hook(_add_inner)
 
@@ -106,6 +107,8 @@ def _preprocess(self: PixelModel, x: Tensor) -> Tensor:
         x = F.interpolate(x, size=size, mode='bilinear', align_corners=False, antialias=True)
     return (x - self.pixel_mean) / self.pixel_std
 
+PixelModel.preprocess = _preprocess
+
 # %% ../nbs/08_zoo.ipynb #e4f5819f
 def _forward(self: PixelModel, x: Tensor) -> Tensor:
     "The model's output on pixels `x` in [0, 1]: logits, or a base model's pooled embedding."
@@ -115,7 +118,7 @@ def _forward(self: PixelModel, x: Tensor) -> Tensor:
     if getattr(out, 'logits', None) is not None: return out.logits
     return self.pooled(_hf_pooled(self.model, out))
 
-PixelModel.preprocess, PixelModel.forward = _preprocess, _forward
+PixelModel.forward = _forward
 
 # %% ../nbs/08_zoo.ipynb #5fc27358
 def _named_modules(self: PixelModel, memo=None, prefix: str = '', remove_duplicate: bool = True):
@@ -127,15 +130,18 @@ def _named_modules(self: PixelModel, memo=None, prefix: str = '', remove_duplica
     yield from self.model.named_modules(memo, prefix, remove_duplicate)
     yield from self.pooled.named_modules(memo, f'{prefix}.pooled' if prefix else 'pooled', remove_duplicate)
 
+PixelModel.named_modules = _named_modules
+
 # %% ../nbs/08_zoo.ipynb #941c6063
 def _extra_repr(self: PixelModel) -> str:
+    "Where the model came from, the size it is resized to, the statistics it is normalised with."
     size = self.input_size
     fmt = lambda t: '(' + ', '.join(f'{v:.4g}' for v in t.flatten().tolist()) + ')'
     resize = f'resize to {size[0]}×{size[1]}, ' if size else 'any size, '
     return f"{self.source or type(self.model).__name__}: pixels in [0, 1] → {resize}normalise with " \
            f"mean {fmt(self.pixel_mean)}, std {fmt(self.pixel_std)}"
 
-PixelModel.named_modules, PixelModel.extra_repr = _named_modules, _extra_repr
+PixelModel.extra_repr = _extra_repr
 
 # %% ../nbs/08_zoo.ipynb #c50670e4
 def _timm_check(name: str):
@@ -180,17 +186,28 @@ def _timm_fixed_size(model: nn.Module) -> tuple[int, int] | None:
     "The input size a timm model requires (a ViT's patch grid), or None when it takes any size."
     pe = getattr(model, 'patch_embed', None)
     size = getattr(pe, 'img_size', None)
-    if size is None or getattr(pe, 'dynamic_img_size', False) or not getattr(pe, 'strict_img_size', True): return None
+    if size is None or getattr(pe, 'dynamic_img_size', False) or not getattr(pe, 'strict_img_size', True):
+        return None
     return tuple(size)
 
 # %% ../nbs/08_zoo.ipynb #9edae342
 def _timm_pretrained(name: str) -> nn.Module:
+    "timm's pretrained `name`, or an `OfflineError` that says what to download."
     try: return _timm_create(name, pretrained=True)
     except ValueError: raise
     except Exception as e:
         raise OfflineError(f"could not fetch timm's pretrained weights for {name} ({type(e).__name__}): download them "
                            f"where the Hugging Face hub is reachable (torch.save(timm.create_model('{name}', "
                            f"pretrained=True).state_dict(), 'w.pt')), then pass timm:{name}=w.pt.") from None
+
+# %% ../nbs/08_zoo.ipynb #03c3783f
+def _fit(template: nn.Module, sd: dict[str, Tensor], spec: str) -> nn.Module:
+    "`template` with the weights `sd`; a mismatch says which spec and what to check."
+    try: return load_checkpoint(template, sd)
+    except ValueError as e:
+        why = str(e).split(': ', 1)[-1].rstrip('.')
+        raise ValueError(f"the weights of {spec} do not fit that architecture ({why}); check the architecture name, "
+                         "or put its constructor arguments in a timm config.json beside the weights.") from None
 
 # %% ../nbs/08_zoo.ipynb #ee01bc31
 def _timm_local(name: str, path: Path) -> tuple[nn.Module, dict]:
@@ -204,15 +221,6 @@ def _timm_local(name: str, path: Path) -> tuple[nn.Module, dict]:
     n_classes = _classifier_size(sd, classifier)
     if n_classes != template.num_classes: template.reset_classifier(n_classes)     # timm's own head swap, no rebuild
     return _fit(template, sd, f'timm:{name}={path}'), cfg
-
-# %% ../nbs/08_zoo.ipynb #03c3783f
-def _fit(template: nn.Module, sd: dict[str, Tensor], spec: str) -> nn.Module:
-    "`template` with the weights `sd`; a mismatch says which spec and what to check."
-    try: return load_checkpoint(template, sd)
-    except ValueError as e:
-        why = str(e).split(': ', 1)[-1].rstrip('.')
-        raise ValueError(f"the weights of {spec} do not fit that architecture ({why}); check the architecture name, "
-                         "or put its constructor arguments in a timm config.json beside the weights.") from None
 
 # %% ../nbs/08_zoo.ipynb #0861b1ac
 def load_timm(name: str, # a timm model name, e.g. 'vit_small_patch16_224', 'resnet50', 'convnext_tiny'
@@ -231,9 +239,8 @@ def load_timm(name: str, # a timm model name, e.g. 'vit_small_patch16_224', 'res
 class MissingExtra(ImportError):
     "An optional dependency is not installed; the message names the extra to install."
 
-_HF_ANY_SIZE = ('dinov2', 'dinov2_with_registers')
-
 def _transformers():
+    "The transformers module, or `MissingExtra`."
     try: import transformers
     except ImportError:
         raise MissingExtra("Hugging Face models need the transformers package: pip install 'invflow[hf]'.") from None
@@ -280,6 +287,8 @@ def _hf_stats(path: Path, config) -> tuple[list[float], list[float]]:
     return list(d['image_mean']), list(d['image_std'])
 
 # %% ../nbs/08_zoo.ipynb #037489cd
+_HF_ANY_SIZE = ('dinov2', 'dinov2_with_registers')
+
 def _hf_fixed_size(config) -> tuple[int, int] | None:
     "The input size a Hugging Face vision model requires, or None when it takes any size."
     size = getattr(config, 'image_size', None)
@@ -295,8 +304,9 @@ def _hf_from_pretrained(cls, path: Path) -> nn.Module:
         raise ValueError(f"transformers could not load hf:{path} ({msg}).") from None
     missing = [k for k in info.get('missing_keys', []) if not re.match(r'(.*\.)?pooler\.', k)]
     bad = missing + [str(k) for k in info.get('mismatched_keys', [])]
-    if bad: raise ValueError(f"the weights in hf:{path} do not fit its config.json (e.g. {bad[0]}): "
-                             "pass the folder that save_pretrained wrote for this model.")
+    if bad:
+        raise ValueError(f"the weights in hf:{path} do not fit its config.json (e.g. {bad[0]}): "
+                         "pass the folder that save_pretrained wrote for this model.")
     return m.float().eval()
 
 # %% ../nbs/08_zoo.ipynb #ef777aff
@@ -324,6 +334,7 @@ def _last_linear(model: nn.Module) -> str | None:
 
 # %% ../nbs/08_zoo.ipynb #f4fac918
 def _torchvision_create(name: str, **kw) -> nn.Module:
+    "torchvision.models.get_model, after checking the name."
     import torchvision
     known = torchvision.models.list_models()
     if name not in known:
@@ -362,7 +373,8 @@ def _vit_shape(sd: dict[str, Tensor], path) -> dict:
                          "write timm:NAME=PATH, torchvision:NAME=PATH or hf:FOLDER.")
     depth = len({k.split('.')[1] for k in sd if k.startswith('blocks.')})
     patch = int(w.shape[-1])
-    return dict(embed_dim=int(w.shape[0]), patch_size=patch, depth=depth, img_size=patch * math.isqrt(pos.shape[1] - 1))
+    img = patch * math.isqrt(pos.shape[1] - 1)
+    return dict(embed_dim=int(w.shape[0]), patch_size=patch, depth=depth, img_size=img)
 
 # %% ../nbs/08_zoo.ipynb #af724e61
 def infer_preset(sd: dict[str, Tensor], path='the checkpoint') -> str:
@@ -461,10 +473,9 @@ def _timm_features_rule(model: nn.Module) -> list[str] | None:
     cls = cls[0] if isinstance(cls, (list, tuple)) else cls
     return [f['module'] for f in info] + [f'{cls}:in']
 
-# %% ../nbs/08_zoo.ipynb #b80e13b2
+# %% ../nbs/08_zoo.ipynb #2d6ccad7
 _RULES = (_vit_rule, _hf_rule, _tv_vit_rule, _resnet_rule, _convnext_tv_rule, _timm_features_rule)
 
-# %% ../nbs/08_zoo.ipynb #2d6ccad7
 def auto_layers(model: nn.Module, # any model, wrapped in a PixelModel or not
                ) -> list[str]:
     "The layers to analyse by default: the family's blocks or stages, then the pooled representation feeding the head."
@@ -473,11 +484,13 @@ def auto_layers(model: nn.Module, # any model, wrapped in a PixelModel or not
         if layers: return layers
     names = layer_names(model)
     shown = ', '.join(names[:30]) + (f', … ({len(names) - 30} more)' if len(names) > 30 else '')
-    raise ValueError(f"invflow knows no layer list for {type(getattr(model, 'model', model)).__name__}; pass layer "
-                     f"names yourself (--layers a,b,c), chosen from: {shown}.")
+    what = type(getattr(model, 'model', model)).__name__
+    raise ValueError(f"invflow knows no layer list for {what}; pass layer names yourself (--layers a,b,c), chosen "
+                     f"from: {shown}.")
 
 # %% ../nbs/08_zoo.ipynb #be5ae4b7
 def _last_number(p: Path, default: int) -> int:
+    "The last number in the name of `p`, else `default`."
     nums = re.findall(r'\d+', p.stem if p.is_file() else p.name)
     return int(nums[-1]) if nums else default
 
