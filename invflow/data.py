@@ -1,4 +1,4 @@
-"""CIFAR-10, CIFAR-100, Oxford-IIIT Pet and EuroSAT through Hugging Face `datasets`, local first, as pixels in [0, 1] at the model's size.
+"""CIFAR-10, CIFAR-100, Oxford-IIIT Pet and EuroSAT through `datasets`, local first, as pixels in [0, 1].
 
 Docs: https://invflow.github.io/invflow/data.html.md"""
 
@@ -26,7 +26,6 @@ class DataSpec:
     n_classes: int
     test_split: str = 'test'
 
-# %% ../nbs/10_data.ipynb #759e45a7
 KNOWN = {
     'cifar10': DataSpec('uoft-cs/cifar10', 'img', 'label', 10),
     'cifar100': DataSpec('uoft-cs/cifar100', 'img', 'fine_label', 100),
@@ -35,50 +34,60 @@ KNOWN = {
 }
 
 # %% ../nbs/10_data.ipynb #11a79e6c
-class DataUnavailable(FileNotFoundError):
-    "A data set is neither on disk nor reachable."
-
 def _to_tensor(images, size: int) -> Tensor:
+    "`(n, 3, size, size)` pixels in [0, 1]: each image resized on its shorter side, then centre cropped."
     from PIL import Image
     out = np.empty((len(images), size, size, 3), dtype=np.uint8)
     for i, im in enumerate(images):
         if not isinstance(im, Image.Image): im = Image.fromarray(np.asarray(im))
         im = im.convert('RGB')
-        w, h = im.size; s = size / min(w, h)
+        w, h = im.size
+        s = size / min(w, h)
         im = im.resize((max(size, round(w * s)), max(size, round(h * s))), Image.BILINEAR)
-        w, h = im.size; l, t = (w - size) // 2, (h - size) // 2
+        w, h = im.size
+        l, t = (w - size) // 2, (h - size) // 2
         out[i] = np.asarray(im.crop((l, t, l + size, t + size)))
     return torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255
 
 # %% ../nbs/10_data.ipynb #e7a22a67
+_IMAGE_COLUMNS, _LABEL_COLUMNS = ('image', 'img', 'pixel_values'), ('label', 'labels', 'fine_label')
+
 def _columns(ds, spec: DataSpec | None):
+    "The names of the image and the label column of `ds`."
     cols = ds.column_names
-    img = spec.image if spec and spec.image in cols else next((c for c in ('image', 'img', 'pixel_values') if c in cols), None)
-    lab = spec.label if spec and spec.label in cols else next((c for c in ('label', 'labels', 'fine_label') if c in cols), None)
+    img = spec.image if spec and spec.image in cols else next((c for c in _IMAGE_COLUMNS if c in cols), None)
+    lab = spec.label if spec and spec.label in cols else next((c for c in _LABEL_COLUMNS if c in cols), None)
     if img is None or lab is None: raise ValueError(f"cannot find image and label columns among {cols}.")
     return img, lab
 
+# %% ../nbs/10_data.ipynb #718293a4
+class DataUnavailable(FileNotFoundError):
+    "A data set is neither on disk nor reachable."
+
+def _open_local(p: Path, split: str):
+    "A split of a local copy: a `save_to_disk` folder, or an image folder (with or without split sub-folders)."
+    import datasets
+    if not p.exists(): raise DataUnavailable(f"{p} does not exist.")
+    if (p / 'dataset_dict.json').exists() or (p / 'dataset_info.json').exists():
+        d = datasets.load_from_disk(str(p))
+        if not isinstance(d, datasets.DatasetDict): return d
+        if split not in d: raise ValueError(f"{p} has splits {list(d)}, not {split!r}.")
+        return d[split]
+    root = p / split if (p / split).is_dir() else p
+    return datasets.load_dataset('imagefolder', data_dir=str(root), split='train')
+
 # %% ../nbs/10_data.ipynb #bfff0476
 def _open(name: str, split: str, path: str | Path | None):
+    "The split of data set `name` (from `path` when given, else the hub) and its `DataSpec` (None when unknown)."
     import datasets
     spec = KNOWN.get(name)
-    if path is not None:
-        p = Path(path)
-        if not p.exists(): raise DataUnavailable(f"{p} does not exist.")
-        if (p / 'dataset_dict.json').exists() or (p / 'dataset_info.json').exists():
-            d = datasets.load_from_disk(str(p))
-            if isinstance(d, datasets.DatasetDict):
-                if split not in d: raise ValueError(f"{p} has splits {list(d)}, not {split!r}.")
-                d = d[split]
-            return d, spec
-        root = p / split if (p / split).is_dir() else p
-        return datasets.load_dataset('imagefolder', data_dir=str(root), split='train'), spec
+    if path is not None: return _open_local(Path(path), split), spec
     if spec is None: raise ValueError(f"unknown data set {name!r}: pass path= a local copy, or one of {list(KNOWN)}.")
     try: return datasets.load_dataset(spec.hub, split=split), spec
     except Exception as e:
+        fetch = f"datasets.load_dataset('{spec.hub}').save_to_disk('DIR')"
         raise DataUnavailable(f"{name} is not on disk and the hub could not be reached ({type(e).__name__}): download "
-                              f"it where the hub is reachable (datasets.load_dataset('{spec.hub}').save_to_disk('DIR')) "
-                              "and pass path='DIR'.") from None
+                              f"it where the hub is reachable ({fetch}) and pass path='DIR'.") from None
 
 # %% ../nbs/10_data.ipynb #18f662a0
 def load_images(name: str, # 'cifar10', 'cifar100', 'pets', 'eurosat', or any name with `path`

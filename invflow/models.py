@@ -1,4 +1,4 @@
-"""Vision Transformers that take pixels in [0, 1]: the paper's ViT-B/32 and small 32-pixel ViTs, with classification or reconstruction heads.
+"""Vision Transformers on pixels in [0, 1]: the paper's ViT-B/32 and small 32-pixel ViTs, with either task's head.
 
 Docs: https://invflow.github.io/invflow/models.html.md"""
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn, Tensor
 from timm.models.vision_transformer import VisionTransformer
+from fastcore.basics import patch
 
 from .cache import load_checkpoint, model_weights, read_state_dict
 
@@ -21,8 +22,8 @@ __all__ = ['PRESETS', 'TASKS', 'mlp_head', 'ConvDecoder', 'ViT', 'OfflineError',
 
 # %% ../nbs/12_models.ipynb #bfba9d46
 PRESETS = {
-    'vit_b32': dict(img_size=224, patch_size=32, embed_dim=768, depth=12, num_heads=12, timm_name='vit_base_patch32_224',
-                    mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+    'vit_b32': dict(img_size=224, patch_size=32, embed_dim=768, depth=12, num_heads=12,
+                    timm_name='vit_base_patch32_224', mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
     'vit_s32': dict(img_size=32, patch_size=4, embed_dim=192, depth=12, num_heads=3),
     'vit_t32': dict(img_size=32, patch_size=8, embed_dim=64, depth=6, num_heads=4),
 }
@@ -36,7 +37,9 @@ def mlp_head(width: int, n_classes: int, depth: int = 1, hidden: int | None = No
     if depth == 1: return nn.Linear(width, n_classes)
     hidden = hidden or width
     layers, d = [], width
-    for _ in range(depth - 1): layers += [nn.Linear(d, hidden), nn.GELU()]; d = hidden
+    for _ in range(depth - 1):
+        layers += [nn.Linear(d, hidden), nn.GELU()]
+        d = hidden
     return nn.Sequential(*layers, nn.Linear(d, n_classes))
 
 # %% ../nbs/12_models.ipynb #69600b54
@@ -44,11 +47,13 @@ class ConvDecoder(nn.Module):
     "Patch tokens (B, N, D) → image (B, 3, H, W) in [0, 1]: 1×1 projection, then ×2 upsampling conv stages."
     def __init__(self, width: int, grid: int, patch: int, hidden: int = 64):
         super().__init__()
-        if patch & (patch - 1): raise ValueError(f"the decoder upsamples by powers of 2; patch size {patch} is not one.")
+        if patch & (patch - 1):
+            raise ValueError(f"the decoder upsamples by powers of 2; patch size {patch} is not one.")
         self.grid = grid
         stages, c = [nn.Conv2d(width, hidden, 1)], hidden
         for _ in range(patch.bit_length() - 1):
-            stages += [nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, max(16, c // 2), 3, padding=1), nn.GELU()]
+            stages += [nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, max(16, c // 2), 3, padding=1),
+                       nn.GELU()]
             c = max(16, c // 2)
         stages += [nn.Conv2d(c, 3, 3, padding=1), nn.Sigmoid()]
         self.net = nn.Sequential(*stages)
@@ -65,37 +70,65 @@ class ViT(VisionTransformer):
         if task not in TASKS: raise ValueError(f"task is one of {TASKS}; got {task!r}.")
         super().__init__(**kw)
         self.task = task
-        self.register_buffer('pixel_mean', torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1), persistent=False)
-        self.register_buffer('pixel_std', torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1), persistent=False)
-        if task == 'classification' and head_depth > 1: self.head = mlp_head(self.embed_dim, self.num_classes, head_depth)
+        stat = lambda v: torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1)
+        self.register_buffer('pixel_mean', stat(mean), persistent=False)
+        self.register_buffer('pixel_std', stat(std), persistent=False)
+        if task == 'classification' and head_depth > 1:
+            self.head = mlp_head(self.embed_dim, self.num_classes, head_depth)
         if task == 'reconstruction':
             self.head = nn.Identity()
             self.decoder = ConvDecoder(self.embed_dim, self.patch_embed.grid_size[0], self.patch_embed.patch_size[0])
 
-    def normalize(self, x: Tensor) -> Tensor:
-        "Pixels in [0, 1] → the model's input statistics."
-        return (x - self.pixel_mean) / self.pixel_std
+# %% ../nbs/12_models.ipynb #a4b5c6d7
+@patch
+def normalize(self: ViT, x: Tensor) -> Tensor:
+    "Pixels in [0, 1] → the model's input statistics."
+    return (x - self.pixel_mean) / self.pixel_std
 
-    def forward_features(self, x: Tensor, *args, **kw) -> Tensor:
-        return super().forward_features(self.normalize(x), *args, **kw)
+@patch
+def forward_features(self: ViT, x: Tensor, *args, **kw) -> Tensor:
+    return VisionTransformer.forward_features(self, self.normalize(x), *args, **kw)
 
-    def forward_intermediates(self, x: Tensor, *args, **kw):
-        return super().forward_intermediates(self.normalize(x), *args, **kw)
+@patch
+def forward_intermediates(self: ViT, x: Tensor, *args, **kw):
+    return VisionTransformer.forward_intermediates(self, self.normalize(x), *args, **kw)
 
-    def forward(self, x: Tensor) -> Tensor:
-        feats = self.forward_features(x)
-        pooled = self.forward_head(feats)       # runs in both tasks, so `head:in` (the pooled layer) exists in both
-        if self.task == 'reconstruction': return self.decoder(feats[:, self.num_prefix_tokens:])
-        return pooled
+# %% ../nbs/12_models.ipynb #d7e8f90a
+@patch
+def forward(self: ViT, x: Tensor) -> Tensor:
+    feats = self.forward_features(x)
+    pooled = self.forward_head(feats)       # runs in both tasks, so `head:in` (the pooled layer) exists in both
+    if self.task == 'reconstruction': return self.decoder(feats[:, self.num_prefix_tokens:])
+    return pooled
 
-    def penultimate(self, x: Tensor) -> Tensor:
-        "The pooled representation that feeds the head (the task-head study's features z)."
-        return self.forward_head(self.forward_features(x), pre_logits=True)
+@patch
+def penultimate(self: ViT, x: Tensor) -> Tensor:
+    "The pooled representation that feeds the head (the task-head study's features z)."
+    return self.forward_head(self.forward_features(x), pre_logits=True)
 
-# %% ../nbs/12_models.ipynb #ad1c6fd0
+# %% ../nbs/12_models.ipynb #06b338c0
 class OfflineError(RuntimeError):
     "Something had to be downloaded and could not be."
 
+def _timm_weights(name: str) -> dict[str, Tensor]:
+    "timm's pretrained state dict of `name`, or an `OfflineError` that says how to fetch it elsewhere."
+    import timm
+    try: return timm.create_model(name, pretrained=True).state_dict()
+    except Exception as e:
+        raise OfflineError(f"could not fetch timm's pretrained weights for {name} ({type(e).__name__}): download them "
+                           f"where the Hugging Face hub is reachable (timm.create_model('{name}', pretrained=True) and "
+                           "torch.save(model.state_dict(), 'vit_b32.pt')), then pass weights='vit_b32.pt'.") from None
+
+# %% ../nbs/12_models.ipynb #1b2c3d4f
+def _load_backbone(m: nn.Module, sd: dict[str, Tensor]) -> nn.Module:
+    "`m` with the weights of `sd`: the backbone always, head and decoder tensors where their shapes fit."
+    own = m.state_dict()
+    body = {k: v for k, v in sd.items() if not k.startswith(('head.', 'decoder.'))}
+    heads = {k: v for k, v in sd.items()
+             if k.startswith(('head.', 'decoder.')) and k in own and own[k].shape == v.shape}
+    return load_checkpoint(m, {**own, **body, **heads})
+
+# %% ../nbs/12_models.ipynb #ad1c6fd0
 def make_vit(preset: str = 'vit_t32', # 'vit_b32', 'vit_s32', 'vit_t32'
              n_classes: int = 10, # classes of the classification head
              task: str = 'classification', # 'classification' or 'reconstruction'
@@ -110,23 +143,8 @@ def make_vit(preset: str = 'vit_t32', # 'vit_b32', 'vit_s32', 'vit_t32'
     timm_name = cfg.pop('timm_name', None)
     torch.manual_seed(seed)
     m = ViT(task=task, num_classes=n_classes, head_depth=head_depth, **cfg)
-    sd = None
-    if pretrained:
-        if timm_name is None: raise ValueError(f"preset {preset!r} has no timm pretrained weights; pass weights= a local checkpoint.")
-        sd = _timm_weights(timm_name)
-    elif weights is not None: sd = model_weights(read_state_dict(weights))
-    if sd is not None:
-        own = m.state_dict()
-        body = {k: v for k, v in sd.items() if not k.startswith(('head.', 'decoder.'))}
-        heads = {k: v for k, v in sd.items() if k.startswith(('head.', 'decoder.')) and k in own and own[k].shape == v.shape}
-        m = load_checkpoint(m, {**own, **body, **heads})
-    return m.eval()
-
-# %% ../nbs/12_models.ipynb #06b338c0
-def _timm_weights(name: str) -> dict[str, Tensor]:
-    import timm
-    try: return timm.create_model(name, pretrained=True).state_dict()
-    except Exception as e:
-        raise OfflineError(f"could not fetch timm's pretrained weights for {name} ({type(e).__name__}): download them where "
-                           f"the Hugging Face hub is reachable (timm.create_model('{name}', pretrained=True) and "
-                           "torch.save(model.state_dict(), 'vit_b32.pt')), then pass weights='vit_b32.pt'.") from None
+    if pretrained and timm_name is None:
+        raise ValueError(f"preset {preset!r} has no timm pretrained weights; pass weights= a local checkpoint.")
+    local = model_weights(read_state_dict(weights)) if weights is not None and not pretrained else None
+    sd = _timm_weights(timm_name) if pretrained else local
+    return (m if sd is None else _load_backbone(m, sd)).eval()

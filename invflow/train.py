@@ -1,4 +1,4 @@
-"""Pretraining, finetuning and from-scratch training with a checkpoint per epoch, resumable after a kill, deterministic for a seed.
+"""Pretraining, finetuning and from-scratch training: a checkpoint per epoch, resumable after a kill, deterministic.
 
 Docs: https://invflow.github.io/invflow/train.html.md"""
 
@@ -38,35 +38,42 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if self.optimizer not in ('sgd', 'adamw'): raise ValueError(f"optimizer is 'sgd' or 'adamw'; got {self.optimizer!r}.")
-        if self.task not in ('classification', 'reconstruction'): raise ValueError(f"task is 'classification' or 'reconstruction'; got {self.task!r}.")
+        if self.optimizer not in ('sgd', 'adamw'):
+            raise ValueError(f"optimizer is 'sgd' or 'adamw'; got {self.optimizer!r}.")
+        if self.task not in ('classification', 'reconstruction'):
+            raise ValueError(f"task is 'classification' or 'reconstruction'; got {self.task!r}.")
         if self.epochs < 0 or self.batch_size < 1: raise ValueError("epochs must be ≥ 0 and batch_size ≥ 1.")
 
 # %% ../nbs/13_train.ipynb #a8b7f14a
 def as_tensors(data) -> tuple[Tensor, Tensor]:
     "(X, y) from a pair of tensors, a data set with `tensors()`, or any map-style data set of (x, y) items."
-    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data): return data[0], data[1]
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
+        return data[0], data[1]
     if hasattr(data, 'tensors') and callable(data.tensors): return data.tensors()
     xs, ys = zip(*(data[i] for i in range(len(data))))
     return torch.stack(xs), torch.as_tensor(ys)
 
 # %% ../nbs/13_train.ipynb #f1bf2ecf
 def _lr(cfg: TrainConfig, step: int, total: int) -> float:
+    "The cosine learning rate of global step `step` of `total`."
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(step, total) / max(total, 1)))
 
+# %% ../nbs/13_train.ipynb #5ef82017
 def _params(model, cfg):
+    "The (name, parameter) pairs that train."
     ps = [(n, p) for n, p in model.named_parameters() if cfg.train_only is None or n.startswith(cfg.train_only)]
     if not ps: raise ValueError(f"no parameter name starts with {cfg.train_only!r}.")
     return ps
 
-# %% ../nbs/13_train.ipynb #5ef82017
 def _make_opt(model, cfg):
+    "The optimiser of the settings over the parameters that train."
     ps = [p for _, p in _params(model, cfg)]
     if cfg.optimizer == 'sgd': return torch.optim.SGD(ps, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
     return torch.optim.AdamW(ps, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 # %% ../nbs/13_train.ipynb #d1684ae1
 def _loss(model, x, y, cfg):
+    "The task's loss of `model` on one batch."
     out = model(x)
     if cfg.task == 'reconstruction': return F.l1_loss(out, x)
     return F.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
@@ -75,35 +82,41 @@ def _loss(model, x, y, cfg):
 @torch.no_grad()
 def evaluate(model: nn.Module, x: Tensor, y: Tensor, task: str = 'classification', batch_size: int = 256) -> dict:
     "Test metrics: accuracy and loss (classification) or mean L1 (reconstruction)."
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     try:
         if task == 'reconstruction':
             l1 = sum(float(F.l1_loss(model(xb), xb, reduction='sum')) for xb in x.split(batch_size)) / x.numel()
             return dict(test_l1=l1)
         right, loss = 0, 0.0
         for xb, yb in zip(x.split(batch_size), y.split(batch_size)):
-            o = model(xb); right += int((o.argmax(1) == yb).sum()); loss += float(F.cross_entropy(o, yb, reduction='sum'))
+            o = model(xb)
+            right += int((o.argmax(1) == yb).sum())
+            loss += float(F.cross_entropy(o, yb, reduction='sum'))
         return dict(test_accuracy=right / len(y), test_loss=loss / len(y))
     finally: model.train(was)
 
 # %% ../nbs/13_train.ipynb #a4bd81fc
 def _ckpt_paths(folder: Path, epoch: int) -> tuple[Path, Path]:
+    "The tensor file and the JSON of epoch `epoch`."
     return folder / f'epoch_{epoch:03d}.safetensors', folder / f'epoch_{epoch:03d}.json'
 
+def _checkpoint_tensors(model: nn.Module, opt) -> tuple[dict[str, Tensor], list]:
+    "The model's and the optimiser's tensors, and the optimiser's parameter groups."
+    t = {f'model.{k}': v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if opt is None: return t, []
+    sd = opt.state_dict()
+    for i, st in sd['state'].items():
+        for k, v in st.items():
+            t[f'optim.{i}.{k}'] = (v if isinstance(v, Tensor) else torch.tensor(v)).detach().cpu().contiguous()
+    return t, [{k: v for k, v in g.items()} for g in sd['param_groups']]
+
+# %% ../nbs/13_train.ipynb #e8f90a1b
 def save_checkpoint(folder: str | Path, epoch: int, model: nn.Module, opt, meta: dict) -> Path:
     "Model and optimiser tensors, then the JSON that marks the checkpoint complete (both atomic)."
-    folder = Path(folder)
-    t = {f'model.{k}': v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    groups = []
-    if opt is not None:
-        sd = opt.state_dict()
-        for i, st in sd['state'].items():
-            for k, v in st.items():
-                t[f'optim.{i}.{k}'] = (v if isinstance(v, Tensor) else torch.tensor(v)).detach().cpu().contiguous()
-        groups = [{k: v for k, v in g.items()} for g in sd['param_groups']]
-    raw = st_save(t)
-    st, js = _ckpt_paths(folder, epoch)
-    atomic_write_bytes(st, raw)
+    t, groups = _checkpoint_tensors(model, opt)
+    st, js = _ckpt_paths(Path(folder), epoch)
+    atomic_write_bytes(st, st_save(t))
     doc = dict(epoch=epoch, **meta, param_groups=groups, tensors_digest=tensor_digest(*(t[k] for k in sorted(t))),
                format='invflow.checkpoint/1')
     atomic_write_bytes(js, json.dumps(doc, default=str).encode())
@@ -121,15 +134,60 @@ def checkpoints(folder: str | Path) -> dict[int, Path]:
 
 # %% ../nbs/13_train.ipynb #1b572d8a
 def _read_checkpoint(st: Path):
+    "The tensors and JSON of a checkpoint, after checking the tensors against the recorded digest."
     doc = json.loads(st.with_suffix('.json').read_text())
     t = st_load(st.read_bytes())
     if tensor_digest(*(t[k] for k in sorted(t))) != doc.get('tensors_digest'): raise ValueError("checksum mismatch")
     return t, doc
 
-# %% ../nbs/13_train.ipynb #e19a27fd
 def model_state(t: dict[str, Tensor]) -> dict[str, Tensor]:
     "The model's state dict from a training checkpoint's tensors (drops optimiser state)."
     return {k[6:]: v for k, v in t.items() if k.startswith('model.')}
+
+# %% ../nbs/13_train.ipynb #4e5f6072
+def _restore(model: nn.Module, opt, t: dict[str, Tensor]):
+    "Load a checkpoint's model and optimiser tensors into `model` and `opt`."
+    model.load_state_dict(model_state(t))
+    osd = opt.state_dict()
+    for i in osd['state'].keys() | {int(k.split('.')[1]) for k in t if k.startswith('optim.')}:
+        osd['state'][i] = {k.split('.', 2)[2]: v for k, v in t.items() if k.startswith(f'optim.{i}.')}
+    opt.load_state_dict(osd)
+
+def _resume(folder: Path, model: nn.Module, opt, cfg: TrainConfig) -> tuple[list[dict], int]:
+    "The history so far and the first epoch to run, after restoring the newest intact checkpoint in `folder`."
+    for e, st in sorted(checkpoints(folder).items(), reverse=True):
+        if e > cfg.epochs: continue
+        try: t, doc = _read_checkpoint(st)
+        except Exception as err:
+            warnings.warn(f"checkpoint {st} is unreadable or corrupt ({err}); trying the one before it.", CacheWarning)
+            continue
+        if doc.get('config', {}) != asdict(cfg) | {'epochs': doc.get('config', {}).get('epochs')}:
+            raise ValueError(f"{folder} holds checkpoints of another training configuration ({doc.get('config')}); "
+                             "use another out_dir or the same settings.")
+        _restore(model, opt, t)
+        done = sorted(checkpoints(folder).items())
+        return [json.loads(p.with_suffix('.json').read_text())['metrics'] for q, p in done if q <= e], e + 1
+    return [], 1
+
+# %% ../nbs/13_train.ipynb #718293a5
+def _run_epoch(model, opt, cfg: TrainConfig, x: Tensor, y: Tensor, epoch: int, steps: int, total: int,
+               progress: bool, on_batch) -> dict:
+    "Train one epoch; its metrics (without the test set's)."
+    t0 = time.perf_counter()
+    torch.manual_seed(cfg.seed * 100_003 + epoch)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(cfg.seed * 7919 + epoch))
+    model.train()
+    tot, seen = 0.0, 0
+    for b in tqdm(range(steps), desc=f'epoch {epoch}/{cfg.epochs}', disable=not progress, leave=False):
+        for g in opt.param_groups: g['lr'] = _lr(cfg, (epoch - 1) * steps + b, total)
+        idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+        loss = _loss(model, x[idx], y[idx], cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        tot, seen = tot + loss.item() * len(idx), seen + len(idx)
+        if on_batch is not None: on_batch(epoch, b)
+    return dict(epoch=epoch, train_loss=tot / seen, lr=_lr(cfg, epoch * steps, total), seconds=time.perf_counter() - t0)
 
 # %% ../nbs/13_train.ipynb #70464d11
 def train(model: nn.Module, # the model, trained in place
@@ -148,45 +206,12 @@ def train(model: nn.Module, # the model, trained in place
     trainable = {n for n, _ in _params(model, cfg)}
     for n, p in model.named_parameters(): p.requires_grad_(n in trainable)
     opt = _make_opt(model, cfg)
-    steps_per_epoch = -(-len(x) // cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
-    history, start = [], 1
+    steps = -(-len(x) // cfg.batch_size)
     folder = Path(out_dir) if out_dir is not None else None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for e, st in sorted(checkpoints(folder).items(), reverse=True):
-            if e > cfg.epochs: continue
-            try: t, doc = _read_checkpoint(st)
-            except Exception as err:
-                warnings.warn(f"checkpoint {st} is unreadable or corrupt ({err}); trying the one before it.", CacheWarning)
-                continue
-            if doc.get('config', {}) != asdict(cfg) | {'epochs': doc.get('config', {}).get('epochs')}:
-                raise ValueError(f"{folder} holds checkpoints of another training configuration ({doc.get('config')}); "
-                                 "use another out_dir or the same settings.")
-            model.load_state_dict(model_state(t))
-            osd = opt.state_dict()
-            for i in osd['state'].keys() | {int(k.split('.')[1]) for k in t if k.startswith('optim.')}:
-                osd['state'][i] = {k.split('.', 2)[2]: v for k, v in t.items() if k.startswith(f'optim.{i}.')}
-            opt.load_state_dict(osd)
-            history = [json.loads(p.with_suffix('.json').read_text())['metrics'] for q, p in sorted(checkpoints(folder).items()) if q <= e]
-            start = e + 1
-            break
+    if folder is not None: folder.mkdir(parents=True, exist_ok=True)
+    history, start = _resume(folder, model, opt, cfg) if folder is not None else ([], 1)
     for epoch in range(start, cfg.epochs + 1):
-        t0 = time.perf_counter()
-        torch.manual_seed(cfg.seed * 100_003 + epoch)
-        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(cfg.seed * 7919 + epoch))
-        model.train()
-        tot, seen = 0.0, 0
-        bar = tqdm(range(steps_per_epoch), desc=f'epoch {epoch}/{cfg.epochs}', disable=not progress, leave=False)
-        for b in bar:
-            step = (epoch - 1) * steps_per_epoch + b
-            for g in opt.param_groups: g['lr'] = _lr(cfg, step, total)
-            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-            loss = _loss(model, x[idx], y[idx], cfg)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            tot += loss.item() * len(idx); seen += len(idx)
-            if on_batch is not None: on_batch(epoch, b)
-        m = dict(epoch=epoch, train_loss=tot / seen, lr=_lr(cfg, epoch * steps_per_epoch, total), seconds=time.perf_counter() - t0)
+        m = _run_epoch(model, opt, cfg, x, y, epoch, steps, steps * cfg.epochs, progress, on_batch)
         if xt is not None: m.update(evaluate(model, xt, yt, cfg.task))
         history.append(m)
         if folder is not None: save_checkpoint(folder, epoch, model, opt, dict(metrics=m, config=asdict(cfg)))

@@ -1,4 +1,4 @@
-"""Synthetic images with controlled transformations: an object (the class) transformed and pasted on a background, generated here, deterministically.
+"""Synthetic images with controlled transformations: an object (the class) transformed and pasted on a background.
 
 Docs: https://invflow.github.io/invflow/transforms2d.html.md"""
 
@@ -8,7 +8,6 @@ Docs: https://invflow.github.io/invflow/transforms2d.html.md"""
 from __future__ import annotations
 import math
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['ELASTIC_ALPHA', 'ELASTIC_SIGMA', 'TRANSFORMS', 'GEOMETRIC', 'SPLITS', 'make_objects', 'make_backgrounds',
@@ -25,6 +25,7 @@ __all__ = ['ELASTIC_ALPHA', 'ELASTIC_SIGMA', 'TRANSFORMS', 'GEOMETRIC', 'SPLITS'
 
 # %% ../nbs/11_transforms2d.ipynb #d644a60d
 def _gen(*parts: int) -> torch.Generator:
+    "A generator seeded by the tuple `parts`, mixed into one 62-bit seed."
     s = 0
     for p in parts: s = (s * 1_000_003 + int(p) + 7) % (2 ** 62)
     return torch.Generator().manual_seed(s)
@@ -58,40 +59,54 @@ def make_backgrounds(n: int, size: int = 32, seed: int = 0) -> Tensor:
         g = _gen(seed, 2, k)
         img = torch.rand(3, 1, 1, generator=g).expand(3, size, size).clone()
         for _ in range(4):
-            f, th, ph = 1 + 5 * torch.rand((), generator=g), torch.rand((), generator=g) * math.pi, torch.rand((), generator=g) * 6.3
+            f, th = 1 + 5 * torch.rand((), generator=g), torch.rand((), generator=g) * math.pi
+            ph = torch.rand((), generator=g) * 6.3
             amp = (torch.rand(3, 1, 1, generator=g) - 0.5) * 0.5
             img = img + amp * torch.sin(2 * math.pi * f * (xx * torch.cos(th) + yy * torch.sin(th)) + ph)
         out[k] = img.clamp(0, 1)
     return out
 
 # %% ../nbs/11_transforms2d.ipynb #3a5c47ee
+def _read_images(folder: Path, sub: str, mode: str, size: int) -> Tensor:
+    "Every PNG/JPEG in `folder/sub` in PIL `mode`, resized to `size`, as floats in [0, 1] (n, C, size, size)."
+    from PIL import Image
+    files = sorted(p for p in (folder / sub).glob('*') if p.suffix.lower() in ('.png', '.jpg', '.jpeg'))
+    if not files:
+        raise FileNotFoundError(f"no images in {folder / sub}: put the objects (RGBA PNG) in {folder}/objects "
+                                f"and the backgrounds in {folder}/backgrounds.")
+    read = lambda f: np.asarray(Image.open(f).convert(mode).resize((size, size), Image.BILINEAR), dtype=np.float32)
+    return torch.from_numpy(np.stack([read(f) / 255 for f in files])).permute(0, 3, 1, 2).contiguous()
+
 def load_assets(folder: str | Path, size: int = 32) -> tuple[Tensor, Tensor]:
     "Real objects (RGBA images in `folder/objects/`) and backgrounds (`folder/backgrounds/`), resized to `size`."
-    from PIL import Image
     folder = Path(folder)
-    def read(sub, mode):
-        files = sorted(p for p in (folder / sub).glob('*') if p.suffix.lower() in ('.png', '.jpg', '.jpeg'))
-        if not files: raise FileNotFoundError(f"no images in {folder / sub}: put the objects (RGBA PNG) in {folder}/objects "
-                                              f"and the backgrounds in {folder}/backgrounds.")
-        ims = [np.asarray(Image.open(f).convert(mode).resize((size, size), Image.BILINEAR), dtype=np.float32) / 255 for f in files]
-        return torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).contiguous()
-    return read('objects', 'RGBA'), read('backgrounds', 'RGB')
+    return _read_images(folder, 'objects', 'RGBA', size), _read_images(folder, 'backgrounds', 'RGB', size)
 
 # %% ../nbs/11_transforms2d.ipynb #cff25bb6
 def _u(g, n, lo, hi): return lo + (hi - lo) * torch.rand(n, generator=g)
 def _coin(g, n): return torch.rand(n, generator=g) < 0.5
 
+# %% ../nbs/11_transforms2d.ipynb #92a3b4c5
+def _premultiplied(o: Tensor) -> Tensor:
+    "RGBA with colour multiplied by alpha."
+    return torch.cat([o[:, :3] * o[:, 3:], o[:, 3:]], 1)
+
+def _straight(p: Tensor) -> Tensor:
+    "Premultiplied RGBA back to straight colour (colour 0 where alpha is 0)."
+    a = p[:, 3:]
+    return torch.cat([torch.where(a > 0, p[:, :3] / a.clamp_min(1e-12), p.new_zeros(())), a], 1)
+
+# %% ../nbs/11_transforms2d.ipynb #d6e7f809
 def _warp(obj: Tensor, theta: Tensor) -> Tensor:
     "Apply per-sample affine maps (output → input coordinates, normalised) to RGBA objects."
     grid = F.affine_grid(theta, obj.shape, align_corners=False)
-    rgb_a = torch.cat([obj[:, :3] * obj[:, 3:], obj[:, 3:]], 1)           # premultiplied: no colour fringes
-    w = F.grid_sample(rgb_a, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
-    a = w[:, 3:]
-    return torch.cat([torch.where(a > 0, w[:, :3] / a.clamp_min(1e-12), obj.new_zeros(())), a], 1)
+    return _straight(F.grid_sample(_premultiplied(obj), grid, mode='bilinear', padding_mode='zeros',
+                                   align_corners=False))
 
-# %% ../nbs/11_transforms2d.ipynb #905b72d3
 def _affine(n, m=None, t=None):
-    th = torch.zeros(n, 2, 3); th[:, 0, 0] = th[:, 1, 1] = 1
+    "`n` affine maps (n, 2, 3): the identity, with linear part `m` and translation `t` where given."
+    th = torch.zeros(n, 2, 3)
+    th[:, 0, 0] = th[:, 1, 1] = 1
     if m is not None: th[:, :, :2] = m
     if t is not None: th[:, :, 2] = t
     return th
@@ -103,17 +118,19 @@ def _bbox(alpha: Tensor, thr: float = 0.05):
     xs, ys = torch.linspace(-1, 1, w), torch.linspace(-1, 1, h)
     cols, rows = (alpha > thr).any(1), (alpha > thr).any(2)
     big = torch.tensor(9.)
-    x0 = torch.where(cols, xs, big).amin(1); x1 = torch.where(cols, xs, -big).amax(1)
-    y0 = torch.where(rows, ys, big).amin(1); y1 = torch.where(rows, ys, -big).amax(1)
+    x0, x1 = torch.where(cols, xs, big).amin(1), torch.where(cols, xs, -big).amax(1)
+    y0, y1 = torch.where(rows, ys, big).amin(1), torch.where(rows, ys, -big).amax(1)
     return x0, x1, y0, y1
 
 # %% ../nbs/11_transforms2d.ipynb #8cde8e8a
 def scale(o, g):
+    "Shrink each object about the centre by a factor U[0.4, 1]."
     s = _u(g, len(o), 0.4, 1.0)
     return _warp(o, _affine(len(o), torch.eye(2) / s[:, None, None]))
 
 # %% ../nbs/11_transforms2d.ipynb #4d2e9a64
 def translate(o, g):
+    "Shift each object at random, within the shifts that keep it in frame."
     x0, x1, y0, y1 = _bbox(o[:, 3])
     lo_x, hi_x = (-1 - x0), (1 - x1)                     # shifts that keep the object in frame
     lo_y, hi_y = (-1 - y0), (1 - y1)
@@ -122,36 +139,47 @@ def translate(o, g):
     return _warp(o, _affine(len(o), t=-torch.stack([tx, ty], 1)))
 
 # %% ../nbs/11_transforms2d.ipynb #cdae7931
-def vflip(o, g): return torch.where(_coin(g, len(o))[:, None, None, None], o.flip(2), o)
-def hflip(o, g): return torch.where(_coin(g, len(o))[:, None, None, None], o.flip(3), o)
+def vflip(o, g):
+    "Flip upside down, with p = 0.5."
+    return torch.where(_coin(g, len(o))[:, None, None, None], o.flip(2), o)
+
+def hflip(o, g):
+    "Flip left to right, with p = 0.5."
+    return torch.where(_coin(g, len(o))[:, None, None, None], o.flip(3), o)
 
 def rotate(o, g):
+    "Rotate about the centre by an angle U[0, 2π]."
     a = _u(g, len(o), 0, 2 * math.pi)
     m = torch.stack([torch.stack([a.cos(), -a.sin()], 1), torch.stack([a.sin(), a.cos()], 1)], 1)
     return _warp(o, _affine(len(o), m))
 
 # %% ../nbs/11_transforms2d.ipynb #bface1fe
 def shear(o, g):
+    "Shear along x by an angle U[−50°, 50°]."
     s = torch.tan(torch.deg2rad(_u(g, len(o), -50, 50)))
-    m = torch.zeros(len(o), 2, 2); m[:, 0, 0] = m[:, 1, 1] = 1; m[:, 0, 1] = s
+    m = torch.zeros(len(o), 2, 2)
+    m[:, 0, 0] = m[:, 1, 1] = 1
+    m[:, 0, 1] = s
     return _warp(o, _affine(len(o), m))
 
 # %% ../nbs/11_transforms2d.ipynb #1115cf16
 def _blur_k(sigma: float, k: int = 7) -> Tensor:
+    "A normalised k × k Gaussian kernel of standard deviation `sigma`."
     t = torch.arange(k) - k // 2
-    g1 = torch.exp(-t.float() ** 2 / (2 * sigma ** 2)); g1 = g1 / g1.sum()
+    g1 = torch.exp(-t.float() ** 2 / (2 * sigma ** 2))
+    g1 = g1 / g1.sum()
     return g1[:, None] * g1[None]
 
-# %% ../nbs/11_transforms2d.ipynb #e06fcaf1
 def _conv_each(x: Tensor, kernels: Tensor) -> Tensor:
     "Convolve sample i of x (n, c, h, w) with kernels[i] (n, k, k), zero padding."
-    n, c, h, w = x.shape; k = kernels.shape[-1]
+    n, c, h, w = x.shape
+    k = kernels.shape[-1]
     out = F.conv2d(x.reshape(1, n * c, h, w), kernels.repeat_interleave(c, 0)[:, None], padding=k // 2, groups=n * c)
     return out.reshape(n, c, h, w)
 
+# %% ../nbs/11_transforms2d.ipynb #e06fcaf1
 ELASTIC_ALPHA, ELASTIC_SIGMA = 150.0, 5.0
 
-# %% ../nbs/11_transforms2d.ipynb #cb9c09ad
 def elastic_field(n: int, h: int, w: int, g: torch.Generator, alpha: float = ELASTIC_ALPHA,
                   sigma: float = ELASTIC_SIGMA) -> Tensor:
     "torchvision's elastic displacement (n, h, w, 2) in normalised coordinates: smoothed U(−1, 1) noise × α / h."
@@ -166,18 +194,21 @@ def elastic_field(n: int, h: int, w: int, g: torch.Generator, alpha: float = ELA
 
 # %% ../nbs/11_transforms2d.ipynb #fd58af5b
 def elastic(o, g):
+    "Displace each object's pixels along a smooth random field of torchvision's strength."
     n, _, h, w = o.shape
     base = F.affine_grid(_affine(n), o.shape, align_corners=False)
-    rgb_a = torch.cat([o[:, :3] * o[:, 3:], o[:, 3:]], 1)
-    wv = F.grid_sample(rgb_a, base + elastic_field(n, h, w, g), padding_mode='zeros', align_corners=False)
-    a = wv[:, 3:]
-    return torch.cat([torch.where(a > 0, wv[:, :3] / a.clamp_min(1e-12), o.new_zeros(())), a], 1)
+    return _straight(F.grid_sample(_premultiplied(o), base + elastic_field(n, h, w, g), padding_mode='zeros',
+                                   align_corners=False))
 
 # %% ../nbs/11_transforms2d.ipynb #453a303f
-def _recolour(o, rgb): return torch.cat([rgb.clamp(0, 1), o[:, 3:]], 1)
+def _recolour(o, rgb):
+    "The objects with new colour `rgb` (clipped to [0, 1]) and their own alpha."
+    return torch.cat([rgb.clamp(0, 1), o[:, 3:]], 1)
 
 def _hsv(rgb):
-    mx, _ = rgb.max(1); mn, _ = rgb.min(1); d = mx - mn
+    "Hue, saturation and value in [0, 1] of RGB images (n, 3, h, w)."
+    mx, mn = rgb.max(1).values, rgb.min(1).values
+    d = mx - mn
     r, gg, b = rgb.unbind(1)
     h = torch.zeros_like(mx)
     dd = d.clamp_min(1e-12)
@@ -188,22 +219,27 @@ def _hsv(rgb):
     s = torch.where(mx > 0, d / mx.clamp_min(1e-12), torch.zeros_like(mx))
     return h, s, mx
 
-# %% ../nbs/11_transforms2d.ipynb #3bc51873
 def _rgb(h, s, v):
-    i = torch.floor(h * 6) % 6; f = h * 6 - torch.floor(h * 6)
+    "RGB images from hue, saturation and value."
+    i = torch.floor(h * 6) % 6
+    f = h * 6 - torch.floor(h * 6)
     p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
     sel = lambda *vals: sum(torch.where(i == k, val, torch.zeros_like(v)) for k, val in enumerate(vals))
     return torch.stack([sel(v, q, p, p, t, v), sel(t, v, v, q, p, p), sel(p, p, t, v, v, q)], 1)
 
 # %% ../nbs/11_transforms2d.ipynb #df20745f
 def hue(o, g):
+    "Shift the hue by U[−0.5, 0.5]."
     h, s, v = _hsv(o[:, :3])
     return _recolour(o, _rgb((h + _u(g, len(o), -0.5, 0.5)[:, None, None]) % 1, s, v))
 
 # %% ../nbs/11_transforms2d.ipynb #91841d77
-def brightness(o, g): return _recolour(o, o[:, :3] * _u(g, len(o), 0, 2)[:, None, None, None])
+def brightness(o, g):
+    "Multiply the colour by U[0, 2]."
+    return _recolour(o, o[:, :3] * _u(g, len(o), 0, 2)[:, None, None, None])
 
 def contrast(o, g):
+    "Blend with the object's mean grey (weighted by alpha) by a factor U[0, 2]."
     f = _u(g, len(o), 0, 2)[:, None, None, None]
     a = o[:, 3:]
     grey = (o[:, :3].mean(1, keepdim=True) * a).sum((2, 3), keepdim=True) / a.sum((2, 3), keepdim=True).clamp_min(1e-12)
@@ -211,57 +247,68 @@ def contrast(o, g):
 
 # %% ../nbs/11_transforms2d.ipynb #ed7c3aa3
 def grayscale(o, g):
+    "Replace the colour by its luma (ITU-R 601), with p = 0.5."
     y = (0.299 * o[:, 0:1] + 0.587 * o[:, 1:2] + 0.114 * o[:, 2:3]).expand(-1, 3, -1, -1)
     return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], y, o[:, :3]))
 
 # %% ../nbs/11_transforms2d.ipynb #fd36af0c
-def posterize(o, g): return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], (o[:, :3] >= 0.5).float(), o[:, :3]))
-def invert(o, g): return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], 1 - o[:, :3], o[:, :3]))
+def _maybe(o, g, rgb):
+    "The objects recoloured to `rgb`, each with p = 0.5."
+    return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], rgb, o[:, :3]))
+
+def posterize(o, g):
+    "Posterize to 1 bit per channel, with p = 0.5."
+    return _maybe(o, g, (o[:, :3] >= 0.5).float())
+
+def invert(o, g):
+    "Invert the colour, with p = 0.5."
+    return _maybe(o, g, 1 - o[:, :3])
 
 def sharpen(o, g):
+    "Sharpen by ×7 against PIL's smoothing kernel, with p = 0.5."
     k = torch.tensor([[1., 1, 1], [1, 5, 1], [1, 1, 1]]) / 13          # the smoothing that sharpness adjusts against
     sm = _conv_each(o[:, :3], k.expand(len(o), 3, 3))
-    sh = sm + 7 * (o[:, :3] - sm)
-    return _recolour(o, torch.where(_coin(g, len(o))[:, None, None, None], sh, o[:, :3]))
+    return _maybe(o, g, sm + 7 * (o[:, :3] - sm))
 
 # %% ../nbs/11_transforms2d.ipynb #abe3bdd7
 def blur(o, g):
+    "Blur with a 7 × 7 Gaussian of σ U[0.1, 1.5]."
     sig = _u(g, len(o), 0.1, 1.5)
     k = torch.stack([_blur_k(float(s)) for s in sig])
-    rgb_a = torch.cat([o[:, :3] * o[:, 3:], o[:, 3:]], 1)
-    b = _conv_each(rgb_a, k)
-    a = b[:, 3:]
-    return torch.cat([torch.where(a > 0, b[:, :3] / a.clamp_min(1e-12), o.new_zeros(())).clamp(0, 1), a], 1)
+    b = _straight(_conv_each(_premultiplied(o), k))
+    return torch.cat([b[:, :3].clamp(0, 1), b[:, 3:]], 1)
 
 # %% ../nbs/11_transforms2d.ipynb #8d03907d
-def noise(o, g): return _recolour(o, o[:, :3] + 0.1 * torch.randn(o[:, :3].shape, generator=g))
+def noise(o, g):
+    "Add Gaussian noise of standard deviation 0.1 to the colour."
+    return _recolour(o, o[:, :3] + 0.1 * torch.randn(o[:, :3].shape, generator=g))
 
+# %% ../nbs/11_transforms2d.ipynb #13b8d3e1
 def _pixelated(rgb_a: Tensor, side: int) -> Tensor:
     "Area-downsample to side × side, then nearest-upsample back."
     h, w = rgb_a.shape[-2:]
     return F.interpolate(F.interpolate(rgb_a, size=(side, side), mode='area'), size=(h, w), mode='nearest')
 
-# %% ../nbs/11_transforms2d.ipynb #13b8d3e1
 def pixelate(o, g):
     "Pixelate by a factor drawn per image from U[0.3, 0.6] (0.3: the spec's strength), so two draws differ."
     h, w = o.shape[-2:]
-    rgb_a = torch.cat([o[:, :3] * o[:, 3:], o[:, 3:]], 1)
+    rgb_a = _premultiplied(o)
     sides = (h * _u(g, len(o), 0.3, 0.6)).round().clamp_min(1).long()
     p = torch.empty_like(rgb_a)
     for s in sides.unique().tolist():
         pick = sides == s
         p[pick] = _pixelated(rgb_a[pick], s)
-    a = p[:, 3:]
-    return torch.cat([torch.where(a > 0, p[:, :3] / a.clamp_min(1e-12), o.new_zeros(())), a], 1)
+    return _straight(p)
 
 # %% ../nbs/11_transforms2d.ipynb #a6b0e5bc
 def erasing(o, g):
+    "Replace a random 14 × 14 patch by uniform noise, with p = 0.5."
     n, _, h, w = o.shape
     on = _coin(g, n)
-    y0 = torch.randint(0, h - 14 + 1, (n,), generator=g); x0 = torch.randint(0, w - 14 + 1, (n,), generator=g)
+    y0, x0 = torch.randint(0, h - 14 + 1, (n,), generator=g), torch.randint(0, w - 14 + 1, (n,), generator=g)
     ys, xs = torch.arange(h)[None, :, None], torch.arange(w)[None, None, :]
-    box = (ys >= y0[:, None, None]) & (ys < y0[:, None, None] + 14) & (xs >= x0[:, None, None]) & (xs < x0[:, None, None] + 14)
-    box = box & on[:, None, None]
+    inside = lambda v, v0: (v >= v0[:, None, None]) & (v < v0[:, None, None] + 14)
+    box = inside(ys, y0) & inside(xs, x0) & on[:, None, None]
     fill = torch.rand(n, 3, h, w, generator=g)
     return _recolour(o, torch.where(box[:, None], fill, o[:, :3]))
 
@@ -303,54 +350,66 @@ class Transforms2D(torch.utils.data.Dataset):
         if bad: raise ValueError(f"unknown transformations {bad}; use any of {list(TRANSFORMS)}.")
         if split not in SPLITS: raise ValueError(f"split is one of {list(SPLITS)}; got {split!r}.")
         self.transforms, self.n, self.split, self.seed, self.size = list(transforms), n, split, seed, size
-        if assets is not None: self.objects, self.backgrounds = assets
-        else: self.objects, self.backgrounds = make_objects(n_classes, size, seed), make_backgrounds(n_backgrounds, size, seed)
+        made = assets is None
+        self.objects = make_objects(n_classes, size, seed) if made else assets[0]
+        self.backgrounds = make_backgrounds(n_backgrounds, size, seed) if made else assets[1]
         self.n_classes = len(self.objects)
         self._cache = {}
 
     def __len__(self): return self.n
 
-    def parts(self, block: int, transforms: Sequence[str] | None = None, draw: int = 0):
-        "Block `block`: (transformed RGBA objects, backgrounds, labels), before compositing."
-        lo, hi = block * _BLOCK, min(self.n, (block + 1) * _BLOCK)
-        g = _gen(self.seed, 3, SPLITS[self.split], block)
-        labels = torch.randint(0, self.n_classes, (_BLOCK,), generator=g)[:hi - lo]
-        bgi = torch.randint(0, len(self.backgrounds), (_BLOCK,), generator=g)[:hi - lo]
-        gt = _gen(self.seed, 4, SPLITS[self.split], block, draw)
-        obj = apply_transforms(self.objects[labels], self.transforms if transforms is None else transforms, gt)
-        return obj, self.backgrounds[bgi], labels
+# %% ../nbs/11_transforms2d.ipynb #708192a6
+@patch
+def parts(self: Transforms2D, block: int, transforms: Sequence[str] | None = None, draw: int = 0):
+    "Block `block`: (transformed RGBA objects, backgrounds, labels), before compositing."
+    lo, hi = block * _BLOCK, min(self.n, (block + 1) * _BLOCK)
+    g = _gen(self.seed, 3, SPLITS[self.split], block)
+    labels = torch.randint(0, self.n_classes, (_BLOCK,), generator=g)[:hi - lo]
+    bgi = torch.randint(0, len(self.backgrounds), (_BLOCK,), generator=g)[:hi - lo]
+    gt = _gen(self.seed, 4, SPLITS[self.split], block, draw)
+    obj = apply_transforms(self.objects[labels], self.transforms if transforms is None else transforms, gt)
+    return obj, self.backgrounds[bgi], labels
 
-    def block(self, b: int) -> tuple[Tensor, Tensor]:
-        if b not in self._cache:
-            if len(self._cache) > 8: self._cache.clear()
-            obj, bg, y = self.parts(b)
-            self._cache[b] = (composite(obj, bg), y)
-        return self._cache[b]
+# %% ../nbs/11_transforms2d.ipynb #a3b4c5d9
+@patch
+def block(self: Transforms2D, b: int) -> tuple[Tensor, Tensor]:
+    "The images and labels of block `b` (cached)."
+    if b not in self._cache:
+        if len(self._cache) > 8: self._cache.clear()
+        obj, bg, y = self.parts(b)
+        self._cache[b] = (composite(obj, bg), y)
+    return self._cache[b]
 
-    def __getitem__(self, i: int):
-        if not -self.n <= i < self.n: raise IndexError(f"index {i} out of range for {self.n} items.")
-        i %= self.n
-        x, y = self.block(i // _BLOCK)
-        return x[i % _BLOCK], int(y[i % _BLOCK])
+@patch
+def __getitem__(self: Transforms2D, i: int):
+    if not -self.n <= i < self.n: raise IndexError(f"index {i} out of range for {self.n} items.")
+    i %= self.n
+    x, y = self.block(i // _BLOCK)
+    return x[i % _BLOCK], int(y[i % _BLOCK])
 
-    def tensors(self, n: int | None = None) -> tuple[Tensor, Tensor]:
-        "The first `n` items (default: all) as two tensors, generated block by block."
-        n = self.n if n is None else min(n, self.n)
-        xs, ys = [], []
-        for b in range(-(-n // _BLOCK)):
-            o, bg, y = self.parts(b)
-            xs.append(composite(o, bg)); ys.append(y)
-        return torch.cat(xs)[:n], torch.cat(ys)[:n]
+# %% ../nbs/11_transforms2d.ipynb #c5d6e7fc
+@patch
+def tensors(self: Transforms2D, n: int | None = None) -> tuple[Tensor, Tensor]:
+    "The first `n` items (default: all) as two tensors, generated block by block."
+    n = self.n if n is None else min(n, self.n)
+    xs, ys = [], []
+    for b in range(-(-n // _BLOCK)):
+        o, bg, y = self.parts(b)
+        xs.append(composite(o, bg))
+        ys.append(y)
+    return torch.cat(xs)[:n], torch.cat(ys)[:n]
 
 # %% ../nbs/11_transforms2d.ipynb #505bd07a
 def invariance_pairs(ds: Transforms2D, transform: str, n: int = 512) -> tuple[Tensor, Tensor]:
     "Images x, x' (n each): the same objects and backgrounds under two independent draws of `transform`."
-    if transform not in TRANSFORMS: raise ValueError(f"unknown transformation {transform!r}; use any of {list(TRANSFORMS)}.")
+    if transform not in TRANSFORMS:
+        raise ValueError(f"unknown transformation {transform!r}; use any of {list(TRANSFORMS)}.")
     xs, xs2 = [], []
     for b in range(-(-n // _BLOCK)):
         o1, bg, _ = ds.parts(b, [transform], draw=1)
         o2, _, _ = ds.parts(b, [transform], draw=2)
-        xs.append(composite(o1, bg)); xs2.append(composite(o2, bg))
+        xs.append(composite(o1, bg))
+        xs2.append(composite(o2, bg))
     return torch.cat(xs)[:n], torch.cat(xs2)[:n]
 
 # %% ../nbs/11_transforms2d.ipynb #e0dc77b2
