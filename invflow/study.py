@@ -66,9 +66,9 @@ class StudyConfig:
         if not self.seeds: raise ValueError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
 
 # %% ../nbs/15_study.ipynb #ca43f1ff
-QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3, scratch_epochs=2,
-                    n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 2), tau_ft_epochs=1,
-                    seeds=(0, 1))
+QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3,
+                    scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 2),
+                    tau_ft_epochs=1, seeds=(0, 1))
 
 # %% ../nbs/15_study.ipynb #b8a6383f
 PAIRS = {'finetuned (classification)': 'finetune_B_classification',
@@ -95,6 +95,7 @@ def seed_dir(root: Path, s: int, cfg: StudyConfig) -> Path:
 def _slug(pair: str) -> str: return pair.replace(' ', '_').replace('(', '').replace(')', '')
 
 def _save_csv(df: pd.DataFrame, path: Path):
+    "Write `df` to `path` as CSV, atomically (its folder created)."
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, df.to_csv(index=False).encode())
 
@@ -191,6 +192,7 @@ class Finding:
     rho_ok: bool | None = None           # every layer it reads passes the inversion-quality gate (None: no inversions)
 
     def interval(self, level: float = 0.95) -> tuple[float, float, float]:
+        "(value, low, high): the seed interval, or the interval given; the largest |value| for '='."
         if self.op == '=':
             v = float(np.max(np.abs(self.values)))
             return v, v, v
@@ -203,7 +205,8 @@ class Finding:
         if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
         if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
         above, below = lo > self.threshold, hi < self.threshold
-        if self.op == '>': return 'holds' if above else 'does not hold' if hi <= self.threshold else 'inconclusive'
+        if self.op == '>':
+            return 'holds' if above else 'does not hold' if hi <= self.threshold else 'inconclusive'
         return 'holds' if below else 'does not hold' if lo >= self.threshold else 'inconclusive'
 
 # %% ../nbs/15_study.ipynb #71583719
@@ -213,8 +216,8 @@ def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
     for f in rows:
         est, lo, hi = f.interval(level)
         test = f"{f.op} {f.threshold:g}" if f.op != '=' else f"= {f.threshold:g} exactly"
-        out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test,
-                        seeds=1 if f.op == '=' else int(np.sum(~np.isnan(np.asarray(f.values, dtype=np.float64)))),
+        seeds = 1 if f.op == '=' else int(np.sum(~np.isnan(np.asarray(f.values, dtype=np.float64))))
+        out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test, seeds=seeds,
                         control=f.control, rho_ok=f.rho_ok, verdict=f.verdict(level)))
     return pd.DataFrame(out)
 
@@ -245,6 +248,7 @@ def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
 
 # %% ../nbs/15_study.ipynb #ade7d87d
 def _tc(cfg: StudyConfig, epochs: int, lr: float, s: int, **kw) -> TrainConfig:
+    "The training settings of one of the study's runs."
     return TrainConfig(epochs=epochs, lr=lr, optimizer='adamw', weight_decay=cfg.weight_decay, batch_size=64, seed=s,
                        **kw)
 
@@ -351,26 +355,15 @@ def _invariance_stage(cfg: StudyConfig, B, layers, pt, trained: dict) -> pd.Data
         models = {'pretrained (A)': pt, 'finetuned (B)': ms['finetuned (classification)'],
                   'from scratch (B)': ms['from scratch'],
                   'untrained': make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('scratch', s))}
-        rows += [invariance_score(m, B, list(TRANSFORMS), layers, n=cfg.n_invariance, seed=s).assign(model=n, seed=s)
-                 for n, m in models.items()]
+        score = lambda m: invariance_score(m, B, list(TRANSFORMS), layers, n=cfg.n_invariance, seed=s)
+        rows += [score(m).assign(model=n, seed=s) for n, m in models.items()]
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/15_study.ipynb #2d092380
 def _energy_stage(cfg: StudyConfig, pt, b, bt) -> pd.DataFrame:
     "The head-probing energy sweep, once per training seed."
-    return pd.concat([tau_sweep(pt, b, bt, cfg.classes_b, cfg.taus, ft_epochs=cfg.tau_ft_epochs, seed=s).assign(seed=s)
-                      for s in cfg.seeds], ignore_index=True)
-
-# %% ../nbs/15_study.ipynb #b3628f0f
-def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reused when it exists)
-              quick: bool = False, # toy sizes (the smoke test)
-              config: StudyConfig | None = None, # sizes and settings (default: full or QUICK)
-              progress: bool = True, # progress bars
-              log=print, # where progress lines go
-             ) -> dict:
-    "Run (or resume) the embedded study; returns the summary tables and the report's path."
-    cfg = config or (QUICK if quick else StudyConfig())
-    with run_lock(Path(run_dir)): return _run_study(Path(run_dir), cfg, progress, log)
+    sweep = lambda s: tau_sweep(pt, b, bt, cfg.classes_b, cfg.taus, ft_epochs=cfg.tau_ft_epochs, seed=s)
+    return pd.concat([sweep(s).assign(seed=s) for s in cfg.seeds], ignore_index=True)
 
 # %% ../nbs/15_study.ipynb #259f297b
 def _check_settings(run: Path, cfg: StudyConfig):
@@ -390,8 +383,31 @@ def _timer(log):
         log(f"  {name}: {times[name]:.1f} s")
     return lap, times
 
+# %% ../nbs/15_study.ipynb #336c5e8f
+def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt, cache, progress: bool, log) -> dict:
+    "Every pair of every training seed, its controls, the per-seed and pooled summaries, and the estimator check."
+    res, layers, X = run / 'results', vit_layers(pt), bt[0][:cfg.n_analysis]
+    per_layer, rows, first = [], [], None
+    for s in cfg.seeds:
+        partners = {**trained[s], **_controls(pt, cfg, s)}
+        an = _analyses(seed_dir(res, s, cfg), pt, partners, X, layers, cfg, cache, progress, log)
+        first = first or an
+        per_layer += [a.per_layer.assign(pair=n, seed=s) for n, a in an.items()]
+        rows += [dict(_summary_row(n, a, _final_accuracy(training, n, s)), seed=s) for n, a in an.items()]
+    _save_csv(pd.concat(per_layer)[lambda d: d.seed == cfg.seeds[0]].drop(columns='seed'), res / 'per_layer.csv')
+    _save_csv(pd.concat(per_layer), res / 'per_layer_seeds.csv')
+    per_seed = pd.DataFrame(rows)
+    _save_csv(per_seed, res / 'summary_seeds.csv')
+    summary = summarise_seeds(per_seed)
+    _save_csv(summary, res / 'summary.csv')
+    ft = trained[cfg.seeds[0]]['finetuned (classification)']
+    _stage(res / 'per_layer_estimators.csv', lambda: _estimator_check(
+        pt, ft, first['finetuned (classification)'], X, layers, cfg, cache, progress), log)
+    return dict(summary=summary, analyses=first)
+
 # %% ../nbs/15_study.ipynb #93137100
 def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
+    "Every stage of the study in `run`, each reused where it is finished."
     res, ck, cache = run / 'results', run / 'checkpoints', TensorCache(run / 'cache')
     res.mkdir(parents=True, exist_ok=True)
     _check_settings(run, cfg)
@@ -420,27 +436,16 @@ def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     lap('report')
     return dict(out, seconds=times)
 
-# %% ../nbs/15_study.ipynb #336c5e8f
-def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt, cache, progress: bool, log) -> dict:
-    "Every pair of every training seed, its controls, the per-seed and pooled summaries, and the estimator check."
-    res, layers, X = run / 'results', vit_layers(pt), bt[0][:cfg.n_analysis]
-    per_layer, rows, first = [], [], None
-    for s in cfg.seeds:
-        partners = {**trained[s], **_controls(pt, cfg, s)}
-        an = _analyses(seed_dir(res, s, cfg), pt, partners, X, layers, cfg, cache, progress, log)
-        first = first or an
-        per_layer += [a.per_layer.assign(pair=n, seed=s) for n, a in an.items()]
-        rows += [dict(_summary_row(n, a, _final_accuracy(training, n, s)), seed=s) for n, a in an.items()]
-    _save_csv(pd.concat(per_layer)[lambda d: d.seed == cfg.seeds[0]].drop(columns='seed'), res / 'per_layer.csv')
-    _save_csv(pd.concat(per_layer), res / 'per_layer_seeds.csv')
-    per_seed = pd.DataFrame(rows)
-    _save_csv(per_seed, res / 'summary_seeds.csv')
-    summary = summarise_seeds(per_seed)
-    _save_csv(summary, res / 'summary.csv')
-    ft = trained[cfg.seeds[0]]['finetuned (classification)']
-    _stage(res / 'per_layer_estimators.csv', lambda: _estimator_check(
-        pt, ft, first['finetuned (classification)'], X, layers, cfg, cache, progress), log)
-    return dict(summary=summary, analyses=first)
+# %% ../nbs/15_study.ipynb #b3628f0f
+def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reused when it exists)
+              quick: bool = False, # toy sizes (the smoke test)
+              config: StudyConfig | None = None, # sizes and settings (default: full or QUICK)
+              progress: bool = True, # progress bars
+              log=print, # where progress lines go
+             ) -> dict:
+    "Run (or resume) the embedded study; returns the summary tables and the report's path."
+    cfg = config or (QUICK if quick else StudyConfig())
+    with run_lock(Path(run_dir)): return _run_study(Path(run_dir), cfg, progress, log)
 
 # %% ../nbs/15_study.ipynb #2bf4b03e
 _TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary='summary',
@@ -451,6 +456,7 @@ _TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary
 
 # %% ../nbs/15_study.ipynb #17d3bc6a
 def _read_config(run: Path) -> StudyConfig:
+    "The `StudyConfig` a run folder records."
     d = json.loads((run / 'study.json').read_text())
     return StudyConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
@@ -460,7 +466,7 @@ def _last(ck: Path) -> Path: return checkpoints(ck)[max(checkpoints(ck))]
 def seed_models(run_dir: str | Path, # a folder written by `run_study`
                 s: int | None = None, # the training seed (default: the first)
                ) -> dict:
-    "One training seed's models from their last checkpoints, the pretrained model, and the from-scratch initialisation."
+    "One training seed's models from their last checkpoints, the pretrained model, the from-scratch initialisation."
     from invflow.cache import load_checkpoint
     run = Path(run_dir)
     cfg = _read_config(run)
@@ -493,11 +499,12 @@ def load_run(run_dir: str | Path, # a folder written by `run_study`
     return out
 
 # %% ../nbs/15_study.ipynb #1f257ec5
-def tutorial_run(default: str | Path = '../../runs/demo', # the embedded default study's folder (`make demo` writes it)
+def tutorial_run(default: str | Path = '../../runs/demo', # the default study's folder (`make demo` writes it)
                 ) -> Path:
     "The finished run the tutorials read: the default study (reused, or run), or a quick one under nbdev-test."
     if os.environ.get('IN_TEST'):   # nbdev-test: toy sizes, shared by the tutorials through $INVFLOW_TUTORIAL_RUN
-        run, cfg = Path(os.environ.get('INVFLOW_TUTORIAL_RUN') or tempfile.mkdtemp(prefix='invflow-tutorial-')), QUICK
+        shared = os.environ.get('INVFLOW_TUTORIAL_RUN') or tempfile.mkdtemp(prefix='invflow-tutorial-')
+        run, cfg = Path(shared), QUICK
     else: run, cfg = Path(os.environ.get('INVFLOW_RUN') or default), StudyConfig()    # $INVFLOW_RUN: another run
     run_study(run, config=cfg, progress=False, log=lambda s: None)
     return run

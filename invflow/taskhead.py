@@ -24,13 +24,15 @@ __all__ = ['energy', 'feature_adaptation', 'new_head', 'hp_ft', 'tau_sweep']
 @torch.no_grad()
 def energy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> dict:
     "Loss, accuracy and average initial energy `mean ‖e_y − softmax(f(x))‖₂` of a classifier on (x, y)."
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     loss, right, e = 0.0, 0, 0.0
     try:
         for xb, yb in zip(x.split(batch_size), y.split(batch_size)):
             o = model(xb).double()
             p = o.softmax(1)
-            loss += float(F.cross_entropy(o, yb, reduction='sum')); right += int((o.argmax(1) == yb).sum())
+            loss += float(F.cross_entropy(o, yb, reduction='sum'))
+            right += int((o.argmax(1) == yb).sum())
             e += float((F.one_hot(yb, p.shape[1]).double() - p).norm(dim=1).sum())
     finally: model.train(was)
     n = len(y)
@@ -67,20 +69,19 @@ def hp_ft(pretrained: nn.Module, # the pretrained ViT (left unchanged)
           hp_lr: float = 3e-3, ft_lr: float = 1e-3, batch_size: int = 64, seed: int = 0,
           optimizer: str = 'adamw', progress: bool = False) -> dict:
     "One HP-then-FT run: energy at the start of FT, final test accuracy, feature adaptation."
-    x, y = as_tensors(train_data); xt, yt = as_tensors(test_data)
+    (x, y), (xt, yt) = as_tensors(train_data), as_tensors(test_data)
     m = new_head(pretrained, n_classes, head_depth, seed)
+    common = dict(optimizer=optimizer, batch_size=batch_size, seed=seed)
     if tau > 0:
-        train(m, (x, y), None, TrainConfig(epochs=tau, lr=hp_lr, optimizer=optimizer, batch_size=batch_size, seed=seed,
-                                           train_only='head', label_smoothing=hp_label_smoothing), progress=progress)
+        hp = TrainConfig(epochs=tau, lr=hp_lr, train_only='head', label_smoothing=hp_label_smoothing, **common)
+        train(m, (x, y), None, hp, progress=progress)
     e0 = energy(m, x, y)
     with torch.no_grad(): z0 = m.eval().penultimate(xt)
-    train(m, (x, y), None, TrainConfig(epochs=ft_epochs, lr=ft_lr, optimizer=optimizer, batch_size=batch_size, seed=seed),
-          progress=progress)
+    train(m, (x, y), None, TrainConfig(epochs=ft_epochs, lr=ft_lr, **common), progress=progress)
     with torch.no_grad(): zT = m.eval().penultimate(xt)
-    res = dict(tau=tau, head_depth=head_depth, hp_label_smoothing=hp_label_smoothing, start_loss=e0['loss'],
-               start_accuracy=e0['accuracy'], energy=e0['energy'], **evaluate(m, xt, yt), **feature_adaptation(z0, zT),
-               ft_epochs=ft_epochs, n_train=len(y))
-    return res
+    return dict(tau=tau, head_depth=head_depth, hp_label_smoothing=hp_label_smoothing, start_loss=e0['loss'],
+                start_accuracy=e0['accuracy'], energy=e0['energy'], **evaluate(m, xt, yt), **feature_adaptation(z0, zT),
+                ft_epochs=ft_epochs, n_train=len(y))
 
 # %% ../nbs/14_taskhead.ipynb #64f674bf
 def tau_sweep(pretrained: nn.Module, train_data, test_data, n_classes: int, taus: Sequence[int] = (0, 1, 2, 4, 8),
