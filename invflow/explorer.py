@@ -1,4 +1,4 @@
-"""An ipywidgets explorer of invariance flow and the per-layer metrics: pick a model pair and a metric, click a cell, see the layers and their inverted images.
+"""An ipywidgets explorer of invariance flow: pick a pair and a metric, click a cell, see its layers and inversions.
 
 Docs: https://invflow.github.io/invflow/explorer.html.md"""
 
@@ -6,13 +6,14 @@ Docs: https://invflow.github.io/invflow/explorer.html.md"""
 
 # %% ../nbs/21_explorer.ipynb #2c7167d4
 from __future__ import annotations
-import html, io
+import base64, html, io
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import ipywidgets as W
 import torch
+from fastcore.basics import patch
 
 from .viz import short
 
@@ -26,15 +27,20 @@ def _colour(v: float, lim: float) -> str:
     "Diverging colour: blue (negative) — white — red (positive)."
     if not np.isfinite(v): return '#dddddd'
     t = max(-1.0, min(1.0, v / lim)) if lim > 0 else 0.0
-    r, g, b = (255, int(255 * (1 - t)), int(255 * (1 - t))) if t >= 0 else (int(255 * (1 + t)), int(255 * (1 + t)), 255)
+    if t >= 0: r, g, b = 255, int(255 * (1 - t)), int(255 * (1 - t))
+    else: r, g, b = int(255 * (1 + t)), int(255 * (1 + t)), 255
     return f'#{r:02x}{g:02x}{b:02x}'
 
 # %% ../nbs/21_explorer.ipynb #d9070a3a
 def _png(img: torch.Tensor, scale: int = 3) -> bytes:
+    "A (3, H, W) image in [0, 1] as PNG bytes, `scale` times larger."
     from PIL import Image
     a = (img.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-    im = Image.fromarray(a); im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
-    buf = io.BytesIO(); im.save(buf, 'PNG'); return buf.getvalue()
+    im = Image.fromarray(a)
+    im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    im.save(buf, 'PNG')
+    return buf.getvalue()
 
 # %% ../nbs/21_explorer.ipynb #f001ce1f
 class FlowExplorer:
@@ -48,88 +54,130 @@ class FlowExplorer:
         if not analyses: raise ValueError("the explorer needs at least one analysis.")
         self.analyses, self.images, self.inversions, self.n_images = dict(analyses), images, inversions or {}, n_images
         self.pair = W.Dropdown(options=list(self.analyses), description='pair')
-        self.metric = W.Dropdown(options=[m for m in EXPLORER_METRICS if m in next(iter(self.analyses.values())).matrices],
-                                 description='metric')
+        shown = [m for m in EXPLORER_METRICS if m in next(iter(self.analyses.values())).matrices]
+        self.metric = W.Dropdown(options=shown, description='metric')
         self.grid = W.GridBox(layout=W.Layout(grid_gap='1px'))
         self.detail, self.curves, self.gallery = W.HTML(), W.Output(), W.HBox()
         self.selected: tuple[str, str] | None = None
-        self.pair.observe(lambda _: self._refresh(), 'value'); self.metric.observe(lambda _: self._refresh(), 'value')
+        self.pair.observe(lambda _: self._refresh(), 'value')
+        self.metric.observe(lambda _: self._refresh(), 'value')
         self.widget = W.VBox([W.HBox([self.pair, self.metric]), self.grid, self.detail, self.curves, self.gallery])
         self._refresh()
 
-    @property
-    def analysis(self): return self.analyses[self.pair.value]
+# %% ../nbs/21_explorer.ipynb #93a4b5c6
+@patch(as_prop=True)
+def analysis(self: FlowExplorer): return self.analyses[self.pair.value]
 
-    def matrix(self) -> pd.DataFrame:
-        "The matrix on display (rows: finetuned layer i, columns: pretrained layer j)."
-        return self.analysis.matrices[self.metric.value]
+@patch
+def matrix(self: FlowExplorer) -> pd.DataFrame:
+    "The matrix on display (rows: finetuned layer i, columns: pretrained layer j)."
+    return self.analysis.matrices[self.metric.value]
 
-    def _refresh(self):
-        m, a = self.matrix(), self.analysis
-        L = list(m.index)
-        lim = float(np.nanmax(np.abs(m.values))) if np.isfinite(m.values).any() else 1.0
-        rho = dict(zip(a.per_layer.layer, a.per_layer.median_rho_pt))
-        cells = [W.HTML('')] + [W.HTML(f'<b>{short(j)}</b>') for j in L]
-        self._buttons = {}
-        for i in L:
-            cells.append(W.HTML(f'<b>{short(i)}</b>'))
-            for j in L:
-                v = float(m.loc[i, j])
-                b = W.Button(description=f'{v:.2f}', tooltip=f'i={i}, j={j}: {v:.4f} (median ρ of pretrained {j}: {rho.get(j, float("nan")):.3g})',
-                             layout=W.Layout(width='54px', height='26px'))
-                b.style.button_color = _colour(v, lim)
-                b.on_click(lambda _, i=i, j=j: self.select(i, j))
-                self._buttons[(i, j)] = b; cells.append(b)
-        self.grid.layout.grid_template_columns = f'60px repeat({len(L)}, 56px)'
-        self.grid.children = cells
-        if self.selected is not None and self.selected in self._buttons: self.select(*self.selected)
-        else: self.selected = None; self.detail.value = '<i>click a cell</i>'; self.gallery.children = ()
+# %% ../nbs/21_explorer.ipynb #c6d7e8f9
+@patch
+def _button(self: FlowExplorer, i: str, j: str, v: float, lim: float, rho: dict) -> W.Button:
+    "The grid's button for cell (i, j) of value `v`."
+    tip = f'i={i}, j={j}: {v:.4f} (median ρ of pretrained {j}: {rho.get(j, float("nan")):.3g})'
+    b = W.Button(description=f'{v:.2f}', tooltip=tip, layout=W.Layout(width='54px', height='26px'))
+    b.style.button_color = _colour(v, lim)
+    b.on_click(lambda _, i=i, j=j: self.select(i, j))
+    return b
 
-    def select(self, i: str, j: str):
-        "Select finetuned layer i and pretrained layer j: values, curves and images below the grid."
-        if (i, j) not in self._buttons: raise ValueError(f"no cell ({i!r}, {j!r}) in the {self.metric.value} matrix.")
-        self.selected = (i, j)
-        a, ms = self.analysis, self.analysis.matrices
-        rows = [(k, float(ms[k].loc[i, j])) for k in ('invariance_flow', 'stir_ft|pt', 'stir_pt|pt', 'forgetting', 'learning', 'cka_divergence') if k in ms]
-        pl = a.per_layer.set_index('layer')
-        q = f"median ρ pretrained {html.escape(j)}: {pl.loc[j, 'median_rho_pt']:.3g}; self term {pl.loc[j, 'self_stir_pt']:.4f}"
-        self.detail.value = (f'<b>finetuned {html.escape(i)} · pretrained {html.escape(j)}</b> ({html.escape(self.pair.value)})<br>'
-                             + '<br>'.join(f'{k}: {v:.4f}' for k, v in rows) + f'<br><i>{q}</i>')
-        self.curves.clear_output()
-        with self.curves:
-            from invflow.viz import per_layer_chart
-            from IPython.display import display
-            display(per_layer_chart({self.pair.value: a.per_layer}))
-        inv = self.inversions.get(self.pair.value, {}).get(j)
-        if inv is not None and self.images is not None:
-            k = min(self.n_images, len(inv))
-            col = lambda title, ims: W.VBox([W.HTML(f'<small>{title}</small>')] + [W.Image(value=_png(t), format='png') for t in ims])
-            self.gallery.children = (col('X', self.images[:k]), col(f"X' ({short(j)})", inv[:k]))
-        else: self.gallery.children = ()
+# %% ../nbs/21_explorer.ipynb #f001ce20
+@patch
+def _refresh(self: FlowExplorer):
+    "Rebuild the grid for the pair and metric on display; keep the selection if it still exists."
+    m, a = self.matrix(), self.analysis
+    L = list(m.index)
+    lim = float(np.nanmax(np.abs(m.values))) if np.isfinite(m.values).any() else 1.0
+    rho = dict(zip(a.per_layer.layer, a.per_layer.median_rho_pt))
+    cells, self._buttons = [W.HTML('')] + [W.HTML(f'<b>{short(j)}</b>') for j in L], {}
+    for i in L:
+        cells.append(W.HTML(f'<b>{short(i)}</b>'))
+        for j in L:
+            self._buttons[(i, j)] = self._button(i, j, float(m.loc[i, j]), lim, rho)
+            cells.append(self._buttons[(i, j)])
+    self.grid.layout.grid_template_columns = f'60px repeat({len(L)}, 56px)'
+    self.grid.children = cells
+    if self.selected is not None and self.selected in self._buttons: return self.select(*self.selected)
+    self.selected = None
+    self.detail.value = '<i>click a cell</i>'
+    self.gallery.children = ()
 
-    def static_html(self) -> str:
-        "The view without a kernel: the coloured matrix (value and ρ on hover), the selected cell's values and images."
-        import base64
-        m = self.matrix(); L = list(m.index)
-        td = 'style="background:{};padding:3px 6px;text-align:right;border:1px solid #fff" title="{}"'
-        head = ''.join(f'<th>{html.escape(short(j))}</th>' for j in L)
-        rows = ''.join(f'<tr><th>{html.escape(short(i))}</th>' + ''.join(
-            f'<td {td.format(b.style.button_color, html.escape(b.tooltip))}>{b.description}</td>'
-            for b in (self._buttons[(i, j)] for j in L)) + '</tr>' for i in L)
-        out = (f'<div class="invflow-explorer"><p><b>{html.escape(self.metric.value)}</b> · {html.escape(self.pair.value)} '
-               f'<small>(rows: finetuned layer i, columns: pretrained layer j)</small></p>'
-               f'<table style="border-collapse:collapse;font-size:.8em"><tr><th></th>{head}</tr>{rows}</table>')
-        if self.selected is not None:
-            out += f'<p>{self.detail.value}</p>'
-            imgs = lambda title, ims: (f'<div style="display:inline-block;margin-right:1em"><small>{html.escape(title)}</small><br>' + ''.join(
-                f'<img src="data:image/png;base64,{base64.b64encode(_png(t)).decode()}" style="margin:1px"/>' for t in ims) + '</div>')
-            inv = self.inversions.get(self.pair.value, {}).get(self.selected[1])
-            if inv is not None and self.images is not None:
-                k = min(self.n_images, len(inv))
-                out += imgs('X', self.images[:k]) + '<br>' + imgs(f"X' ({short(self.selected[1])})", inv[:k])
-        return out + '</div>'
+# %% ../nbs/21_explorer.ipynb #f001ce23
+@patch
+def _detail(self: FlowExplorer, i: str, j: str) -> str:
+    "The detail line of cell (i, j): the values behind it and the pretrained layer's inversion quality."
+    a, ms = self.analysis, self.analysis.matrices
+    keys = ('invariance_flow', 'stir_ft|pt', 'stir_pt|pt', 'forgetting', 'learning', 'cka_divergence')
+    rows = [(k, float(ms[k].loc[i, j])) for k in keys if k in ms]
+    pl = a.per_layer.set_index('layer')
+    rho_j, self_j = pl.loc[j, 'median_rho_pt'], pl.loc[j, 'self_stir_pt']
+    q = f"median ρ pretrained {html.escape(j)}: {rho_j:.3g}; self term {self_j:.4f}"
+    head = f'<b>finetuned {html.escape(i)} · pretrained {html.escape(j)}</b> ({html.escape(self.pair.value)})<br>'
+    return head + '<br>'.join(f'{k}: {v:.4f}' for k, v in rows) + f'<br><i>{q}</i>'
 
-    def _repr_mimebundle_(self, **kw):
-        data = self.widget._repr_mimebundle_(**kw) or {}
-        data['text/html'] = self.static_html()
-        return data
+# %% ../nbs/21_explorer.ipynb #f001ce26
+@patch
+def _gallery(self: FlowExplorer, j: str) -> tuple:
+    "The gallery's two columns for pretrained layer `j`: originals and inversions (none when not given)."
+    inv = self.inversions.get(self.pair.value, {}).get(j)
+    if inv is None or self.images is None: return ()
+    k = min(self.n_images, len(inv))
+    col = lambda title, ims: W.VBox([W.HTML(f'<small>{title}</small>')] +
+                                    [W.Image(value=_png(t), format='png') for t in ims])
+    return col('X', self.images[:k]), col(f"X' ({short(j)})", inv[:k])
+
+# %% ../nbs/21_explorer.ipynb #f001ce29
+@patch
+def select(self: FlowExplorer, i: str, j: str):
+    "Select finetuned layer i and pretrained layer j: values, curves and images below the grid."
+    if (i, j) not in self._buttons: raise ValueError(f"no cell ({i!r}, {j!r}) in the {self.metric.value} matrix.")
+    self.selected = (i, j)
+    self.detail.value = self._detail(i, j)
+    self.curves.clear_output()
+    with self.curves:
+        from invflow.viz import per_layer_chart
+        from IPython.display import display
+        display(per_layer_chart({self.pair.value: self.analysis.per_layer}))
+    self.gallery.children = self._gallery(j)
+
+# %% ../nbs/21_explorer.ipynb #f001ce2b
+@patch
+def _table_html(self: FlowExplorer) -> str:
+    "The coloured matrix as an HTML table (value and ρ on hover)."
+    m = self.matrix()
+    L = list(m.index)
+    td = 'style="background:{};padding:3px 6px;text-align:right;border:1px solid #fff" title="{}"'
+    cell = lambda b: f'<td {td.format(b.style.button_color, html.escape(b.tooltip))}>{b.description}</td>'
+    head = ''.join(f'<th>{html.escape(short(j))}</th>' for j in L)
+    rows = ''.join(f'<tr><th>{html.escape(short(i))}</th>' + ''.join(cell(self._buttons[(i, j)]) for j in L) + '</tr>'
+                   for i in L)
+    return f'<table style="border-collapse:collapse;font-size:.8em"><tr><th></th>{head}</tr>{rows}</table>'
+
+# %% ../nbs/21_explorer.ipynb #f001ce2e
+@patch
+def _images_html(self: FlowExplorer) -> str:
+    "The originals and inversions of the selected cell's pretrained layer, inline ('' without them)."
+    inv = self.inversions.get(self.pair.value, {}).get(self.selected[1])
+    if inv is None or self.images is None: return ''
+    k = min(self.n_images, len(inv))
+    img = lambda t: f'<img src="data:image/png;base64,{base64.b64encode(_png(t)).decode()}" style="margin:1px"/>'
+    block = lambda title, ims: (f'<div style="display:inline-block;margin-right:1em"><small>{html.escape(title)}'
+                                '</small><br>' + ''.join(img(t) for t in ims) + '</div>')
+    return block('X', self.images[:k]) + '<br>' + block(f"X' ({short(self.selected[1])})", inv[:k])
+
+# %% ../nbs/21_explorer.ipynb #f001ce31
+@patch
+def static_html(self: FlowExplorer) -> str:
+    "The view without a kernel: the coloured matrix (value and ρ on hover), the selected cell's values and images."
+    out = (f'<div class="invflow-explorer"><p><b>{html.escape(self.metric.value)}</b> · {html.escape(self.pair.value)} '
+           f'<small>(rows: finetuned layer i, columns: pretrained layer j)</small></p>' + self._table_html())
+    if self.selected is not None: out += f'<p>{self.detail.value}</p>' + self._images_html()
+    return out + '</div>'
+
+@patch
+def _repr_mimebundle_(self: FlowExplorer, **kw):
+    data = self.widget._repr_mimebundle_(**kw) or {}
+    data['text/html'] = self.static_html()
+    return data

@@ -26,29 +26,41 @@ def vega_bundle() -> str:
     return '(function(){' + vlc.javascript_bundle() + '\n})();'
 
 # %% ../nbs/22_report.ipynb #9f9e0a9c
-_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#1b1b1b}
-h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}table{border-collapse:collapse;font-size:.85em}
-td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}th{background:#f4f4f4}.chart{margin:1em 0}.note{color:#555}"""
+_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em}
+body{color:#1b1b1b}h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}
+th{background:#f4f4f4}.chart{margin:1em 0}.note{color:#555}"""
+
+# %% ../nbs/22_report.ipynb #dc337ca6
+def _chart_html(chart, k: int, head: str) -> str:
+    "The element and script that draw `chart` (as SVG) as chart number `k`."
+    spec = json.dumps(chart.to_dict()).replace('</', '<\\/')
+    fail = f'document.getElementById("chart{k}").textContent = "chart error: " + e;'
+    return (f'<div class="chart" id="chart{k}" data-title="{html.escape(head)}"></div>'
+            f'<script>vegaEmbed("#chart{k}", {spec}, {{renderer: "svg", actions: false}})'
+            f'.catch(function(e){{{fail}}});</script>')
 
 # %% ../nbs/22_report.ipynb #ccd8220d
+def _section_html(head: str, item, k: int) -> str:
+    "One section: its heading, then the table, the text or the chart."
+    out = f'<h2>{html.escape(head)}</h2>'
+    if isinstance(item, pd.DataFrame):
+        return out + item.to_html(index=False, float_format=lambda v: f'{v:.4g}', border=0)
+    if isinstance(item, str): return out + f'<p class="note">{html.escape(item)}</p>'
+    return out + _chart_html(item, k, head)
+
+# %% ../nbs/22_report.ipynb #c654ca51
 def render_html(title: str, # page title
                 sections: Sequence[tuple[str, object]], # (heading, chart | DataFrame | str) in order
                ) -> str:
     "A self-contained HTML page: headings, Altair charts (rendered as SVG), tables and text."
     parts, k = [], 0
     for head, item in sections:
-        parts.append(f'<h2>{html.escape(head)}</h2>')
-        if isinstance(item, pd.DataFrame): parts.append(item.to_html(index=False, float_format=lambda v: f'{v:.4g}', border=0))
-        elif isinstance(item, str): parts.append(f'<p class="note">{html.escape(item)}</p>')
-        else:
-            spec = json.dumps(item.to_dict()).replace('</', '<\\/')
-            parts.append(f'<div class="chart" id="chart{k}" data-title="{html.escape(head)}"></div>'
-                         f'<script>vegaEmbed("#chart{k}", {spec}, {{renderer: "svg", actions: false}})'
-                         f'.catch(function(e){{document.getElementById("chart{k}").textContent = "chart error: " + e;}});</script>')
-            k += 1
+        parts.append(_section_html(head, item, k))
+        k += not isinstance(item, (pd.DataFrame, str))
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'<style>{_CSS}</style><script>{vega_bundle()}</script></head><body><!-- invflow:body --><h1>{html.escape(title)}</h1>'
-            + '\n'.join(parts) + '</body></html>')
+            f'<style>{_CSS}</style><script>{vega_bundle()}</script></head><body><!-- invflow:body -->'
+            f'<h1>{html.escape(title)}</h1>' + '\n'.join(parts) + '</body></html>')
 
 # %% ../nbs/22_report.ipynb #ab6a4c4e
 def write_report(path: str | Path, title: str, sections) -> Path:
@@ -59,8 +71,38 @@ def write_report(path: str | Path, title: str, sections) -> Path:
 
 # %% ../nbs/22_report.ipynb #4d769b06
 def _safe_csv(p: Path):
+    "The table at `p`, or None when there is none."
     return pd.read_csv(p) if p.exists() else None
 
+# %% ../nbs/22_report.ipynb #a2b3c4d5
+def _quality_banner(quality: pd.DataFrame, analyses: dict) -> list:
+    "A warning section naming the layers whose inversions missed the gate (none when all passed)."
+    poor = quality[quality.rho_ok == False]           # noqa: E712 (NaN: analyses written before the gate)
+    if not len(poor): return []
+    gate = next(iter(analyses.values())).provenance.get('rho_gate')
+    where = '; '.join(f"{p}: {', '.join(g.layer)}" for p, g in poor.groupby('pair'))
+    return [('Inversion quality warning', f"median inversion quality ρ is above the gate {gate} at {where}. "
+             "Forgetting, learning and flow there rest on inversions that did not converge: raise the inversion "
+             "steps before reading them.")]
+
+# %% ../nbs/22_report.ipynb #d95a3660
+def _analysis_sections(res: Path) -> tuple[list, list, dict]:
+    "(the banner, the analyses' sections, the analyses by pair name) of the analyses in `res`."
+    from invflow import viz
+    from invflow.metrics import FinetuneAnalysis
+    files = sorted(res.glob('analysis_*.json'))
+    analyses = {p.stem[len('analysis_'):].replace('_', ' '): FinetuneAnalysis.from_json(p) for p in files}
+    if not analyses: return [], [], {}
+    out = [('Per-layer learning, forgetting and CKA divergence',
+            viz.per_layer_chart({n: a.per_layer for n, a in analyses.items()}))]
+    out += [(f'Invariance flow: pretrained → {n}', viz.flow_heatmap(a.matrices['invariance_flow']))
+            for n, a in analyses.items()]
+    cols = ['layer', 'self_stir_pt', 'self_stir_ft', 'median_rho_pt', 'median_rho_ft', 'rho_ok']
+    quality = pd.concat([a.per_layer.reindex(columns=cols).assign(pair=n) for n, a in analyses.items()])
+    out.append(('Inversion quality and self terms per layer', quality))
+    return _quality_banner(quality, analyses), out, analyses
+
+# %% ../nbs/22_report.ipynb #c4d5e6f8
 def _measure_sections(ms: pd.DataFrame | None) -> list:
     "The measures beside CKA: per-layer change (a * where a measure disagrees with most) and their rank agreement."
     if ms is None or ms.empty: return []
@@ -77,55 +119,63 @@ def _measure_sections(ms: pd.DataFrame | None) -> list:
                     '(s − null mean) / (1 − null mean)', null.round(4).reset_index()))
     return out
 
-# %% ../nbs/22_report.ipynb #bd980aab
-def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
-    "Write `run_dir/report.html` from the result tables found in `run_dir/results`."
+# %% ../nbs/22_report.ipynb #f708192a
+def _run_sections(res: Path) -> list:
+    "Dynamics, robustness and the correlation study, where the run has them."
     from invflow import viz
-    from invflow.metrics import FinetuneAnalysis
     from invflow.robustness import mean_corrupted_accuracy
-    run = Path(run_dir); res = run / 'results'
-    if not res.is_dir(): raise FileNotFoundError(f"{run} has no results folder: is it an invflow run folder?")
-    sections = []
-    summary = _safe_csv(res / 'summary.csv')
-    if summary is not None: sections.append(('Summary (means over layers; mean and interval over training seeds)', summary))
-    analyses = {p.stem[len('analysis_'):].replace('_', ' '): FinetuneAnalysis.from_json(p) for p in sorted(res.glob('analysis_*.json'))}
-    if analyses:
-        sections.append(('Per-layer learning, forgetting and CKA divergence', viz.per_layer_chart({n: a.per_layer for n, a in analyses.items()})))
-        sections += [(f'Invariance flow: pretrained → {n}', viz.flow_heatmap(a.matrices['invariance_flow'])) for n, a in analyses.items()]
-        cols = ['layer', 'self_stir_pt', 'self_stir_ft', 'median_rho_pt', 'median_rho_ft', 'rho_ok']
-        quality = pd.concat([a.per_layer.reindex(columns=cols).assign(pair=n) for n, a in analyses.items()])
-        sections.append(('Inversion quality and self terms per layer', quality))
-        poor = quality[quality.rho_ok == False]           # noqa: E712 (NaN: analyses written before the gate)
-        if len(poor):
-            gate = next(iter(analyses.values())).provenance.get('rho_gate')
-            where = '; '.join(f"{p}: {', '.join(g.layer)}" for p, g in poor.groupby('pair'))
-            sections.insert(0, ('Inversion quality warning', f"median inversion quality ρ is above the gate {gate} "
-                                f"at {where}. Forgetting, learning and flow there rest on inversions that did not "
-                                "converge: raise the inversion steps before reading them."))
-    sections += _measure_sections(_safe_csv(res / 'measures.csv'))
-    dyn = _safe_csv(res / 'dynamics_per_epoch.csv')
-    acc = _safe_csv(res / 'robustness.csv')
-    if dyn is not None: sections.append(('Dynamics over finetuning epochs', viz.dynamics_chart(dyn, mean_corrupted_accuracy(acc) if acc is not None else None)))
-    study = _safe_csv(res / 'correlation_study.csv')
-    if study is not None: sections.append(('Correlation study (strongest hypotheses)', viz.correlation_chart(study)))
-    for f, head in (('early_epoch_curve.csv', 'Early-epoch correlation of the strongest hypothesis'),
-                    ('learning_forgetting_correlation.csv', 'Learning–forgetting correlation across layers, per epoch')):
+    out = []
+    names = ('dynamics_per_epoch.csv', 'robustness.csv', 'correlation_study.csv')
+    dyn, acc, study = (_safe_csv(res / f) for f in names)
+    if dyn is not None:
+        rob = mean_corrupted_accuracy(acc) if acc is not None else None
+        out.append(('Dynamics over finetuning epochs', viz.dynamics_chart(dyn, rob)))
+    if study is not None: out.append(('Correlation study (strongest hypotheses)', viz.correlation_chart(study)))
+    tables = {'early_epoch_curve.csv': 'Early-epoch correlation of the strongest hypothesis',
+              'learning_forgetting_correlation.csv': 'Learning–forgetting correlation across layers, per epoch'}
+    for f, head in tables.items():
         t = _safe_csv(res / f)
-        if t is not None: sections.append((head, t))
-    inv = _safe_csv(res / 'invariance.csv')
+        if t is not None: out.append((head, t))
+    return out
+
+# %% ../nbs/22_report.ipynb #2a3b4c5d
+def _study_sections(res: Path) -> list:
+    "Invariance, the energy sweep and training, where the run has them."
+    from invflow import viz
+    out = []
+    inv, en, tr = (_safe_csv(res / f) for f in ('invariance.csv', 'energy_sweep.csv', 'training.csv'))
     if inv is not None:
-        if 'seed' in inv: inv = inv.groupby(['model', 'transform', 'layer'], as_index=False, sort=False).invariance.mean()
-        sections.append(('Invariance to each transformation (mean over training seeds)', viz.invariance_chart(inv)))
-    en = _safe_csv(res / 'energy_sweep.csv')
+        if 'seed' in inv:
+            inv = inv.groupby(['model', 'transform', 'layer'], as_index=False, sort=False).invariance.mean()
+        out.append(('Invariance to each transformation (mean over training seeds)', viz.invariance_chart(inv)))
     if en is not None:
         if 'seed' in en: en = en.groupby('tau', as_index=False).mean(numeric_only=True)
-        sections.append(('Head-probing energy sweep (mean over training seeds)', viz.energy_chart(en)))
-    tr = _safe_csv(res / 'training.csv')
-    if tr is not None: sections.append(('Training', tr))
+        out.append(('Head-probing energy sweep (mean over training seeds)', viz.energy_chart(en)))
+    if tr is not None: out.append(('Training', tr))
+    return out
+
+# %% ../nbs/22_report.ipynb #5d6e7f80
+def _provenance_section(run: Path, analyses: dict) -> list:
+    "The settings the run recorded and its analyses' provenance, as one table (none when there is nothing)."
     prov = {}
     for p in (run / 'study.json', run / 'analysis.json'):
         if p.exists(): prov.update(json.loads(p.read_text()))
-    for n, a in analyses.items(): prov.update({f'{n}: {k}': v for k, v in a.provenance.items() if k not in ('pt', 'ft')})
-    if prov: sections.append(('Provenance', pd.DataFrame([dict(setting=k, value=str(v)) for k, v in prov.items()])))
+    for n, a in analyses.items():
+        prov.update({f'{n}: {k}': v for k, v in a.provenance.items() if k not in ('pt', 'ft')})
+    if not prov: return []
+    return [('Provenance', pd.DataFrame([dict(setting=k, value=str(v)) for k, v in prov.items()]))]
+
+# %% ../nbs/22_report.ipynb #bd980aab
+def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
+    "Write `run_dir/report.html` from the result tables found in `run_dir/results`."
+    run = Path(run_dir)
+    res = run / 'results'
+    if not res.is_dir(): raise FileNotFoundError(f"{run} has no results folder: is it an invflow run folder?")
+    summary = _safe_csv(res / 'summary.csv')
+    banner, analysis, analyses = _analysis_sections(res)
+    sections = banner + ([('Summary (means over layers; mean and interval over training seeds)', summary)]
+                         if summary is not None else []) + analysis
+    sections += _measure_sections(_safe_csv(res / 'measures.csv')) + _run_sections(res) + _study_sections(res)
+    sections += _provenance_section(run, analyses)
     if not sections: raise FileNotFoundError(f"{res} holds no invflow result tables.")
     return write_report(run / 'report.html', title or f'invflow: {run.name}', sections)

@@ -1,4 +1,4 @@
-"""Altair charts of invflow's result tables: per-layer curves, flow heatmaps, dynamics, the correlation study, the energy sweep.
+"""Altair charts of invflow's result tables: per-layer curves, flow heatmaps, dynamics, correlations, energy.
 
 Docs: https://invflow.github.io/invflow/viz.html.md"""
 
@@ -31,10 +31,11 @@ def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAn
             for m, v in ((m, d[m].iloc[i]) for m in metrics)]
     df = pd.DataFrame(rows)
     order = list(dict.fromkeys(df.sort_values('order').layer))
+    rho = alt.Tooltip('median_rho:Q', format='.4f', title='median ρ (ft)')
     return alt.Chart(df).mark_line(point=True).encode(
         x=alt.X('layer:N', sort=order, title='layer'), y=alt.Y('value:Q', title=None),
         color=alt.Color('pair:N', title='model pair'),
-        tooltip=['pair', 'layer', 'metric', alt.Tooltip('value:Q', format='.4f'), alt.Tooltip('median_rho:Q', format='.4f', title='median ρ (ft)')],
+        tooltip=['pair', 'layer', 'metric', alt.Tooltip('value:Q', format='.4f'), rho],
     ).properties(width=220, height=160).facet(column=alt.Column('metric:N', title=None, sort=list(metrics)))
 
 # %% ../nbs/20_viz.ipynb #ec86f3e2
@@ -43,12 +44,13 @@ def flow_heatmap(flow: pd.DataFrame, # L × L invariance flow (rows: finetuned l
                 ) -> alt.Chart:
     "The invariance flow matrix as a heatmap with values: i < j compression, i > j expansion."
     layers = [short(l) for l in flow.index]
-    df = pd.DataFrame([dict(i=short(a), j=short(b), value=float(flow.loc[a, b])) for a in flow.index for b in flow.columns])
+    df = pd.DataFrame([dict(i=short(a), j=short(b), value=float(flow.loc[a, b]))
+                       for a in flow.index for b in flow.columns])
     lim = float(np.nanmax(np.abs(df.value))) or 1.0
     base = alt.Chart(df).encode(x=alt.X('j:N', sort=layers, title='pretrained layer j'),
                                 y=alt.Y('i:N', sort=layers, title='finetuned layer i'))
-    rect = base.mark_rect().encode(color=alt.Color('value:Q', scale=alt.Scale(scheme='redblue', domain=[-lim, lim], reverse=True),
-                                                   title='flow'),
+    scale = alt.Scale(scheme='redblue', domain=[-lim, lim], reverse=True)
+    rect = base.mark_rect().encode(color=alt.Color('value:Q', scale=scale, title='flow'),
                                    tooltip=['i', 'j', alt.Tooltip('value:Q', format='.4f')])
     text = base.mark_text(fontSize=9).encode(text=alt.Text('value:Q', format='.2f'))
     return (rect + text).properties(width=260, height=260, title=title)
@@ -59,7 +61,8 @@ def dynamics_chart(per_epoch: pd.DataFrame, robustness: pd.Series | None = None)
     cols = ['forgetting_mean', 'forgetting_std', 'learning_mean', 'learning_std', 'cka_divergence_mean']
     df = per_epoch.melt(id_vars='epoch', value_vars=cols, var_name='quantity', value_name='value')
     if robustness is not None:
-        df = pd.concat([df, pd.DataFrame(dict(epoch=robustness.index, quantity='corrupted accuracy', value=robustness.values))])
+        rob = pd.DataFrame(dict(epoch=robustness.index, quantity='corrupted accuracy', value=robustness.values))
+        df = pd.concat([df, rob])
     return alt.Chart(df).mark_line(point=True).encode(
         x=alt.X('epoch:Q'), y=alt.Y('value:Q', title=None), color='quantity:N',
         tooltip=['epoch', 'quantity', alt.Tooltip('value:Q', format='.4f')]).properties(width=420, height=220)
