@@ -1,6 +1,6 @@
 # invflow: two commands do everything on a fresh machine.
 #   make demo   set up .venv, then run the embedded default example end to end (CPU, no downloads)
-#   make test   set up .venv, check notebooks and package are in sync and clean, run the notebook tests
+#   make test   set up .venv, check notebooks and package are in sync, clean and in the house style, run the tests
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -33,6 +33,7 @@ sync-check: $(STAMP)
 	  diff <(echo "$$before") <(echo "$$after") | sed -n 's/^> *[0-9a-f]* *//p'; exit 1; fi; \
 	echo "notebooks and invflow/ are in sync and clean"
 	@$(BIN)/python docs/readme.py --check
+	@$(BIN)/python .ci/style.py --check
 
 # The tutorials share one quick study (toy sizes) through INVFLOW_TUTORIAL_RUN; their stored outputs are the default's.
 nbtest: $(STAMP)

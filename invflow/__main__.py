@@ -11,4 +11,5 @@ __all__ = []
 import sys
 from .cli import main
 
-if __name__ == '__main__' and 'ipykernel' not in sys.modules: sys.exit(main())
+if __name__ == '__main__' and 'ipykernel' not in sys.modules:
+    sys.exit(main())

@@ -21,6 +21,7 @@ __all__ = ['PRESETS', 'load_model', 'image_size', 'load_data', 'parser', 'main']
 PRESETS = {'paper': dict(arch='vit_b32', n=500, steps=500, optimizer='reference', split='test')}
 
 def _device(name: str | None) -> torch.device:
+    "The device `--device` names ('auto': this rank's)."
     from invflow.distributed import device
     if name in (None, 'auto'): return device()      # under torchrun: this rank's GPU (LOCAL_RANK)
     if name.startswith('cuda') and not torch.cuda.is_available():
@@ -94,6 +95,7 @@ def _layers(spec: str, *models) -> list[str]:
 
 # %% ../nbs/30_cli.ipynb #11d8a92d
 def _apply_preset(a):
+    "Set the preset's settings on the parsed arguments."
     if getattr(a, 'preset', None):
         for k, v in PRESETS[a.preset].items(): setattr(a, k, v)
 
@@ -128,14 +130,16 @@ def _cmd_demo(a):
     print(f"\ninvflow demo{' --quick' if a.quick else ''}: pretrained on Transforms-2D task A, finetuned on task B\n")
     print(_summary_text(out['summary']).to_string(index=False))
     b = out['best']
+    verdict = 'significant' if b.significant else 'not significant'
     print(f"\nstrongest robustness correlation: {b.subset} · {b.combination} · {b.layer_stat}: r = {b.r:.3f}, "
-          f"p = {b.p:.2g} ({'significant' if b.significant else 'not significant'} after Bonferroni over {int(b.hypotheses_tested)} tests)")
+          f"p = {b.p:.2g} ({verdict} after Bonferroni over {int(b.hypotheses_tested)} tests)")
     print(f"holding the epoch fixed (partial correlation): r = {b.partial_r:.3f}, p = {b.partial_p:.2g}")
     print(f"report: {out['report']}\ndone in {time.perf_counter() - t0:.1f} s")
     return 0
 
 # %% ../nbs/30_cli.ipynb #112d2ca7
 def _inv_config(a):
+    "The `InvertConfig` the options describe."
     from invflow.invert import InvertConfig
     return InvertConfig(optimizer=a.optimizer, steps=a.steps, batch_size=a.batch_size, autocast=a.autocast,
                         target_rho=a.target_rho, stack_rows=a.stack_rows)
@@ -216,50 +220,84 @@ def _cmd_report(a):
 
 # %% ../nbs/30_cli.ipynb #8769e634
 _EX = {
-    'demo': "examples:\n  invflow demo                 # the full embedded study (≈ 7–8 minutes on 2 cores)\n  invflow demo --quick         # toy sizes, about a minute",
-    'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n      --ft runs/demo/checkpoints/finetune_B_classification/epoch_010.safetensors --data transforms2d:blur --n 64 \\\n      --measures all --permutations 100 --out runs/a\n"
-               "  invflow analyze --preset paper --pt timm:vit_base_patch32_224 --ft ft.safetensors --data cifar10 --data-path ~/data/cifar10 --out runs/paper",
-    'dynamics': "example:\n  invflow dynamics --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n      --checkpoints runs/demo/checkpoints/finetune_B_classification --data transforms2d:hue --n 32 --out runs/d",
-    'stir': "example:\n  invflow stir --reference pt.safetensors --ref-layer blocks.5 --target ft.safetensors --target-layer blocks.5 --data transforms2d --n 64",
+    'demo': "examples:\n  invflow demo                 # the full embedded study (≈ 7–8 minutes on 2 cores)\n"
+            "  invflow demo --quick         # toy sizes, about a minute",
+    'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n"
+               "      --ft runs/demo/checkpoints/finetune_B_classification/epoch_010.safetensors \\\n"
+               "      --data transforms2d:blur --n 64 --measures all --permutations 100 --out runs/a\n"
+               "  invflow analyze --preset paper --pt timm:vit_base_patch32_224 --ft ft.safetensors \\\n"
+               "      --data cifar10 --data-path ~/data/cifar10 --out runs/paper",
+    'dynamics': "example:\n  invflow dynamics --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n"
+                "      --checkpoints runs/demo/checkpoints/finetune_B_classification"
+                " --data transforms2d:hue --n 32 \\\n"
+                "      --out runs/d",
+    'stir': "example:\n  invflow stir --reference pt.safetensors --ref-layer blocks.5 --target ft.safetensors \\\n"
+            "      --target-layer blocks.5 --data transforms2d --n 64",
     'report': "example:\n  invflow report runs/demo",
-    'torchrun': "on several processes or GPUs (rank 0 writes the results):\n  torchrun --nproc_per_node 2 -m invflow analyze --pt pt.safetensors --ft ft.safetensors --data transforms2d:hue --n-images 64 --out runs/a",
+    'torchrun': "on several processes or GPUs (rank 0 writes the results):\n"
+                "  torchrun --nproc_per_node 2 -m invflow analyze --pt pt.safetensors --ft ft.safetensors \\\n"
+                "      --data transforms2d:hue --n-images 64 --out runs/a",
 }
 
 # %% ../nbs/30_cli.ipynb #02373ac0
 _SPEC = 'timm:NAME, timm:NAME=PATH, hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint path'
 _LAYERS = "'auto' (the family's blocks or stages, then the pooled layer) or comma-separated names"
 
-def _common(p, out=True):
+def _data_args(p):
+    "--arch, --data, --data-path, --split, --n-images, --image-size."
     p.add_argument('--arch', default=None, help='preset of bare invflow checkpoints (vit_b32, vit_s32, vit_t32) when '
                    'their shapes do not determine it')
-    p.add_argument('--data', required=True, help='cifar10 | cifar100 | pets | eurosat | transforms2d[:t1,t2] | images.pt')
+    p.add_argument('--data', required=True,
+                   help='cifar10 | cifar100 | pets | eurosat | transforms2d[:t1,t2] | images.pt')
     p.add_argument('--data-path', default=None, help='local copy of the data set (save_to_disk folder or image folder)')
-    p.add_argument('--split', default='test'); p.add_argument('--n-images', '--n', dest='n', type=int, default=500, help='number of images X (write --n-images under torchrun, which reads --n as its own)')
-    p.add_argument('--steps', type=int, default=200, help='inversion steps'); p.add_argument('--optimizer', default='adam', choices=['adam', 'reference'])
-    p.add_argument('--batch-size', type=int, default=256); p.add_argument('--seeds', type=int, default=1, help='k seed sets')
-    p.add_argument('--device', default='auto', help="'auto' (this rank's GPU when there is one, else the CPU), 'cpu', 'cuda:0', …")
+    p.add_argument('--split', default='test')
+    p.add_argument('--n-images', '--n', dest='n', type=int, default=500,
+                   help='number of images X (write --n-images under torchrun, which reads --n as its own)')
+    p.add_argument('--image-size', type=int, default=None, help="side of the images loaded (default: the model's input "
+                   'size, else 32); every model resizes to its own input size')
+
+# %% ../nbs/30_cli.ipynb #8293a4b7
+def _inversion_args(p):
+    "--steps, --optimizer, --batch-size, --seeds, --device, --autocast, --target-rho, --stack-rows."
+    p.add_argument('--steps', type=int, default=200, help='inversion steps')
+    p.add_argument('--optimizer', default='adam', choices=['adam', 'reference'])
+    p.add_argument('--batch-size', type=int, default=256)
+    p.add_argument('--seeds', type=int, default=1, help='k seed sets')
+    p.add_argument('--device', default='auto', help="'auto' (this rank's GPU when there is one, else the CPU), 'cpu', "
+                   "'cuda:0', …")
     p.add_argument('--autocast', default=None, choices=['bf16'],
                    help='bfloat16 autocast for the inversions (GPUs); ρ is still measured in float32')
     p.add_argument('--target-rho', type=float, default=None,
-                   help="stop a layer's batch once every image's ρ is at or below this (default: run every step)")
+                   help="stop each image once its ρ is at or below this (default: run every step)")
     p.add_argument('--stack-rows', type=int, default=4096,
                    help='rows (layers × batch) inverted in one stacked forward pass; 0: one layer at a time')
-    p.add_argument('--image-size', type=int, default=None, help="side of the images loaded (default: the model's input "
-                   'size, else 32); every model resizes to its own input size')
+
+# %% ../nbs/30_cli.ipynb #b5c6d7ea
+def _common(p, out=True):
+    "The options every analysis command shares."
+    _data_args(p)
+    _inversion_args(p)
     p.add_argument('--quiet', action='store_true')
     if out: p.add_argument('--out', required=True, help='run folder for results, cache and report')
 
-# %% ../nbs/30_cli.ipynb #0e7e7700
-def parser() -> argparse.ArgumentParser:
-    "The `invflow` argument parser."
-    p = argparse.ArgumentParser(prog='invflow', description="What happens to a network's invariances when it is finetuned.")
-    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    fmt = argparse.RawDescriptionHelpFormatter
-    d = sub.add_parser('demo', help='the embedded study end to end (CPU, no downloads)', epilog=_EX['demo'], formatter_class=fmt)
+# %% ../nbs/30_cli.ipynb #e8f90a1d
+def _demo_parser(sub, fmt):
+    d = sub.add_parser('demo', help='the embedded study end to end (CPU, no downloads)', epilog=_EX['demo'],
+                       formatter_class=fmt)
     d.add_argument('--quick', action='store_true', help='toy sizes (about a minute)')
     d.add_argument('--run-dir', default='runs/demo', help='run folder (reused when it exists; default runs/demo)')
-    d.add_argument('--quiet', action='store_true'); d.set_defaults(func=_cmd_demo)
-    an = sub.add_parser('analyze', help='learning, forgetting, CKA divergence, invariance flow of a model pair', epilog=_EX['analyze'] + '\n' + _EX['torchrun'], formatter_class=fmt)
+    d.add_argument('--quiet', action='store_true')
+    d.set_defaults(func=_cmd_demo)
+
+def _report_parser(sub, fmt):
+    rp = sub.add_parser('report', help="rebuild a run folder's HTML report", epilog=_EX['report'], formatter_class=fmt)
+    rp.add_argument('run_dir')
+    rp.set_defaults(func=_cmd_report)
+
+# %% ../nbs/30_cli.ipynb #1b2c3d51
+def _analyze_parser(sub, fmt):
+    an = sub.add_parser('analyze', help='learning, forgetting, CKA divergence, invariance flow of a model pair',
+                        epilog=_EX['analyze'] + '\n' + _EX['torchrun'], formatter_class=fmt)
     an.add_argument('--pt', required=True, help=f'pretrained model: {_SPEC}')
     an.add_argument('--ft', required=True, help='finetuned model: a spec, as --pt')
     an.add_argument('--layers', default='auto', help=_LAYERS)
@@ -269,24 +307,49 @@ def parser() -> argparse.ArgumentParser:
     an.add_argument('--measures', default='', help="measures beside CKA, comma-separated, or 'all': "
                     "cka, procrustes, svcca, pwcca, rsa_pearson, rsa_spearman, mutual_knn, cknna, deconfounded_cka")
     an.add_argument('--permutations', type=int, default=0, help='permutation-null draws for --measures (default 0)')
-    _common(an); an.set_defaults(func=_cmd_analyze)
-    dy = sub.add_parser('dynamics', help='the metrics over a folder of finetuning checkpoints', epilog=_EX['dynamics'], formatter_class=fmt)
+    _common(an)
+    an.set_defaults(func=_cmd_analyze)
+
+def _dynamics_parser(sub, fmt):
+    dy = sub.add_parser('dynamics', help='the metrics over a folder of finetuning checkpoints', epilog=_EX['dynamics'],
+                        formatter_class=fmt)
     dy.add_argument('--pt', required=True, help=f'pretrained model: {_SPEC}')
     dy.add_argument('--checkpoints', required=True, help='a folder of checkpoints: DIR (invflow), timm:NAME=DIR, '
                     'torchvision:NAME=DIR or hf:DIR (sub-folders with config.json)')
     dy.add_argument('--layers', default='auto', help=_LAYERS)
     dy.add_argument('--self-terms', default='one', choices=['one', 'measured'])
     dy.add_argument('--preset', choices=list(PRESETS))
-    _common(dy); dy.set_defaults(func=_cmd_dynamics)
+    _common(dy)
+    dy.set_defaults(func=_cmd_dynamics)
+
+# %% ../nbs/30_cli.ipynb #4e5f6074
+def _stir_parser(sub, fmt):
     st = sub.add_parser('stir', help='one STIR value with its quality', epilog=_EX['stir'], formatter_class=fmt)
     st.add_argument('--reference', required=True, help=f'reference model: {_SPEC}')
     st.add_argument('--ref-layer', required=True)
     st.add_argument('--target', required=True, help='target model: a spec, as --reference')
     st.add_argument('--target-layer', required=True)
-    _common(st, out=False); st.set_defaults(func=_cmd_stir)
-    rp = sub.add_parser('report', help="rebuild a run folder's HTML report", epilog=_EX['report'], formatter_class=fmt)
-    rp.add_argument('run_dir'); rp.set_defaults(func=_cmd_report)
+    _common(st, out=False)
+    st.set_defaults(func=_cmd_stir)
+
+# %% ../nbs/30_cli.ipynb #0e7e7700
+def parser() -> argparse.ArgumentParser:
+    "The `invflow` argument parser."
+    p = argparse.ArgumentParser(prog='invflow',
+                                description="What happens to a network's invariances when it is finetuned.")
+    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    for build in (_demo_parser, _analyze_parser, _dynamics_parser, _stir_parser, _report_parser):
+        build(sub, argparse.RawDescriptionHelpFormatter)
     return p
+
+# %% ../nbs/30_cli.ipynb #93a4b5c9
+def _say(command: str, msg, e=None):
+    "The one line of an error, on stderr; under a process group, rank 0's (and a rank's own, non-shared errors)."
+    from invflow.distributed import rank_world, RankError
+    rank, world = rank_world()
+    if world == 1: print(f"invflow {command}: {msg}", file=sys.stderr)
+    elif rank == 0 or not isinstance(e, RankError):
+        print(f"invflow {command} (rank {rank} of {world}): {msg}", file=sys.stderr)
 
 # %% ../nbs/30_cli.ipynb #807035b7
 def main(argv: list[str] | None = None) -> int:
@@ -294,22 +357,19 @@ def main(argv: list[str] | None = None) -> int:
     from invflow.models import OfflineError
     from invflow.zoo import MissingExtra
     from invflow.data import DataUnavailable
-    from invflow.distributed import init_distributed, rank_world, RankError
+    from invflow.distributed import init_distributed, RankError
     import torch.distributed as dist
     args = parser().parse_args(argv)
-    def say(msg, e=None):    # one line; under torchrun every rank holds a RankError with the same text: rank 0 says it
-        rank, world = rank_world()
-        if world == 1: print(f"invflow {args.command}: {msg}", file=sys.stderr)
-        elif rank == 0 or not isinstance(e, RankError): print(f"invflow {args.command} (rank {rank} of {world}): {msg}", file=sys.stderr)
+    user_errors = (ValueError, TypeError, FileNotFoundError, OfflineError, DataUnavailable, KeyError, RankError,
+                   MissingExtra)
     try:
         init_distributed()                    # torchrun sets WORLD_SIZE; without it this does nothing
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, OfflineError, DataUnavailable, KeyError, RankError,
-            MissingExtra) as e:
-        say(e.args[0] if isinstance(e, KeyError) and e.args else e, e)
+    except user_errors as e:
+        _say(args.command, e.args[0] if isinstance(e, KeyError) and e.args else e, e)
         return 2
     except KeyboardInterrupt:
-        say("interrupted; run the same command again to resume.")
+        _say(args.command, "interrupted; run the same command again to resume.")
         return 130
     finally:
         if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
