@@ -5,9 +5,10 @@ bundle, write API pages from nbdev's show_doc, and run Sphinx (myst-nb, executio
     .venv/bin/python docs/build.py --tutorials   # run nbs/tutorials/*.ipynb, store their outputs (make tutorials)
 
 The tutorials run the embedded default study (minutes), so the site shows their stored outputs instead of running them;
-every other notebook is executed on each build.
+every other notebook is executed on each build, one process per core.
 """
-import importlib, importlib.util, json, os, re, shutil, subprocess, sys
+import importlib, importlib.util, json, multiprocessing, os, re, shutil, subprocess, sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,26 +99,46 @@ def run_tutorials(names=()):
         p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
     subprocess.run([str(Path(sys.executable).parent / 'nbdev-clean'), '--fname', str(TUTORIALS)], check=True)
 
+def write_page(p: Path) -> str:
+    "Execute one notebook (or read a tutorial's stored outputs) and write its page; the page's name."
+    print(f'{"reading" if TUTORIALS in p.parents else "executing"} {p.relative_to(ROOT)}', flush=True)
+    rel = p.relative_to(ROOT / 'nbs')
+    (SRC / rel).parent.mkdir(parents=True, exist_ok=True)
+    (SRC / rel).write_text(json.dumps(to_page(stored(p) if TUTORIALS in p.parents else execute(p))))
+    return str(rel.with_suffix(''))
+
+
+def _share_threads(threads: int):
+    "A worker's share of the cores, set before it imports torch."
+    for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[v] = str(threads)
+
+
+def write_pages(nbs: list, workers: int | None = None) -> list:
+    "Every notebook's page, one process per core (each with its share of threads), in the order given."
+    workers = workers or min(os.cpu_count() or 1, len(nbs))
+    if workers == 1: return [write_page(p) for p in nbs]
+    ctx = multiprocessing.get_context('spawn')
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_share_threads, initargs=(threads,)) as ex:
+        # by this module's name: the notebook shell in a worker takes over its `__main__`
+        return list(ex.map(importlib.import_module('build').write_page, nbs))
+
+
 def main():
     shutil.rmtree(SRC, ignore_errors=True); SRC.mkdir(); (SRC / 'api').mkdir(); (SRC / '_static').mkdir()
     import vl_convert as vlc
     (SRC / '_static' / 'vega-bundle.js').write_text('(function(){' + vlc.javascript_bundle() + '\n})();')
     shutil.copy(ROOT / 'docs' / 'conf.py', SRC / 'conf.py')
-    nbs = sorted(p for p in (ROOT / 'nbs').rglob('*.ipynb') if not p.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in p.parts)
-    pages = []
-    for p in nbs:
-        print(f'{"reading" if TUTORIALS in p.parents else "executing"} {p.relative_to(ROOT)}', flush=True)
-        rel = p.relative_to(ROOT / 'nbs')
-        (SRC / rel).parent.mkdir(parents=True, exist_ok=True)
-        (SRC / rel).write_text(json.dumps(to_page(stored(p) if TUTORIALS in p.parents else execute(p))))
-        pages.append(str(rel.with_suffix('')))
+    nbs = sorted(p for p in (ROOT / 'nbs').rglob('*.ipynb')
+                 if not p.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in p.parts)
+    pages = write_pages(nbs)
     mods = sorted(m.stem for m in (ROOT / 'invflow').glob('*.py') if not m.stem.startswith('_'))
     for m in mods: (SRC / 'api' / f'{m}.md').write_text(api_page(f'invflow.{m}'))
     chapters = [p for p in pages if p != 'index']
     toc = ['', '```{toctree}', ':maxdepth: 1', ':caption: Chapters', '', *chapters, '```', '',
            '```{toctree}', ':maxdepth: 1', ':caption: API', '', *[f'api/{m}' for m in mods], '```']
     idx = json.loads((SRC / 'index.ipynb').read_text())
-    idx['cells'].append({'cell_type': 'markdown', 'metadata': {}, 'source': '\n'.join(toc)})
+    idx['cells'].append({'cell_type': 'markdown', 'id': 'toc', 'metadata': {}, 'source': '\n'.join(toc)})
     (SRC / 'index.ipynb').write_text(json.dumps(idx))
     shutil.rmtree(OUT, ignore_errors=True)
     r = subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', str(SRC), str(OUT)])
