@@ -1,4 +1,4 @@
-"""`invflow demo | analyze | dynamics | stir | report`: the analyses of this package from a shell.
+"""`invflow demo | analyze | dynamics | stir | validate | report`: the analyses of this package from a shell.
 
 Docs: https://invflow.github.io/invflow/cli.html.md"""
 
@@ -155,11 +155,41 @@ def _measures(a) -> tuple | None:
     if a.permutations < 0: raise ValueError(f"--permutations must be 0 or more; got {a.permutations}.")
     return ms
 
+# %% ../nbs/30_cli.ipynb #74f52738
+def _transform_list(a) -> list[str] | None:
+    "The --transforms names for this --data (all: every one it offers), checked before any work."
+    from invflow.invmap import IMAGE_TRANSFORMS
+    from invflow.transforms2d import TRANSFORMS
+    if not getattr(a, 'transforms', ''): return None
+    offered = TRANSFORMS if a.data.split(':')[0] == 'transforms2d' else IMAGE_TRANSFORMS
+    names = list(offered) if a.transforms == 'all' else [t.strip() for t in a.transforms.split(',') if t.strip()]
+    bad = [t for t in names if t not in offered]
+    if bad: raise ValueError(f"unknown transformations {bad} in --transforms for --data {a.data}; use any of "
+                             f"{', '.join(offered)}, or 'all'.")
+    return names
+
+def _transform_source(a, x):
+    "What the invariance map transforms: the Transforms-2D data set (its objects), or the images themselves."
+    if a.data.split(':')[0] != 'transforms2d': return x
+    from invflow.transforms2d import Transforms2D
+    return Transforms2D(n=len(x), split=a.split, size=x.shape[-1])
+
+# %% ../nbs/30_cli.ipynb #f10744fd
+def _invariance_map_stage(a, pt, ft, x, layers, names, run: Path):
+    "The invariance map of the pair (and an untrained control) into `results/invariance_map.csv`."
+    from invflow.invmap import invariance_map
+    from invflow.validity import reinitialised
+    control = reinitialised(pt, [n for n, _ in pt.named_parameters()], seed=0)
+    src = _transform_source(a, x)
+    t = invariance_map(pt, ft, src, layers, transforms=names, control=control, n=len(x))
+    t.to_csv(run / 'results' / 'invariance_map.csv', index=False)
+    return t
+
 # %% ../nbs/30_cli.ipynb #d562e041
 def _cmd_analyze(a):
     from invflow.metrics import analyze
     from invflow.report import report_from_run
-    measures = _measures(a)
+    measures, names = _measures(a), _transform_list(a)
     (pt, ft), x, run = _prepare(a, a.pt, a.ft)
     layers = _layers(a.layers, pt, ft)
     (run / 'results').mkdir(parents=True, exist_ok=True)
@@ -169,6 +199,7 @@ def _cmd_analyze(a):
     res.to_json(run / 'results' / 'analysis_finetuned.json')
     res.per_layer.to_csv(run / 'results' / 'per_layer.csv', index=False)
     if res.measures is not None: res.measures.to_csv(run / 'results' / 'measures.csv', index=False)
+    if names: _invariance_map_stage(a, pt, ft, x, layers, names, run)
     (run / 'analysis.json').write_text(json.dumps(dict(pt=a.pt, ft=a.ft, data=a.data, n=len(x), arch=a.arch)))
     print(res.per_layer.round(4).to_string(index=False))
     print(f"report: {report_from_run(run)}")
@@ -212,6 +243,44 @@ def _cmd_stir(a):
     print(row.to_string())
     return 0
 
+# %% ../nbs/30_cli.ipynb #a277fc3f
+def _floats(text: str, flag: str) -> tuple[float, ...]:
+    "Comma-separated positive numbers from an option, or one sentence."
+    try: vals = tuple(float(v) for v in text.split(',') if v.strip())
+    except ValueError: raise ValueError(f"{flag} takes comma-separated numbers, e.g. 0.01,0.1,1; got {text!r}.")
+    if not all(v > 0 and v == v and v != float('inf') for v in vals):
+        raise ValueError(f"{flag} takes positive, finite numbers; got {text!r}.")
+    return vals
+
+def _suite_options(a) -> dict:
+    "The suite's own options, checked: layers re-initialised alone, noise, measures, resamples."
+    from invflow.validity import SUITE_MEASURES, _check_measures
+    ms = SUITE_MEASURES if a.measures == 'all' else tuple(m.strip() for m in a.measures.split(',') if m.strip())
+    _check_measures(ms)
+    if a.resamples < 2: raise ValueError(f"--resamples must be at least 2; got {a.resamples}.")
+    at = [s.strip() for s in a.at.split(',') if s.strip()] or None
+    return dict(at=at, noise=_floats(a.noise, '--noise'), measures=ms, learning=not a.no_learning,
+                n_boot=a.resamples)
+
+# %% ../nbs/30_cli.ipynb #e218e656
+def _cmd_validate(a):
+    from invflow.validity import validate
+    from invflow.report import write_report
+    opts = _suite_options(a)
+    (pt,), x, run = _prepare(a, a.pt)
+    layers = _layers(a.layers, pt)
+    if opts['at']: _layers(','.join(opts['at']), pt)
+    res = validate(pt, x, layers, seeds=a.seeds, config=_inv_config(a), cache=run / 'cache', progress=not a.quiet,
+                   **opts)
+    if not is_main(): return 0
+    res.save(run / 'results')
+    page = write_report(run / 'validity.html', f'Validity of {a.pt}', [('What this instrument can see', res.chart())])
+    for m in dict.fromkeys(res.table.measure):
+        print(f"\n{m} (● detected, · not told from the identical copy)")
+        print(res.seen(m).map(lambda v: '●' if v else '·').to_string())
+    print(f"\n{res!r}\nresults: {run / 'results' / 'validity.csv'}\nchart: {page}")
+    return 0
+
 # %% ../nbs/30_cli.ipynb #cd23bd59
 def _cmd_report(a):
     from invflow.report import report_from_run
@@ -233,6 +302,9 @@ _EX = {
                 "      --out runs/d",
     'stir': "example:\n  invflow stir --reference pt.safetensors --ref-layer blocks.5 --target ft.safetensors \\\n"
             "      --target-layer blocks.5 --data transforms2d --n 64",
+    'validate': "examples:\n  invflow validate --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n"
+                "      --data transforms2d --n 64 --out runs/v\n"
+                "  invflow validate --pt torchvision:resnet18=r18.pt --data images.pt --no-learning --out runs/v",
     'report': "example:\n  invflow report runs/demo",
     'torchrun': "on several processes or GPUs (rank 0 writes the results):\n"
                 "  torchrun --nproc_per_node 2 -m invflow analyze --pt pt.safetensors --ft ft.safetensors \\\n"
@@ -307,6 +379,8 @@ def _analyze_parser(sub, fmt):
     an.add_argument('--measures', default='', help="measures beside CKA, comma-separated, or 'all': "
                     "cka, procrustes, svcca, pwcca, rsa_pearson, rsa_spearman, mutual_knn, cknna, deconfounded_cka")
     an.add_argument('--permutations', type=int, default=0, help='permutation-null draws for --measures (default 0)')
+    an.add_argument('--transforms', default='', help="the invariance map per layer × transformation, comma-separated "
+                    "or 'all' (Transforms-2D's 18 on transforms2d data, torchvision's v2 on any other images)")
     _common(an)
     an.set_defaults(func=_cmd_analyze)
 
@@ -332,13 +406,30 @@ def _stir_parser(sub, fmt):
     _common(st, out=False)
     st.set_defaults(func=_cmd_stir)
 
+# %% ../nbs/30_cli.ipynb #ba4bc183
+def _validate_parser(sub, fmt):
+    va = sub.add_parser('validate', help='planted changes of one model: what each measure can see, layer by layer',
+                        epilog=_EX['validate'], formatter_class=fmt)
+    va.add_argument('--pt', required=True, help=f'the model: {_SPEC}')
+    va.add_argument('--layers', default='auto', help=_LAYERS)
+    va.add_argument('--at', default='', help='layers re-initialised alone, comma-separated (default: every layer '
+                    'that owns parameters)')
+    va.add_argument('--noise', default='0.01,0.1,1', help='weight-noise magnitudes (fractions of each weight '
+                    "tensor's spread)")
+    va.add_argument('--measures', default='all', help="measures beside CKA, comma-separated, or 'all'")
+    va.add_argument('--no-learning', action='store_true', help='skip learning (saves one inversion per change)')
+    va.add_argument('--resamples', type=int, default=100, help='half-samples behind each interval')
+    _common(va)
+    va.set_defaults(func=_cmd_validate, n=64)
+
 # %% ../nbs/30_cli.ipynb #0e7e7700
 def parser() -> argparse.ArgumentParser:
     "The `invflow` argument parser."
     p = argparse.ArgumentParser(prog='invflow',
                                 description="What happens to a network's invariances when it is finetuned.")
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for build in (_demo_parser, _analyze_parser, _dynamics_parser, _stir_parser, _report_parser):
+    for build in (_demo_parser, _analyze_parser, _dynamics_parser, _stir_parser, _validate_parser,
+                  _report_parser):
         build(sub, argparse.RawDescriptionHelpFormatter)
     return p
 

@@ -18,7 +18,7 @@ from fastcore.basics import patch
 from .viz import short
 
 # %% auto #0
-__all__ = ['EXPLORER_METRICS', 'FlowExplorer']
+__all__ = ['EXPLORER_METRICS', 'FlowExplorer', 'InvarianceExplorer']
 
 # %% ../nbs/21_explorer.ipynb #62de6d3a
 EXPLORER_METRICS = ('invariance_flow', 'forgetting', 'learning', 'cka_divergence', 'stir_ft|pt', 'stir_pt|ft')
@@ -104,6 +104,17 @@ def _refresh(self: FlowExplorer):
     self.detail.value = '<i>click a cell</i>'
     self.gallery.children = ()
 
+# %% ../nbs/21_explorer.ipynb #ef7ee7e7
+def _floor_note(pl: pd.DataFrame, j: str) -> str:
+    "'; stem floor …; drift …' for layer `j` of a per-layer table indexed by layer, where the table has them."
+    out = ''
+    if 'floor_seen' in pl and pd.notna(pl.loc[j, 'floor_seen']):
+        seen = 'seen' if bool(pl.loc[j, 'floor_seen']) else 'NOT seen (read blind)'
+        out += f"; stem floor {seen}: {pl.loc[j, 'floor_forgetting']:.4f}"
+    if 'forgetting_drift' in pl and pd.notna(pl.loc[j, 'forgetting_drift']):
+        out += f"; forgetting drift over the last half of the steps {pl.loc[j, 'forgetting_drift']:+.4f}"
+    return out
+
 # %% ../nbs/21_explorer.ipynb #f001ce23
 @patch
 def _detail(self: FlowExplorer, i: str, j: str) -> str:
@@ -113,7 +124,7 @@ def _detail(self: FlowExplorer, i: str, j: str) -> str:
     rows = [(k, float(ms[k].loc[i, j])) for k in keys if k in ms]
     pl = a.per_layer.set_index('layer')
     rho_j, self_j = pl.loc[j, 'median_rho_pt'], pl.loc[j, 'self_stir_pt']
-    q = f"median ρ pretrained {html.escape(j)}: {rho_j:.3g}; self term {self_j:.4f}"
+    q = f"median ρ pretrained {html.escape(j)}: {rho_j:.3g}; self term {self_j:.4f}" + _floor_note(pl, j)
     head = f'<b>finetuned {html.escape(i)} · pretrained {html.escape(j)}</b> ({html.escape(self.pair.value)})<br>'
     return head + '<br>'.join(f'{k}: {v:.4f}' for k, v in rows) + f'<br><i>{q}</i>'
 
@@ -178,6 +189,70 @@ def static_html(self: FlowExplorer) -> str:
 
 @patch
 def _repr_mimebundle_(self: FlowExplorer, **kw):
+    data = self.widget._repr_mimebundle_(**kw) or {}
+    data['text/html'] = self.static_html()
+    return data
+
+# %% ../nbs/21_explorer.ipynb #1767592b
+class InvarianceExplorer:
+    "Interactive view of invariance maps: a pair and a transformation picked, its per-layer scores and change."
+    def __init__(self, maps: Mapping): # {pair name: invariance_map table}
+        if not maps: raise ValueError("the invariance explorer needs at least one invariance map.")
+        self.maps = dict(maps)
+        self.pair = W.Dropdown(options=list(self.maps), description='pair')
+        self.transform = W.Dropdown(options=self._transforms(), description='transform')
+        self.table, self.heatmap = W.HTML(), W.Output()
+        self.pair.observe(lambda _: self._refresh(), 'value')
+        self.transform.observe(lambda _: self._refresh(), 'value')
+        self.widget = W.VBox([W.HBox([self.pair, self.transform]), self.table, self.heatmap])
+        self._refresh()
+
+    def _transforms(self) -> list[str]:
+        "The transformations of the pair on display."
+        return list(dict.fromkeys(self.maps[self.pair.value]['transform']))
+
+# %% ../nbs/21_explorer.ipynb #16d9020e
+@patch
+def rows(self: InvarianceExplorer) -> pd.DataFrame:
+    "The per-layer rows of the pair and transformation on display."
+    t = self.maps[self.pair.value]
+    return t[t['transform'] == self.transform.value]
+
+@patch
+def _table_html(self: InvarianceExplorer) -> str:
+    "The rows on display as an HTML table: scores, change [interval], ● where the interval excludes 0."
+    fmt = lambda v: '—' if pd.isna(v) else f'{v:.3f}'
+    seen = lambda r: '●' if r.change_ci_low > 0 or r.change_ci_high < 0 else '·'
+    body = ''.join(f'<tr><td>{html.escape(short(r.layer))}</td><td>{fmt(r.invariance_pt)}</td>'
+                   f'<td>{fmt(r.invariance_ft)}</td><td>{fmt(r.invariance_control)}</td><td>{r.change:+.3f} '
+                   f'[{r.change_ci_low:+.3f}, {r.change_ci_high:+.3f}]</td><td>{seen(r)}</td></tr>'
+                   for r in self.rows().itertuples())
+    head = '<tr><th>layer</th><th>pt</th><th>ft</th><th>control</th><th>change ft − pt</th><th></th></tr>'
+    return f'<table style="font-size:.85em">{head}{body}</table>'
+
+# %% ../nbs/21_explorer.ipynb #7bdd8c46
+@patch
+def _refresh(self: InvarianceExplorer):
+    "Redraw for the pair and transformation on display (the transformation kept when the new pair has it)."
+    names = self._transforms()
+    if list(self.transform.options) != names:
+        keep = self.transform.value if self.transform.value in names else names[0]
+        self.transform.options, self.transform.value = names, keep
+    self.table.value = f'<p><b>{html.escape(self.transform.value)}</b> · {html.escape(self.pair.value)}</p>' + \
+        self._table_html()
+    self.heatmap.clear_output()
+    with self.heatmap:
+        from IPython.display import display
+        from invflow.invmap import invariance_map_chart
+        display(invariance_map_chart(self.maps[self.pair.value]))
+
+@patch
+def static_html(self: InvarianceExplorer) -> str:
+    "The view without a kernel: the table of the pair and transformation on display."
+    return f'<div class="invflow-invariance">{self.table.value}</div>'
+
+@patch
+def _repr_mimebundle_(self: InvarianceExplorer, **kw):
     data = self.widget._repr_mimebundle_(**kw) or {}
     data['text/html'] = self.static_html()
     return data

@@ -6,7 +6,7 @@ Docs: https://invflow.github.io/invflow/finetune_metrics.html.md"""
 
 # %% ../nbs/05_finetune_metrics.ipynb #be219704
 from __future__ import annotations
-import json, math, time, warnings
+import dataclasses, json, math, time, warnings
 import scipy.stats
 from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
@@ -28,8 +28,8 @@ from .stir import invert_reference, stir_from_inversions, self_terms
 
 # %% auto #0
 __all__ = ['SELF_TERMS', 'MATRICES', 'RHO_GATE', 'finetune_metrics', 'flow_summary', 'FinetuneAnalysis', 'bootstrap_indices',
-           'resampled_cka', 'per_layer_intervals', 'InversionQualityWarning', 'quality_gate', 'analyze', 'Dynamics',
-           'dynamics']
+           'resampled_cka', 'per_layer_intervals', 'InversionQualityWarning', 'quality_gate', 'FloorWarning',
+           'convergence', 'analyze', 'Dynamics', 'dynamics']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
@@ -41,6 +41,11 @@ def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
 # %% ../nbs/05_finetune_metrics.ipynb #41fb1115
 SELF_TERMS = ('one', 'measured')
 
+def _check_self_terms(self_terms: str):
+    "One sentence for self terms that are neither 'one' nor 'measured'."
+    if self_terms not in SELF_TERMS:
+        raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
+
 def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      s_ft_pt: np.ndarray, # STIR(ft^i | pt^j)
                      s_ft_ft: np.ndarray, # STIR(ft^i | ft^j)
@@ -50,8 +55,7 @@ def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      self_terms: str = 'one', # 'one' (the paper) or 'measured'
                     ) -> dict[str, np.ndarray]:
     "The (i, j) matrices and per-layer vectors of forgetting, learning, CKA divergence and invariance flow."
-    if self_terms not in SELF_TERMS:
-        raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
+    _check_self_terms(self_terms)
     L = len(s_pt_pt)
     self_pt, self_ft = np.diag(s_pt_pt).copy(), np.diag(s_ft_ft).copy()
     if self_terms == 'one': s_pt_pt, s_ft_ft = _with_diag(s_pt_pt, np.ones(L)), _with_diag(s_ft_ft, np.ones(L))
@@ -91,6 +95,7 @@ class FinetuneAnalysis:
     flow: dict                              # compression/expansion summary of the invariance flow matrix
     provenance: dict                        # estimator, n, k, steps, optimizer, lr, self_terms, median ρ, seconds, …
     measures: pd.DataFrame | None = None    # per (layer, measure) change under the measures beside CKA
+    convergence: pd.DataFrame | None = None # per (layer, inversion steps): pt's median ρ, self term, ft's forgetting
 
 # %% ../nbs/05_finetune_metrics.ipynb #7193c650
 @patch
@@ -99,7 +104,8 @@ def to_json(self: FinetuneAnalysis, path: str | Path | None = None) -> str:
     d = dict(layers=self.layers, per_layer=self.per_layer.to_dict(orient='split', index=False),
              matrices={k: v.values.tolist() for k, v in self.matrices.items()}, flow=self.flow,
              provenance=self.provenance, format='invflow.FinetuneAnalysis/1')
-    if self.measures is not None: d['measures'] = self.measures.to_dict(orient='split', index=False)
+    for k in ('measures', 'convergence'):
+        if getattr(self, k) is not None: d[k] = getattr(self, k).to_dict(orient='split', index=False)
     s = json.dumps(d, allow_nan=True)
     if path is not None:
         from invflow.cache import atomic_write_bytes
@@ -114,10 +120,10 @@ def from_json(cls: FinetuneAnalysis, src: str | Path) -> FinetuneAnalysis:
     d = json.loads(src if is_text else Path(src).read_text())
     if d.get('format') != 'invflow.FinetuneAnalysis/1':
         raise ValueError("not an invflow FinetuneAnalysis JSON document.")
-    pl, ms = d['per_layer'], d.get('measures')
-    return cls(d['layers'], pd.DataFrame(pl['data'], columns=pl['columns']),
+    frame = lambda t: None if t is None else pd.DataFrame(t['data'], columns=t['columns'])
+    return cls(d['layers'], frame(d['per_layer']),
                {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
-               d['flow'], d['provenance'], None if ms is None else pd.DataFrame(ms['data'], columns=ms['columns']))
+               d['flow'], d['provenance'], frame(d.get('measures')), frame(d.get('convergence')))
 
 # %% ../nbs/05_finetune_metrics.ipynb #7be5b80a
 @patch
@@ -288,6 +294,70 @@ def _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, batch_siz
     return layer_measures(pt, ft, x, layers, measures, n_permutations, pool=pool, batch_size=batch_size,
                           progress=progress)
 
+# %% ../nbs/05_finetune_metrics.ipynb #214c7515
+class FloorWarning(UserWarning):
+    "The instrument floor could not be measured (too few images)."
+
+def _floor_columns(pt, x, layers, inv_pt, estimator, pool, batch_size, level) -> pd.DataFrame | None:
+    "The stem floor's forgetting per layer (`invflow.validity.floor_table`); None, with a warning, below 8 images."
+    from invflow.validity import floor_table
+    if len(x) < 8:
+        warnings.warn(f"the instrument floor needs at least 8 images; got {len(x)}, so the analysis has no floor "
+                      "columns and no finding can be checked against it.", FloorWarning, stacklevel=3)
+        return None
+    return floor_table(pt, x, layers, inv_pt, level=level, estimator=estimator, pool=pool, batch_size=batch_size)
+
+# %% ../nbs/05_finetune_metrics.ipynb #db5a947b
+def _budget_rows(layers: list[str], invs: Mapping, steps: int, s_pt: np.ndarray, s_ft: np.ndarray) -> list[dict]:
+    "Rows of one inversion budget from the diagonals STIR(pt^l | pt^l) and STIR(ft^l | pt^l)."
+    return [dict(layer=l, steps=steps, median_rho=_median_rho(invs, l), self_stir=s_pt[k], stir_ft_pt=s_ft[k],
+                 forgetting=1 - s_ft[k], forgetting_measured=s_pt[k] - s_ft[k]) for k, l in enumerate(layers)]
+
+def convergence(pt: nn.Module, ft: nn.Module, # the two models
+                x: Tensor, # the images
+                layers: Sequence[str], # the layers
+                *, fractions: Sequence[float] = (0.25, 0.5), # budgets, as fractions of `config.steps`
+                seeds: int | Sequence[int] = 1, config: InvertConfig | None = None, cache=None,
+                estimator: str = 'linear', pool: str = 'flatten', progress: bool = False,
+               ) -> pd.DataFrame:
+    "Per layer and smaller inversion budget: pt's median ρ and self term, and ft's forgetting, from inversions of pt."
+    cfg, rows = config or InvertConfig(pool=pool), []
+    budgets = {max(1, round(f * cfg.steps)) for f in fractions}
+    for steps in sorted(b for b in budgets if b < cfg.steps):
+        c = dataclasses.replace(cfg, steps=steps)
+        invs = invert_reference(pt, x, layers, seeds, config=c, cache=cache, progress=progress)
+        s_pt = np.diag(_stir_square(pt, x, layers, invs, estimator, pool, c.batch_size))
+        s_ft = np.diag(_stir_square(ft, x, layers, invs, estimator, pool, c.batch_size))
+        rows += _budget_rows(layers, invs, c.steps, s_pt, s_ft)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/05_finetune_metrics.ipynb #c54f5afa
+def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, inv_pt, steps: int, raw: dict,
+                  self_terms: str = 'one') -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    "(per-layer table with `forgetting_drift` in the analysis' self-term convention, the curve with the full budget)."
+    if not isinstance(curve, pd.DataFrame) or curve.empty: return per_layer, None
+    full = _budget_rows(layers, inv_pt, steps, np.diag(raw['stir_pt|pt']), np.diag(raw['stir_ft|pt']))
+    curve = pd.concat([curve[curve.steps < steps], pd.DataFrame(full)], ignore_index=True)
+    curve = curve.sort_values(['steps'], kind='stable')
+    prev = curve[curve.steps < steps].groupby('layer').steps.max()
+    at = curve.set_index(['layer', 'steps'])['forgetting' if self_terms == 'one' else 'forgetting_measured']
+    drift = {l: at[(l, steps)] - at[(l, prev[l])] for l in layers}
+    return per_layer.assign(forgetting_drift=per_layer.layer.map(drift)), curve.reset_index(drop=True)
+
+# %% ../nbs/05_finetune_metrics.ipynb #3ca154c6
+def _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool, batch_size,
+                 rho_gate, floor) -> pd.DataFrame:
+    "The per-layer table: metrics, intervals, `rho_ok`, and the floor columns when `floor` is not False."
+    per_layer = _per_layer(layers, r, inv_pt, inv_ft)
+    if n_boot:
+        ci = per_layer_intervals(pt, ft, x, layers, inv_pt, inv_ft, estimator, self_terms, n_boot, level, 0, pool,
+                                 batch_size)
+        per_layer = per_layer.merge(ci, on='layer')
+    per_layer['rho_ok'] = quality_gate(per_layer, rho_gate).values
+    if floor is True: floor = _floor_columns(pt, x, layers, inv_pt, estimator, pool, batch_size, level)
+    if isinstance(floor, pd.DataFrame): per_layer = per_layer.merge(floor, on='layer', how='left')
+    return per_layer
+
 # %% ../nbs/05_finetune_metrics.ipynb #8d3779b0
 def analyze(pt: nn.Module, # the pretrained model
             ft: nn.Module, # the finetuned model (same architecture and layer names)
@@ -307,10 +377,11 @@ def analyze(pt: nn.Module, # the pretrained model
             rho_gate: float = RHO_GATE, # largest median ρ at which a layer's STIR numbers are read (`quality_gate`)
             measures: Sequence[str] | None = None, # measures beside CKA for each layer's change (`invflow.measures`)
             n_permutations: int = 0, # permutation-null draws for those measures
+            floor: bool | pd.DataFrame = True, # the stem floor per layer (True: measure it; a table: use it)
+            rho_curve: Sequence[float] = (0.25, 0.5), # budgets (fractions of the steps) of the convergence curve
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
-    if self_terms not in SELF_TERMS:
-        raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
+    _check_self_terms(self_terms)
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     resolve_layers(ft, layers)
     t0, cfg = time.perf_counter(), config or InvertConfig(pool=pool)
@@ -318,17 +389,16 @@ def analyze(pt: nn.Module, # the pretrained model
     inv_ft = _inversions(ft, x, layers, seeds, cfg, cache, progress, ft_inversions)
     raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, pool, cfg.batch_size)
     r = finetune_metrics(*raw.values(), self_terms)
-    per_layer = _per_layer(layers, r, inv_pt, inv_ft)
-    if n_boot:
-        ci = per_layer_intervals(pt, ft, x, layers, inv_pt, inv_ft, estimator, self_terms, n_boot, level, 0, pool,
-                                 cfg.batch_size)
-        per_layer = per_layer.merge(ci, on='layer')
-    per_layer['rho_ok'] = quality_gate(per_layer, rho_gate).values
+    per_layer = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool,
+                             cfg.batch_size, rho_gate, floor)
+    curve = rho_curve and convergence(pt, ft, x, layers, fractions=rho_curve, seeds=seeds, config=cfg, cache=cache,
+                                      estimator=estimator, pool=pool)
+    per_layer, curve = _with_budgets(per_layer, curve, layers, inv_pt, cfg.steps, raw, self_terms)
     prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
                        time.perf_counter() - t0)
     ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, cfg.batch_size, progress)
     return FinetuneAnalysis(layers, per_layer, _matrix_tables(layers, r, raw),
-                            flow_summary(r['invariance_flow'], layers), prov, ms)
+                            flow_summary(r['invariance_flow'], layers), prov, ms, curve)
 
 # %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
 def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
@@ -380,6 +450,10 @@ def dynamics(pt: nn.Module, # the pretrained model
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     cfg = config or InvertConfig(pool=kw.get('pool', 'flatten'))
     inv_pt = invert_reference(pt, x, layers, seeds, config=cfg, cache=cache, progress=progress)
+    kw.setdefault('rho_curve', ())
+    if kw.get('floor', True) is True:
+        kw['floor'] = _floor_columns(pt, x, layers, inv_pt, kw.get('estimator', 'linear'), kw.get('pool', 'flatten'),
+                                     cfg.batch_size, kw.get('level', 0.95))
     analyses = {}
     for epoch, ck in tqdm(list(checkpoints.items()), desc='checkpoints', disable=not progress, leave=False):
         ft = _checkpoint_model(ck, template if template is not None else pt)

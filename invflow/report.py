@@ -97,9 +97,12 @@ def _analysis_sections(res: Path) -> tuple[list, list, dict]:
             viz.per_layer_chart({n: a.per_layer for n, a in analyses.items()}))]
     out += [(f'Invariance flow: pretrained → {n}', viz.flow_heatmap(a.matrices['invariance_flow']))
             for n, a in analyses.items()]
-    cols = ['layer', 'self_stir_pt', 'self_stir_ft', 'median_rho_pt', 'median_rho_ft', 'rho_ok']
+    curves = {n: a.convergence for n, a in analyses.items() if a.convergence is not None}
+    if curves: out.append(('Convergence: forgetting against the inversion budget', viz.convergence_chart(curves)))
+    cols = ['layer', 'self_stir_pt', 'self_stir_ft', 'median_rho_pt', 'median_rho_ft', 'rho_ok', 'forgetting_drift',
+            'floor_forgetting', 'floor_ci_low', 'floor_ci_high', 'floor_seen']
     quality = pd.concat([a.per_layer.reindex(columns=cols).assign(pair=n) for n, a in analyses.items()])
-    out.append(('Inversion quality and self terms per layer', quality))
+    out.append(('Inversion quality, self terms, convergence and the stem floor per layer', quality))
     return _quality_banner(quality, analyses), out, analyses
 
 # %% ../nbs/22_report.ipynb #c4d5e6f8
@@ -117,6 +120,23 @@ def _measure_sections(ms: pd.DataFrame | None) -> list:
         null = ms.pivot(index='layer', columns='measure', values='calibrated').loc[disagree.index, disagree.columns]
         out.append((f'Calibrated against a permutation null ({int(ms.n_permutations.max())} draws): '
                     '(s − null mean) / (1 − null mean)', null.round(4).reset_index()))
+    return out
+
+# %% ../nbs/22_report.ipynb #6dcd2f02
+def _instrument_sections(res: Path) -> list:
+    "The validity suite and the invariance map, where the run has them."
+    out = []
+    if (res / 'validity.json').exists():
+        from invflow.validity import load_validity, validity_chart
+        v = load_validity(res)
+        out += [('What this instrument can see: planted changes detected per layer (validity suite)',
+                 validity_chart(v)),
+                ('The stem floor per layer: forgetting of the stem with random layers after it', v.floor())]
+    imap = _safe_csv(res / 'invariance_map.csv')
+    if imap is not None:
+        from invflow.invmap import invariance_map_chart
+        out.append(('Invariance map: change in invariance ft − pt per layer and transformation',
+                    invariance_map_chart(imap)))
     return out
 
 # %% ../nbs/22_report.ipynb #f708192a
@@ -175,6 +195,7 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     banner, analysis, analyses = _analysis_sections(res)
     sections = banner + ([('Summary (means over layers; mean and interval over training seeds)', summary)]
                          if summary is not None else []) + analysis
+    sections += _instrument_sections(res)
     sections += _measure_sections(_safe_csv(res / 'measures.csv')) + _run_sections(res) + _study_sections(res)
     sections += _provenance_section(run, analyses)
     if not sections: raise FileNotFoundError(f"{res} holds no invflow result tables.")

@@ -29,9 +29,9 @@ from .train import TrainConfig, train, checkpoints
 from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
 
 # %% auto #0
-__all__ = ['QUICK', 'PAIRS', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data', 'seed_interval', 'summarise_seeds',
-           'fisher_interval', 'Finding', 'findings', 'layer_means', 'gate_ok', 'run_study', 'seed_models', 'load_run',
-           'tutorial_run', 'regime']
+__all__ = ['QUICK', 'PAIRS', 'SUITE', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data', 'seed_interval',
+           'summarise_seeds', 'fisher_interval', 'Finding', 'findings', 'layer_means', 'gate_ok', 'floor_seen',
+           'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
@@ -190,6 +190,7 @@ class Finding:
     control: str = ''                    # the control the statistic is read against, in words
     ci: tuple | None = None              # an interval from elsewhere (e.g. Fisher's z for a correlation)
     rho_ok: bool | None = None           # every layer it reads passes the inversion-quality gate (None: no inversions)
+    floor_ok: bool | None = None         # the instrument sees the stem floor at every layer it reads (None: not read)
 
     def interval(self, level: float = 0.95) -> tuple[float, float, float]:
         "(value, low, high): the seed interval, or the interval given; the largest |value| for '='."
@@ -200,7 +201,8 @@ class Finding:
         return (est, *self.ci) if self.ci is not None else (est, lo, hi)
 
     def verdict(self, level: float = 0.95) -> str:
-        "holds / does not hold / inconclusive (the interval crosses the threshold, or there is none)."
+        "holds / does not hold / inconclusive (the interval crosses the threshold, there is none, or the floor)."
+        if self.floor_ok is False: return 'inconclusive (instrument floor)'
         est, lo, hi = self.interval(level)
         if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
         if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
@@ -218,7 +220,8 @@ def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
         test = f"{f.op} {f.threshold:g}" if f.op != '=' else f"= {f.threshold:g} exactly"
         seeds = 1 if f.op == '=' else int(np.sum(~np.isnan(np.asarray(f.values, dtype=np.float64))))
         out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test, seeds=seeds,
-                        control=f.control, rho_ok=f.rho_ok, verdict=f.verdict(level)))
+                        control=f.control, rho_ok=f.rho_ok, floor_ok=f.floor_ok,
+                        verdict=f.verdict(level)))
     return pd.DataFrame(out)
 
 # %% ../nbs/15_study.ipynb #97e79a65
@@ -245,6 +248,18 @@ def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
     t = table if pairs is None else table[table.pair.isin(pairs)]
     if layers is not None: t = t[t.layer.isin(layers)]
     return bool(t.rho_ok.astype(bool).all())
+
+# %% ../nbs/15_study.ipynb #f2e2eb77
+def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None
+               layers: Sequence[str], # the layers a finding reads
+               measure: str = 'forgetting', # the measure it reads
+              ) -> bool | None:
+    "Whether the stem floor is detected at every layer in `layers` under `measure` (None without a suite)."
+    if validity is None: return None
+    t = validity[(validity.change == 'stem floor') & (validity.measure == measure) & validity.layer.isin(layers)]
+    if set(t.layer) != set(layers):
+        raise ValueError(f"the validity table has no {measure!r} floor for {sorted(set(layers) - set(t.layer))}.")
+    return bool(t.detected.eq(True).all())       # undefined (None, NaN) is not seen
 
 # %% ../nbs/15_study.ipynb #ade7d87d
 def _tc(cfg: StudyConfig, epochs: int, lr: float, s: int, **kw) -> TrainConfig:
@@ -405,6 +420,21 @@ def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt
         pt, ft, first['finetuned (classification)'], X, layers, cfg, cache, progress), log)
     return dict(summary=summary, analyses=first)
 
+# %% ../nbs/15_study.ipynb #f6e7fc47
+SUITE = dict(measures=('procrustes', 'svcca', 'rsa_spearman'), n_boot=100)
+
+def _validity_stage(run: Path, cfg: StudyConfig, pt, X, layers, cache, progress: bool, log):
+    "The validity suite of the pretrained model on the analysis images, read back from the run folder when finished."
+    from invflow.validity import validate, load_validity
+    res = run / 'results'
+    if (res / 'validity.json').exists():
+        try: return load_validity(res)
+        except Exception: log("  validity.csv unreadable: recomputing")
+    v = validate(pt, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache, progress=progress,
+                 **SUITE)
+    v.save(res)
+    return v
+
 # %% ../nbs/15_study.ipynb #93137100
 def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     "Every stage of the study in `run`, each reused where it is finished."
@@ -426,6 +456,8 @@ def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     out = _analysis_stage(run, cfg, pt, trained, training, bt, cache, progress, log)
     lap('analyses')
     layers, X = vit_layers(pt), bt[0][:cfg.n_analysis]
+    out['validity'] = _validity_stage(run, cfg, pt, X, layers, cache, progress, log)
+    lap('validity')
     out.update(_dynamics_stage(run, cfg, pt, X, layers, *bt, cache, progress, log))
     lap('dynamics and robustness')
     _stage(res / 'invariance.csv', lambda: _invariance_stage(cfg, B, layers, pt, trained), log)
@@ -495,6 +527,8 @@ def load_run(run_dir: str | Path, # a folder written by `run_study`
     cfg = _read_config(run)
     out = dict(config=cfg, run=run, **{k: pd.read_csv(res / f'{f}.csv') for k, f in _TABLES.items()})
     out['analyses'] = {n: FinetuneAnalysis.from_json(res / f"analysis_{_slug(n)}.json") for n in PAIRS}
+    from invflow.validity import load_validity
+    out['validity'] = load_validity(res) if (res / 'validity.json').exists() else None
     if models: out['models'] = seed_models(run)
     return out
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['short', 'per_layer_chart', 'flow_heatmap', 'dynamics_chart', 'correlation_chart', 'energy_chart', 'invariance_chart']
+__all__ = ['short', 'per_layer_chart', 'flow_heatmap', 'dynamics_chart', 'correlation_chart', 'energy_chart', 'invariance_chart',
+           'convergence_chart']
 
 # %% ../nbs/20_viz.ipynb #e31dc056
 def short(layer: str) -> str:
@@ -98,3 +99,16 @@ def invariance_chart(inv: pd.DataFrame) -> alt.Chart:
         color=alt.Color('invariance:Q', scale=alt.Scale(scheme='viridis', reverse=True)),
         tooltip=['model', 'transform', 'layer', alt.Tooltip('invariance:Q', format='.3f')]).properties(
         width=160, height=280).facet(column=alt.Column('model:N', title=None))
+
+# %% ../nbs/20_viz.ipynb #3aa316e6
+def convergence_chart(curves: Mapping[str, pd.DataFrame], # {pair name: FinetuneAnalysis.convergence}
+                     ) -> alt.Chart:
+    "Forgetting against inversion steps, one line per layer, one panel per pair (median ρ in the tooltip)."
+    df = pd.concat([c.assign(pair=p, layer_short=c.layer.map(short)) for p, c in curves.items() if c is not None])
+    order = list(dict.fromkeys(df.layer_short))
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X('steps:Q', title='inversion steps'), y=alt.Y('forgetting:Q'),
+        color=alt.Color('layer_short:N', sort=order, title='layer'),
+        tooltip=['pair', 'layer', 'steps', alt.Tooltip('forgetting:Q', format='.4f'),
+                 alt.Tooltip('median_rho:Q', format='.4f', title='median ρ (pt)')],
+    ).properties(width=220, height=160).facet(column=alt.Column('pair:N', title=None))
