@@ -17,19 +17,22 @@ import pandas as pd
 import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
+from tqdm.auto import tqdm
 
 import invflow
 from .capture import resolve_layers
-from .cache import model_digest
+from .cache import model_digest, tensor_digest
 from .invert import InvertConfig, Inversion
 from .capture import capture
 from .similarity import cka_matrix, cka_square, centre_gram, gram_linear, gram_rbf, linear_cka, u_centre
 from .stir import invert_reference, stir_from_inversions, self_terms
 
 # %% auto #0
-__all__ = ['SELF_TERMS', 'MATRICES', 'RHO_GATE', 'finetune_metrics', 'flow_summary', 'FinetuneAnalysis', 'bootstrap_indices',
-           'resampled_cka', 'per_layer_intervals', 'InversionQualityWarning', 'quality_gate', 'FloorWarning',
-           'convergence', 'analyze', 'Dynamics', 'dynamics']
+__all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'COVERAGE_SCHEMES', 'RHO_GATE', 'finetune_metrics', 'flow_summary',
+           'FinetuneAnalysis', 'bootstrap_indices', 'resampled_cka', 'leave_one_out_cka', 'leave_one_out_se',
+           'replicate_se', 'per_layer_replicates', 'intervals_from_replicates', 'per_layer_intervals',
+           'coverage_simulation', 'InversionQualityWarning', 'quality_gate', 'FloorWarning', 'convergence',
+           'convergence_gate', 'analyze', 'contrast', 'Dynamics', 'dynamics']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
@@ -96,6 +99,7 @@ class FinetuneAnalysis:
     provenance: dict                        # estimator, n, k, steps, optimizer, lr, self_terms, median ρ, seconds, …
     measures: pd.DataFrame | None = None    # per (layer, measure) change under the measures beside CKA
     convergence: pd.DataFrame | None = None # per (layer, inversion steps): pt's median ρ, self term, ft's forgetting
+    replicates: pd.DataFrame | None = None  # per (layer, metric, replicate): the values intervals and contrasts use
 
 # %% ../nbs/05_finetune_metrics.ipynb #7193c650
 @patch
@@ -104,7 +108,7 @@ def to_json(self: FinetuneAnalysis, path: str | Path | None = None) -> str:
     d = dict(layers=self.layers, per_layer=self.per_layer.to_dict(orient='split', index=False),
              matrices={k: v.values.tolist() for k, v in self.matrices.items()}, flow=self.flow,
              provenance=self.provenance, format='invflow.FinetuneAnalysis/1')
-    for k in ('measures', 'convergence'):
+    for k in ('measures', 'convergence', 'replicates'):
         if getattr(self, k) is not None: d[k] = getattr(self, k).to_dict(orient='split', index=False)
     s = json.dumps(d, allow_nan=True)
     if path is not None:
@@ -123,7 +127,8 @@ def from_json(cls: FinetuneAnalysis, src: str | Path) -> FinetuneAnalysis:
     frame = lambda t: None if t is None else pd.DataFrame(t['data'], columns=t['columns'])
     return cls(d['layers'], frame(d['per_layer']),
                {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
-               d['flow'], d['provenance'], frame(d.get('measures')), frame(d.get('convergence')))
+               d['flow'], d['provenance'], frame(d.get('measures')), frame(d.get('convergence')),
+               frame(d.get('replicates')))
 
 # %% ../nbs/05_finetune_metrics.ipynb #7be5b80a
 @patch
@@ -146,64 +151,257 @@ def _raw_gram(f: Tensor, estimator: str, sigma_frac: float = 0.8) -> Tensor:
     return gram_rbf(f, sigma_frac) if estimator == 'rbf' else gram_linear(f)
 
 # %% ../nbs/05_finetune_metrics.ipynb #4b9dd34f
+def _centre_all(k: Tensor) -> Tensor:
+    "`HKH` for each of a batch `(B, m, m)` of Grams."
+    return k - k.mean(-1, keepdim=True) - k.mean(-2, keepdim=True) + k.mean((-2, -1), keepdim=True)
+
+def _u_centre_all(k: Tensor) -> Tensor:
+    "The U-centred Gram (`u_centre`) of each of a batch `(B, m, m)` of Grams."
+    m = k.shape[-1]
+    k = k.clone()
+    k.diagonal(dim1=-2, dim2=-1).zero_()
+    r = k.sum(-1)
+    u = k - r[..., None, :] / (m - 2) - r[..., :, None] / (m - 2) + r.sum(-1)[..., None, None] / ((m - 1) * (m - 2))
+    u.diagonal(dim1=-2, dim2=-1).zero_()
+    return u
+
 def resampled_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
                   ky: Tensor, # raw Gram of the second
-                  idx: Tensor, # (B, n) resamples
+                  idx: Tensor, # (B, m) resamples
                   estimator: str = 'linear', # CKA estimator
                  ) -> np.ndarray:
-    "CKA on each resample of the rows: `(B,)` values (NaN where a resample is degenerate)."
-    prep = u_centre if estimator == 'linear-debiased' else centre_gram
-    out = np.empty(len(idx))
-    for b, i in enumerate(idx):
-        gx, gy = prep(kx[i][:, i]), prep(ky[i][:, i])
-        out[b] = float((gx * gy).sum() / ((gx * gx).sum() * (gy * gy).sum()).sqrt())
-    return out
+    "CKA on each resample of the rows: `(B,)` values (NaN where a resample is degenerate), in batches of Grams."
+    m = idx.shape[1]
+    if estimator == 'linear-debiased' and m < 4:
+        raise ValueError(f"the debiased estimator (HSIC₁) needs at least 4 inputs; got n = {m}.")
+    prep = _u_centre_all if estimator == 'linear-debiased' else _centre_all
+    kx, ky, out = kx.to(torch.float64), ky.to(torch.float64), []
+    for c in idx.split(max(1, 2 ** 21 // m ** 2)):
+        gx, gy = prep(kx[c[:, :, None], c[:, None, :]]), prep(ky[c[:, :, None], c[:, None, :]])
+        out.append((gx * gy).sum((1, 2)) / ((gx * gx).sum((1, 2)) * (gy * gy).sum((1, 2))).sqrt())
+    return torch.cat(out).numpy()
+
+# %% ../nbs/05_finetune_metrics.ipynb #681e0b05
+def _loo_sums(k: Tensor, l: Tensor) -> tuple:
+    "The sums every leave-one-out HSIC is cut from: K∘L, its row sums, the row sums of K and L, Σₐ r'_K r'_L."
+    kl = k * l
+    kl_row = kl.sum(1)
+    rk, rl = k.sum(1), l.sum(1)
+    cross = (rk * rl).sum() - k @ rl - l @ rk + kl_row      # Σₐ (r_K − K·ᵢ)ₐ (r_L − L·ᵢ)ₐ, the a = i term still in
+    return kl, kl_row, rk, rl, cross
+
+def _loo_hsic0(k: Tensor, l: Tensor) -> Tensor:
+    "`tr(H K₋ᵢ H L₋ᵢ)` for each image `i` left out, `(n,)`: the numerator of the biased HSIC."
+    m = len(k) - 1
+    kl, kl_row, rk, rl, cross = _loo_sums(k, l)
+    dk, dl = k.diagonal(), l.diagonal()
+    pairs = kl.sum() - 2 * kl_row + dk * dl
+    rows = cross - (rk - dk) * (rl - dl)
+    return pairs - 2 / m * rows + (rk.sum() - 2 * rk + dk) * (rl.sum() - 2 * rl + dl) / m ** 2
+
+def _loo_hsic1(k: Tensor, l: Tensor) -> Tensor:
+    "HSIC₁ · m(m−3) for each image left out (m = n − 1 images), `(n,)`: the numerator of the debiased HSIC."
+    m = len(k) - 1
+    k, l = k.clone().fill_diagonal_(0), l.clone().fill_diagonal_(0)
+    kl, kl_row, rk, rl, cross = _loo_sums(k, l)
+    tr, rows = kl.sum() - 2 * kl_row, cross - rk * rl
+    return tr + (rk.sum() - 2 * rk) * (rl.sum() - 2 * rl) / ((m - 1) * (m - 2)) - 2 / (m - 2) * rows
+
+# %% ../nbs/05_finetune_metrics.ipynb #b8aa18e8
+def leave_one_out_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
+                      ky: Tensor, # raw Gram of the second
+                      estimator: str = 'linear', # CKA estimator
+                     ) -> np.ndarray:
+    "CKA with each image left out in turn, `(n,)`, from the full Grams in O(n²) (NaN where a subsample is degenerate)."
+    n = len(kx)
+    if estimator == 'linear-debiased' and n < 5:
+        raise ValueError(f"the debiased estimator left one out needs at least 5 inputs; got n = {n}.")
+    kx, ky = kx.to(torch.float64), ky.to(torch.float64)
+    h = _loo_hsic1 if estimator == 'linear-debiased' else _loo_hsic0
+    return (h(kx, ky) / (h(kx, kx) * h(ky, ky)).sqrt()).numpy()
+
+# %% ../nbs/05_finetune_metrics.ipynb #b9b87471
+def leave_one_out_se(values: np.ndarray, # the statistic with each image left out, `(n,)`
+                    ) -> float:
+    "The delete-one jackknife standard error `sqrt((n−1)/n · Σ(θ₍ᵢ₎ − θ̄)²)`; NaN when a value is NaN."
+    v = np.asarray(values, dtype=np.float64)
+    n = len(v)
+    return float(np.sqrt((n - 1) / n * np.sum((v - v.mean()) ** 2)))
 
 # %% ../nbs/05_finetune_metrics.ipynb #b0075a05
-def _interval(name: str, estimate: float, values: np.ndarray, level: float) -> dict:
-    "Columns `{name}_ci_low`, `{name}_ci_high`: the estimate ± z · the bootstrap standard error."
-    half = float(scipy.stats.norm.ppf(0.5 + level / 2) * np.nanstd(values, ddof=1))
-    return {f'{name}_ci_low': estimate - half, f'{name}_ci_high': estimate + half}
+def _interval(name: str, estimate: float, se: float, level: float) -> dict:
+    "Columns `{name}_se`, `{name}_ci_low`, `{name}_ci_high`: the estimate ± z · its standard error."
+    half = float(scipy.stats.norm.ppf(0.5 + level / 2) * se)
+    return {f'{name}_se': se, f'{name}_ci_low': estimate - half, f'{name}_ci_high': estimate + half}
 
-# %% ../nbs/05_finetune_metrics.ipynb #3150452a
-def _boot_stir(target, gx, invs, layer, idx, estimator, pool, batch_size) -> np.ndarray:
-    "STIR(target^l | reference^l) on each resample, averaged over the seed sets of `layer`'s inversions."
+# %% ../nbs/05_finetune_metrics.ipynb #ea2f3e09
+RESAMPLING = ('jackknife', 'bootstrap')
+
+def _replicator(n: int, resampling: str, n_boot: int, seed: int, estimator: str):
+    "`(kx, ky) → (1 + R,)` CKA values: the full sample, then the `R` replicates of `resampling`."
+    if resampling not in RESAMPLING:
+        raise ValueError(f"resampling is one of {RESAMPLING}; got {resampling!r}.")
+    full = torch.arange(n)[None]
+    if resampling == 'jackknife':
+        return lambda kx, ky: np.r_[resampled_cka(kx, ky, full, estimator), leave_one_out_cka(kx, ky, estimator)]
+    idx = torch.cat([full, bootstrap_indices(n, n_boot, seed)])
+    return lambda kx, ky: resampled_cka(kx, ky, idx, estimator)
+
+def replicate_se(values: np.ndarray, resampling: str) -> float:
+    "The standard error from a number's replicates: the jackknife's, or the bootstrap's standard deviation."
+    return leave_one_out_se(values) if resampling == 'jackknife' else float(np.nanstd(values, ddof=1))
+
+# %% ../nbs/05_finetune_metrics.ipynb #39ab33cf
+def _stir_replicates(target, gx, invs, layer, cka_of, estimator, pool, batch_size) -> np.ndarray:
+    "STIR(target^l | reference^l) on the full sample and each replicate, averaged over the seed sets of `layer`."
     vals = []
     for (l, r), inv in invs.items():
         if l != layer: continue
         fy = capture(target, inv.x, [layer], pool, batch_size, progress=False)[layer]
-        vals.append(resampled_cka(gx, _raw_gram(fy, estimator), idx, estimator))
+        vals.append(cka_of(gx, _raw_gram(fy, estimator)))
     return np.mean(vals, axis=0)
 
-# %% ../nbs/05_finetune_metrics.ipynb #b0075a06
-def per_layer_intervals(pt: nn.Module, ft: nn.Module, # the two models
-                        x: Tensor, # the images
-                        layers: Sequence[str], # layers
-                        inv_pt: Mapping, inv_ft: Mapping, # inversions of each model (`invert_reference`)
-                        estimator: str = 'linear', # CKA estimator
-                        self_terms: str = 'one', # 'one' or 'measured'
-                        n_boot: int = 200, # resamples
-                        level: float = 0.95, # interval level
-                        seed: int = 0, # seed of the resamples
-                        pool: str = 'flatten', # pooling
-                        batch_size: int = 256, # forward batch size
-                       ) -> pd.DataFrame:
-    "Bootstrap intervals over images of per-layer forgetting, learning and CKA divergence (no new inversions)."
-    idx = torch.cat([torch.arange(len(x))[None], bootstrap_indices(len(x), n_boot, seed)])   # row 0: the estimate
+# %% ../nbs/05_finetune_metrics.ipynb #b357b3e0
+def per_layer_replicates(pt: nn.Module, ft: nn.Module, # the two models
+                         x: Tensor, # the images
+                         layers: Sequence[str], # layers
+                         inv_pt: Mapping, inv_ft: Mapping, # inversions of each model (`invert_reference`)
+                         *, estimator: str = 'linear', # CKA estimator
+                         self_terms: str = 'one', # 'one' or 'measured'
+                         resampling: str = 'jackknife', # 'jackknife' (leave one image out) or 'bootstrap'
+                         n_boot: int = 200, seed: int = 0, # the bootstrap's draws and their seed
+                         pool: str = 'flatten', batch_size: int = 256, # pooling, forward batch size
+                        ) -> pd.DataFrame:
+    "Forgetting, learning and CKA divergence per layer on the full sample (replicate 0) and every replicate."
+    cka_of = _replicator(len(x), resampling, n_boot, seed, estimator)
     fx = {m: capture(model, x, layers, pool, batch_size, progress=False) for m, model in (('pt', pt), ('ft', ft))}
-    boot = lambda target, g, invs, l: _boot_stir(target, g, invs, l, idx, estimator, pool, batch_size)
-    rows = []
+    stir = lambda target, g, invs, l: _stir_replicates(target, g, invs, l, cka_of, estimator, pool, batch_size)
+    out = []
     for l in layers:
         g_pt, g_ft = _raw_gram(fx['pt'][l], estimator), _raw_gram(fx['ft'][l], estimator)
-        self_pt = boot(pt, g_pt, inv_pt, l) if self_terms == 'measured' else 1.0
-        self_ft = boot(ft, g_ft, inv_ft, l) if self_terms == 'measured' else 1.0
-        forgetting = self_pt - boot(ft, g_ft, inv_pt, l)
-        learning = self_ft - boot(pt, g_pt, inv_ft, l)
-        divergence = 1 - resampled_cka(g_ft, g_pt, idx, estimator)
-        vals = dict(forgetting=forgetting, learning=learning, cka_divergence=divergence)
+        self_pt = stir(pt, g_pt, inv_pt, l) if self_terms == 'measured' else 1.0
+        self_ft = stir(ft, g_ft, inv_ft, l) if self_terms == 'measured' else 1.0
+        vals = dict(forgetting=self_pt - stir(ft, g_ft, inv_pt, l), learning=self_ft - stir(pt, g_pt, inv_ft, l),
+                    cka_divergence=1 - cka_of(g_ft, g_pt))
+        out += [pd.DataFrame(dict(layer=l, metric=m, replicate=np.arange(len(v)), value=v)) for m, v in vals.items()]
+    return pd.concat(out, ignore_index=True)
+
+# %% ../nbs/05_finetune_metrics.ipynb #c0ffad63
+def intervals_from_replicates(rep: pd.DataFrame, # `per_layer_replicates`
+                              resampling: str = 'jackknife', # the scheme the replicates come from
+                              level: float = 0.95, # interval level
+                             ) -> pd.DataFrame:
+    "One row per layer: `{metric}_se`, `{metric}_ci_low`, `{metric}_ci_high` for every metric of the replicates."
+    rows = []
+    for l, g in rep.groupby('layer', sort=False):
         row = dict(layer=l)
-        for m, v in vals.items(): row.update(_interval(m, v[0], v[1:], level))
+        for m, v in g.groupby('metric', sort=False):
+            vals = v.sort_values('replicate').value.values
+            row.update(_interval(m, vals[0], replicate_se(vals[1:], resampling), level))
         rows.append(row)
+    return pd.DataFrame(rows)
+
+def per_layer_intervals(pt: nn.Module, ft: nn.Module, x: Tensor, layers: Sequence[str], inv_pt: Mapping,
+                        inv_ft: Mapping, *, level: float = 0.95, resampling: str = 'jackknife', **kw) -> pd.DataFrame:
+    "Intervals over images of per-layer forgetting, learning and CKA divergence (no new inversions)."
+    rep = per_layer_replicates(pt, ft, x, layers, inv_pt, inv_ft, resampling=resampling, **kw)
+    return intervals_from_replicates(rep, resampling, level)
+
+# %% ../nbs/05_finetune_metrics.ipynb #91ad9a8b
+def _coverage_model(d: int, mix: float, q: Tensor, sigma: float = 0.3) -> tuple:
+    "(A, B, σ, population CKA) of the Gaussian pair x = zA, y = zB + σe with B = A(mix·I + (1 − mix)·Q)."
+    eye = torch.eye(d, dtype=torch.float64)
+    a = torch.diag(torch.arange(1, d + 1, dtype=torch.float64) ** -0.5)
+    b = a @ (mix * eye + (1 - mix) * q)
+    sxx, syy, sxy = a.T @ a, b.T @ b + sigma ** 2 * eye, a.T @ b
+    return a, b, sigma, float((sxy ** 2).sum() / ((sxx ** 2).sum().sqrt() * (syy ** 2).sum().sqrt()))
+
+def _coverage_draw(models, n: int, g) -> tuple[Tensor, list[Tensor]]:
+    "The Gram of x and of each y (one z for all), n rows."
+    a = models[0][0]
+    z = torch.randn(n, len(a), generator=g, dtype=torch.float64)
+    x = z @ a
+    ys = [z @ b + s * torch.randn(n, b.shape[1], generator=g, dtype=torch.float64) for _, b, s, _ in models]
+    return x @ x.T, [y @ y.T for y in ys]
+
+# %% ../nbs/05_finetune_metrics.ipynb #4f94c885
+COVERAGE_SCHEMES = ('bootstrap', 'bootstrap (percentile)', 'jackknife', 'jackknife (bias-corrected)', 'half-samples')
+
+def _scheme_intervals(vals: np.ndarray, n: int, z: float) -> dict:
+    "{scheme: (low, high)} from `vals[scheme family]` = full-sample value then replicates."
+    j, se = vals['jackknife'], leave_one_out_se(vals['jackknife'][1:])
+    out = {'jackknife': (j[0] - z * se, j[0] + z * se)}
+    bc = n * j[0] - (n - 1) * j[1:].mean()
+    out['jackknife (bias-corrected)'] = (bc - z * se, bc + z * se)
+    if 'bootstrap' not in vals: return out
+    b, h, m = vals['bootstrap'], vals['half-samples'], n // 2
+    sd = np.std(b[1:], ddof=1)
+    out['bootstrap'] = (b[0] - z * sd, b[0] + z * sd)
+    out['bootstrap (percentile)'] = tuple(np.quantile(b[1:], [scipy.stats.norm.cdf(-z), scipy.stats.norm.cdf(z)]))
+    se_h = np.sqrt(m / (n - m) * np.var(h[1:], ddof=1))
+    out['half-samples'] = (h[0] - z * se_h, h[0] + z * se_h)
+    return out
+
+# %% ../nbs/05_finetune_metrics.ipynb #98d2c464
+def _draw_replicates(kx, kys, n: int, n_boot: int, estimator: str, g) -> list[dict]:
+    "For each y: {family: full-sample value, then replicates}: the jackknife; with `n_boot`, the bootstrap and halves."
+    full = torch.arange(n)[None]
+    if n_boot:
+        boot = torch.cat([full, torch.randint(0, n, (n_boot, n), generator=g)])
+        halves = torch.stack([torch.randperm(n, generator=g)[:n // 2] for _ in range(n_boot)])
+    out = []
+    for ky in kys:
+        v0 = resampled_cka(kx, ky, full, estimator)
+        out.append({'jackknife': np.r_[v0, leave_one_out_cka(kx, ky, estimator)]})
+        if n_boot: out[-1].update({'bootstrap': resampled_cka(kx, ky, boot, estimator),
+                                   'half-samples': np.r_[v0, resampled_cka(kx, ky, halves, estimator)]})
+    return out
+
+# %% ../nbs/05_finetune_metrics.ipynb #ca3f28ca
+def _expected_at_n(models, n: int, reps: int, estimator: str, g) -> dict:
+    "The estimator's mean at `n` images over `reps` fresh draws, for CKA(x, y₁) and the contrast."
+    full = torch.arange(n)[None]
+    v = np.array([[resampled_cka(kx, ky, full, estimator)[0] for ky in kys]
+                  for kx, kys in (_coverage_draw(models, n, g) for _ in range(reps))])
+    return dict(cka=v[:, 0].mean(), contrast=(v[:, 0] - v[:, 1]).mean())
+
+def _coverage_rows(hits: dict, truth: dict, expected: dict, n: int, d: int, estimator: str) -> list[dict]:
+    "One row per (number, scheme): coverage of the population value and of the expectation at n, width, bias."
+    rows = []
+    for (target, scheme), h in hits.items():
+        lo, hi, est, rep = map(np.array, zip(*h))
+        rows.append(dict(n=n, d=d, estimator=estimator, number=target, scheme=scheme, reps=len(h),
+                         population=truth[target], coverage=np.mean((lo <= truth[target]) & (truth[target] <= hi)),
+                         expected_at_n=expected[target],
+                         coverage_of_expected=np.mean((lo <= expected[target]) & (expected[target] <= hi)),
+                         width=np.mean(hi - lo), mean_estimate=est.mean(), mean_bootstrap_replicate=rep.mean()))
+    return rows
+
+# %% ../nbs/05_finetune_metrics.ipynb #6165d7c4
+def coverage_simulation(n: int = 48, # images per draw
+                        d: int = 64, # width of the representations
+                        reps: int = 200, # draws (and as many more for the expectation at n)
+                        *, n_boot: int = 200, # bootstrap draws and half-samples per draw (0: the jackknife only)
+                        level: float = 0.95, # interval level
+                        estimators: Sequence[str] = ('linear', 'linear-debiased'), # CKA estimators
+                        seed: int = 0, progress: bool = False,
+                       ) -> pd.DataFrame:
+    "Coverage of each scheme's interval of CKA and of a paired CKA contrast, over `reps` draws of a known model."
+    g = torch.Generator().manual_seed(seed)
+    q, _ = torch.linalg.qr(torch.randn(d, d, generator=g, dtype=torch.float64))
+    models = [_coverage_model(d, mix, q) for mix in (0.5, 0.8)]
+    truth = dict(cka=models[0][3], contrast=models[0][3] - models[1][3])
+    z, rows = scipy.stats.norm.ppf(0.5 + level / 2), []
+    for est in estimators:
+        hits = {}
+        for _ in tqdm(range(reps), desc=f'coverage, {est}, n = {n}', disable=not progress):
+            kx, kys = _coverage_draw(models, n, g)
+            r1, r2 = _draw_replicates(kx, kys, n, n_boot, est, g)
+            for target, vals in dict(cka=r1, contrast={k: r1[k] - r2[k] for k in r1}).items():
+                for scheme, (lo, hi) in _scheme_intervals(vals, n, z).items():
+                    boot = vals['bootstrap'][1:].mean() if n_boot else np.nan
+                    hits.setdefault((target, scheme), []).append((lo, hi, vals['jackknife'][0], boot))
+        rows += _coverage_rows(hits, truth, _expected_at_n(models, n, reps, est, g), n, d, est)
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_finetune_metrics.ipynb #b0075a08
@@ -344,21 +542,52 @@ def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, i
     drift = {l: at[(l, steps)] - at[(l, prev[l])] for l in layers}
     return per_layer.assign(forgetting_drift=per_layer.layer.map(drift)), curve.reset_index(drop=True)
 
+# %% ../nbs/05_finetune_metrics.ipynb #218939ab
+def convergence_gate(curve: pd.DataFrame, # the convergence curve with every budget (`FinetuneAnalysis.convergence`)
+                     per_layer: pd.DataFrame, # the per-layer table, with `forgetting_se`
+                     self_terms: str = 'one', # the analysis' self-term convention
+                     level: float = 0.95, # interval level of the half-width
+                    ) -> pd.Series | None:
+    "Per layer, True when forgetting moved less than z·SE over each of the last two budgets (None: too few budgets)."
+    steps = sorted(curve.steps.unique()) if curve is not None else []
+    if len(steps) < 3 or 'forgetting_se' not in per_layer: return None
+    at = curve.set_index(['layer', 'steps'])['forgetting' if self_terms == 'one' else 'forgetting_measured']
+    half = scipy.stats.norm.ppf(0.5 + level / 2) * per_layer.set_index('layer').forgetting_se
+    moves = lambda l: [abs(at[(l, b)] - at[(l, a)]) for a, b in zip(steps[-3:-1], steps[-2:])]
+    return per_layer.layer.map({l: bool(max(moves(l)) <= half[l]) for l in half.index}).astype(bool)
+
+def _gate(per_layer: pd.DataFrame, curve, self_terms: str, level: float, rho_gate: float) -> tuple[pd.DataFrame, str]:
+    "(the table with `rho_ok` from the convergence gate where it can decide, else from the fixed ρ gate; its name)."
+    ok = convergence_gate(curve, per_layer, self_terms, level)
+    if ok is None: return per_layer.assign(rho_ok=quality_gate(per_layer, rho_gate).values), f'median rho <= {rho_gate}'
+    if not ok.all():
+        warnings.warn(f"forgetting at {', '.join(per_layer.layer[~ok].astype(str))} still moves with more inversion "
+                      "steps (by more than its interval over the last two budgets): forgetting, learning and flow "
+                      "there are not converged; raise the inversion steps before reading them.",
+                      InversionQualityWarning, stacklevel=3)
+    return per_layer.assign(rho_ok=ok.values), 'convergence'
+
 # %% ../nbs/05_finetune_metrics.ipynb #3ca154c6
 def _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool, batch_size,
-                 rho_gate, floor) -> pd.DataFrame:
-    "The per-layer table: metrics, intervals, `rho_ok`, and the floor columns when `floor` is not False."
-    per_layer = _per_layer(layers, r, inv_pt, inv_ft)
+                 floor, resampling='jackknife') -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    "(per-layer table: metrics, intervals, floor columns when `floor` is not False; the replicates)."
+    per_layer, rep = _per_layer(layers, r, inv_pt, inv_ft), None
     if n_boot:
-        ci = per_layer_intervals(pt, ft, x, layers, inv_pt, inv_ft, estimator, self_terms, n_boot, level, 0, pool,
-                                 batch_size)
-        per_layer = per_layer.merge(ci, on='layer')
-    per_layer['rho_ok'] = quality_gate(per_layer, rho_gate).values
+        rep = per_layer_replicates(pt, ft, x, layers, inv_pt, inv_ft, estimator=estimator, self_terms=self_terms,
+                                   resampling=resampling, n_boot=n_boot, pool=pool, batch_size=batch_size)
+        per_layer = per_layer.merge(intervals_from_replicates(rep, resampling, level), on='layer')
     if floor is True: floor = _floor_columns(pt, x, layers, inv_pt, estimator, pool, batch_size, level)
     if isinstance(floor, pd.DataFrame): per_layer = per_layer.merge(floor, on='layer', how='left')
-    return per_layer
+    return per_layer, rep
 
 # %% ../nbs/05_finetune_metrics.ipynb #8d3779b0
+def _pair_layers(pt: nn.Module, ft: nn.Module, layers: Sequence[str], self_terms: str) -> list[str]:
+    "The layer names, resolved on both models (one sentence for a layer either lacks), after checking `self_terms`."
+    _check_self_terms(self_terms)
+    layers = [s for s, _, _ in resolve_layers(pt, layers)]
+    resolve_layers(ft, layers)
+    return layers
+
 def analyze(pt: nn.Module, # the pretrained model
             ft: nn.Module, # the finetuned model (same architecture and layer names)
             x: Tensor, # images (n, C, H, W) in [0, 1]
@@ -372,33 +601,69 @@ def analyze(pt: nn.Module, # the pretrained model
             pt_inversions: Mapping | None = None, # inversions of `pt` made earlier (reused as they are)
             ft_inversions: Mapping | None = None, # inversions of `ft` made earlier (reused as they are)
             progress: bool = True, # progress bars
-            n_boot: int = 200, # bootstrap resamples over images for the per-layer intervals (0: none)
+            n_boot: int = 200, # bootstrap draws when resampling='bootstrap' (0: no intervals at all)
             level: float = 0.95, # interval level
             rho_gate: float = RHO_GATE, # largest median ρ at which a layer's STIR numbers are read (`quality_gate`)
             measures: Sequence[str] | None = None, # measures beside CKA for each layer's change (`invflow.measures`)
             n_permutations: int = 0, # permutation-null draws for those measures
             floor: bool | pd.DataFrame = True, # the stem floor per layer (True: measure it; a table: use it)
             rho_curve: Sequence[float] = (0.25, 0.5), # budgets (fractions of the steps) of the convergence curve
+            resampling: str = 'jackknife', # intervals over images: 'jackknife' (leave one out) or 'bootstrap'
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
-    _check_self_terms(self_terms)
-    layers = [s for s, _, _ in resolve_layers(pt, layers)]
-    resolve_layers(ft, layers)
-    t0, cfg = time.perf_counter(), config or InvertConfig(pool=pool)
+    layers, t0, cfg = _pair_layers(pt, ft, layers, self_terms), time.perf_counter(), config or InvertConfig(pool=pool)
     inv_pt = _inversions(pt, x, layers, seeds, cfg, cache, progress, pt_inversions)
     inv_ft = _inversions(ft, x, layers, seeds, cfg, cache, progress, ft_inversions)
     raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, pool, cfg.batch_size)
     r = finetune_metrics(*raw.values(), self_terms)
-    per_layer = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool,
-                             cfg.batch_size, rho_gate, floor)
+    per_layer, rep = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool,
+                                  cfg.batch_size, floor, resampling)
     curve = rho_curve and convergence(pt, ft, x, layers, fractions=rho_curve, seeds=seeds, config=cfg, cache=cache,
                                       estimator=estimator, pool=pool)
     per_layer, curve = _with_budgets(per_layer, curve, layers, inv_pt, cfg.steps, raw, self_terms)
+    per_layer, gate = _gate(per_layer, curve, self_terms, level, rho_gate)
     prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
-                       time.perf_counter() - t0)
+                       time.perf_counter() - t0) | dict(resampling=resampling, images=tensor_digest(x), gate=gate)
     ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, cfg.batch_size, progress)
     return FinetuneAnalysis(layers, per_layer, _matrix_tables(layers, r, raw),
-                            flow_summary(r['invariance_flow'], layers), prov, ms, curve)
+                            flow_summary(r['invariance_flow'], layers), prov, ms, curve, rep)
+
+# %% ../nbs/05_finetune_metrics.ipynb #1a320bf7
+def _layer_mean(a: FinetuneAnalysis, metric: str, layers: Sequence[str] | None) -> np.ndarray:
+    "The mean over `layers` of `a`'s metric on the full sample and every replicate."
+    if a.replicates is None:
+        raise ValueError("this analysis has no replicates (it was made with n_boot=0): rerun analyze with intervals.")
+    layers = list(a.layers if layers is None else layers)
+    if missing := [l for l in layers if l not in a.layers]:
+        raise ValueError(f"{missing} are not layers of this analysis; it has {a.layers}.")
+    r = a.replicates[a.replicates.metric == metric]
+    if r.empty: raise ValueError(f"metric is 'forgetting', 'learning' or 'cka_divergence'; got {metric!r}.")
+    return r.pivot(index='replicate', columns='layer', values='value')[layers].mean(axis=1).values
+
+def _same_images(a: FinetuneAnalysis, b: FinetuneAnalysis):
+    "Refuse a contrast between analyses whose replicates are not of the same images and scheme."
+    keys = ('n', 'resampling', 'n_boot', 'images')
+    pa, pb = ({k: p.provenance.get(k) for k in keys} for p in (a, b))
+    if pa != pb: raise ValueError(f"a paired contrast needs the same images and resampling; got {pa} and {pb}.")
+
+# %% ../nbs/05_finetune_metrics.ipynb #a803c226
+def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
+             b: FinetuneAnalysis | None = None, # the analysis subtracted (default: `a` itself when `b_layers` given)
+             *, metric: str = 'forgetting', # 'forgetting', 'learning' or 'cka_divergence'
+             layers: Sequence[str] | None = None, # layers of `a` averaged (default: all)
+             b_layers: Sequence[str] | None = None, # layers of `b` averaged (default: `layers`)
+             level: float = 0.95, # interval level
+            ) -> dict:
+    "A paired contrast on shared replicates: value, se, ci_low, ci_high (a mean over `layers` if none subtracted)."
+    vals = _layer_mean(a, metric, layers)
+    if b is not None or b_layers is not None:
+        b = a if b is None else b
+        _same_images(a, b)
+        vals = vals - _layer_mean(b, metric, b_layers if b_layers is not None else layers)
+    p = a.provenance
+    iv = _interval('c', vals[0], replicate_se(vals[1:], p['resampling']), level)
+    return dict(metric=metric, value=float(vals[0]), se=iv['c_se'], ci_low=iv['c_ci_low'], ci_high=iv['c_ci_high'],
+                n=p['n'], resampling=p['resampling'], level=level)
 
 # %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
 def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
@@ -450,7 +715,6 @@ def dynamics(pt: nn.Module, # the pretrained model
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     cfg = config or InvertConfig(pool=kw.get('pool', 'flatten'))
     inv_pt = invert_reference(pt, x, layers, seeds, config=cfg, cache=cache, progress=progress)
-    kw.setdefault('rho_curve', ())
     if kw.get('floor', True) is True:
         kw['floor'] = _floor_columns(pt, x, layers, inv_pt, kw.get('estimator', 'linear'), kw.get('pool', 'flatten'),
                                      cfg.batch_size, kw.get('level', 0.95))

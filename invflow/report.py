@@ -79,11 +79,13 @@ def _quality_banner(quality: pd.DataFrame, analyses: dict) -> list:
     "A warning section naming the layers whose inversions missed the gate (none when all passed)."
     poor = quality[quality.rho_ok == False]           # noqa: E712 (NaN: analyses written before the gate)
     if not len(poor): return []
-    gate = next(iter(analyses.values())).provenance.get('rho_gate')
+    prov = next(iter(analyses.values())).provenance if analyses else {}
     where = '; '.join(f"{p}: {', '.join(g.layer)}" for p, g in poor.groupby('pair'))
-    return [('Inversion quality warning', f"median inversion quality ρ is above the gate {gate} at {where}. "
-             "Forgetting, learning and flow there rest on inversions that did not converge: raise the inversion "
-             "steps before reading them.")]
+    why = ("forgetting still moves with more inversion steps (by more than its interval over the last two budgets)"
+           if prov.get('gate') == 'convergence'
+           else f"median inversion quality ρ is above the gate {prov.get('rho_gate')}")
+    return [('Inversion quality warning', f"{why} at {where}. Forgetting, learning and flow there rest on inversions "
+             "that did not converge: raise the inversion steps before reading them.")]
 
 # %% ../nbs/22_report.ipynb #d95a3660
 def _analysis_sections(res: Path) -> tuple[list, list, dict]:

@@ -30,8 +30,8 @@ from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
 
 # %% auto #0
 __all__ = ['QUICK', 'PAIRS', 'SUITE', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data', 'seed_interval',
-           'summarise_seeds', 'fisher_interval', 'Finding', 'findings', 'layer_means', 'gate_ok', 'floor_seen',
-           'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
+           'summarise_seeds', 'fisher_interval', 'Finding', 'findings', 'layer_means', 'gate_ok', 'paired_means',
+           'floor_seen', 'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
@@ -134,20 +134,19 @@ def _stage(path: Path, compute, log):
 
 # %% ../nbs/15_study.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
-                  se_images=0.0, # its bootstrap standard error over images, per seed or one for all
+                  se_images=0.0, # its standard error over images, per seed or one for all
                   level: float = 0.95, # interval level
                  ) -> tuple[float, float, float]:
-    "(mean over seeds, low, high): a t interval over seeds, widened by the image-bootstrap standard error."
+    "(mean over seeds, low, high): t over seeds (k − 1 degrees of freedom) and normal over images, in quadrature."
     v = np.asarray(values, dtype=np.float64)
     v = v[~np.isnan(v)]
     k = len(v)
     if k == 0: return (float('nan'),) * 3
     se_img = float(np.sqrt(np.mean(np.square(np.asarray(se_images, dtype=np.float64)))))
-    var = (v.var(ddof=1) / k if k > 1 else 0.0) + se_img ** 2
-    if var == 0 and k == 1:
-        return float(v[0]), float('nan'), float('nan')        # one seed, no image bootstrap: no interval
-    q = stats.t.ppf((1 + level) / 2, k - 1) if k > 1 else stats.norm.ppf((1 + level) / 2)
-    half = float(q * np.sqrt(var))
+    if k == 1 and se_img == 0:
+        return float(v[0]), float('nan'), float('nan')        # one seed, no image error: no interval
+    seeds = stats.t.ppf((1 + level) / 2, k - 1) * v.std(ddof=1) / np.sqrt(k) if k > 1 else 0.0
+    half = float(np.hypot(seeds, stats.norm.ppf((1 + level) / 2) * se_img))
     return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
 
 # %% ../nbs/15_study.ipynb #454c8d22
@@ -186,7 +185,7 @@ class Finding:
     values: Sequence[float]              # the statistic in each training seed
     op: str = '>'                        # '>', '<' (the interval must clear the threshold), '=' (exactly)
     threshold: float = 0.0
-    se_images: float | Sequence[float] = 0.0   # the image-bootstrap standard error, per seed or one
+    se_images: float | Sequence[float] = 0.0   # the standard error over images, per seed or one
     control: str = ''                    # the control the statistic is read against, in words
     ci: tuple | None = None              # an interval from elsewhere (e.g. Fisher's z for a correlation)
     rho_ok: bool | None = None           # every layer it reads passes the inversion-quality gate (None: no inversions)
@@ -201,7 +200,8 @@ class Finding:
         return (est, *self.ci) if self.ci is not None else (est, lo, hi)
 
     def verdict(self, level: float = 0.95) -> str:
-        "holds / does not hold / inconclusive (the interval crosses the threshold, there is none, or the floor)."
+        "holds / does not hold / inconclusive (the interval crosses the threshold or is missing; ρ gate; floor)."
+        if self.rho_ok is False: return 'inconclusive (inversion quality)'
         if self.floor_ok is False: return 'inconclusive (instrument floor)'
         est, lo, hi = self.interval(level)
         if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
@@ -231,7 +231,7 @@ def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any p
                 layers: Sequence[str] | None = None, # the layers averaged (default: all)
                 level: float = 0.95,
                ) -> tuple[np.ndarray, np.ndarray]:
-    "Per training seed: the metric's mean over `layers`, and its image-bootstrap standard error (the layers' mean SE)."
+    "Per training seed: the metric's mean over `layers`, and its standard error over images (the layers' mean SE)."
     t = table[table.pair == pair]
     if layers is not None: t = t[t.layer.isin(layers)]
     z = stats.norm.ppf((1 + level) / 2)
@@ -248,6 +248,25 @@ def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
     t = table if pairs is None else table[table.pair.isin(pairs)]
     if layers is not None: t = t[t.layer.isin(layers)]
     return bool(t.rho_ok.astype(bool).all())
+
+# %% ../nbs/15_study.ipynb #e212dd8f
+def paired_means(rep: pd.DataFrame, # per-layer replicates: seed, pair, layer, metric, replicate, value, resampling
+                 *terms: tuple, # (weight, pair, metric, layers or None for all)
+                 estimator: str = 'linear', # the estimator's replicates (a run keeps both for one pair)
+                ) -> tuple[np.ndarray, np.ndarray]:
+    "Per training seed: the combination of layer means and its standard error from the replicates its terms share."
+    from invflow.metrics import replicate_se
+    rep = rep[rep.estimator == estimator] if 'estimator' in rep else rep
+    values, ses = [], []
+    for s, g in rep.groupby('seed', sort=True):
+        total = 0.0
+        for w, pair, metric, layers in terms:
+            t = g[(g.pair == pair) & (g.metric == metric) & (True if layers is None else g.layer.isin(layers))]
+            if t.empty: raise ValueError(f"no replicates of {metric} for {pair!r} at {layers} in seed {s}.")
+            total = total + w * t.groupby('replicate').value.mean().sort_index().values
+        values.append(total[0])
+        ses.append(replicate_se(total[1:], g.resampling.iloc[0]))
+    return np.array(values), np.array(ses)
 
 # %% ../nbs/15_study.ipynb #f2e2eb77
 def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None
@@ -328,11 +347,20 @@ def _final_accuracy(training: pd.DataFrame, pair: str, s: int) -> float:
     return float(h.test_accuracy.iloc[-1]) if len(h) and 'test_accuracy' in h else float('nan')
 
 # %% ../nbs/15_study.ipynb #4345e819
-def _estimator_check(pt, ft, a_linear: FinetuneAnalysis, X, layers, cfg: StudyConfig, cache, progress: bool):
-    "Per-layer metrics of one pair under biased (linear) and debiased CKA, beside each layer's width."
-    widths = {l: f.shape[1] for l, f in capture(pt, X[:2], layers, 'flatten', progress=False).items()}
+def _debiased(res: Path, pt, ft, X, layers, cfg: StudyConfig, cache, progress: bool, log) -> FinetuneAnalysis:
+    "The first seed's classification pair under debiased CKA (read back from `res` when finished)."
+    f = res / 'debiased_finetuned_classification.json'
+    if f.exists():
+        try: return FinetuneAnalysis.from_json(f)
+        except Exception: log(f"  {f.name} unreadable: recomputing")
     deb = analyze(pt, ft, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache,
                   estimator='linear-debiased', progress=progress)
+    deb.to_json(f)
+    return deb
+
+def _estimator_table(pt, a_linear: FinetuneAnalysis, deb: FinetuneAnalysis, X, layers, cfg: StudyConfig):
+    "Per-layer metrics of one pair under biased (linear) and debiased CKA, beside each layer's width."
+    widths = {l: f.shape[1] for l, f in capture(pt, X[:2], layers, 'flatten', progress=False).items()}
     both = [a_linear.per_layer.assign(estimator='linear'), deb.per_layer.assign(estimator='linear-debiased')]
     return pd.concat(both).assign(width=lambda d: d.layer.map(widths), pair='finetuned (classification)',
                                   seed=cfg.seeds[0])
@@ -399,16 +427,22 @@ def _timer(log):
     return lap, times
 
 # %% ../nbs/15_study.ipynb #336c5e8f
+def _replicates(an: dict, s: int, estimator: str = 'linear') -> list[pd.DataFrame]:
+    "The replicates of every analysis of one seed, labelled with pair, seed, estimator and resampling."
+    return [a.replicates.assign(pair=n, seed=s, estimator=estimator, resampling=a.provenance['resampling'])
+            for n, a in an.items() if a.replicates is not None]
+
 def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt, cache, progress: bool, log) -> dict:
     "Every pair of every training seed, its controls, the per-seed and pooled summaries, and the estimator check."
     res, layers, X = run / 'results', vit_layers(pt), bt[0][:cfg.n_analysis]
-    per_layer, rows, first = [], [], None
+    per_layer, rows, reps, first = [], [], [], None
     for s in cfg.seeds:
         partners = {**trained[s], **_controls(pt, cfg, s)}
         an = _analyses(seed_dir(res, s, cfg), pt, partners, X, layers, cfg, cache, progress, log)
         first = first or an
         per_layer += [a.per_layer.assign(pair=n, seed=s) for n, a in an.items()]
         rows += [dict(_summary_row(n, a, _final_accuracy(training, n, s)), seed=s) for n, a in an.items()]
+        reps += _replicates(an, s)
     _save_csv(pd.concat(per_layer)[lambda d: d.seed == cfg.seeds[0]].drop(columns='seed'), res / 'per_layer.csv')
     _save_csv(pd.concat(per_layer), res / 'per_layer_seeds.csv')
     per_seed = pd.DataFrame(rows)
@@ -416,8 +450,11 @@ def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt
     summary = summarise_seeds(per_seed)
     _save_csv(summary, res / 'summary.csv')
     ft = trained[cfg.seeds[0]]['finetuned (classification)']
-    _stage(res / 'per_layer_estimators.csv', lambda: _estimator_check(
-        pt, ft, first['finetuned (classification)'], X, layers, cfg, cache, progress), log)
+    deb = _debiased(res, pt, ft, X, layers, cfg, cache, progress, log)
+    _stage(res / 'per_layer_estimators.csv', lambda: _estimator_table(pt, first['finetuned (classification)'], deb, X,
+                                                                      layers, cfg), log)
+    reps += _replicates({'finetuned (classification)': deb}, cfg.seeds[0], 'linear-debiased')
+    _save_csv(pd.concat(reps, ignore_index=True), res / 'per_layer_replicates.csv')
     return dict(summary=summary, analyses=first)
 
 # %% ../nbs/15_study.ipynb #f6e7fc47
@@ -484,7 +521,8 @@ _TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary
                summary_seeds='summary_seeds', estimators='per_layer_estimators', training='training',
                dynamics='dynamics_per_epoch', dynamics_per_layer='dynamics_per_layer', robustness='robustness',
                correlation='correlation_study', early_epoch='early_epoch_curve',
-               learning_forgetting='learning_forgetting_correlation', invariance='invariance', energy='energy_sweep')
+               learning_forgetting='learning_forgetting_correlation', invariance='invariance', energy='energy_sweep',
+               replicates='per_layer_replicates')
 
 # %% ../nbs/15_study.ipynb #17d3bc6a
 def _read_config(run: Path) -> StudyConfig:
@@ -543,6 +581,24 @@ def tutorial_run(default: str | Path = '../../runs/demo', # the default study's 
     run_study(run, config=cfg, progress=False, log=lambda s: None)
     return run
 
+# %% ../nbs/15_study.ipynb #7c58a88d
+def _commit() -> str:
+    "The checkout's commit as `git describe --always --dirty` names it, or why there is none."
+    import subprocess, invflow
+    try:
+        out = subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=Path(invflow.__file__).parent, text=True,
+                             capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError): return 'unknown (git not available)'
+    return out.stdout.strip() if out.returncode == 0 else 'unknown (not a git checkout)'
+
+def _produced(run: dict) -> list[tuple]:
+    "Rows for `regime`: when the run's results were written; what read them, and when."
+    import datetime, invflow
+    stamp = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    written = stamp((Path(run['run']) / 'results' / 'summary.csv').stat().st_mtime)
+    return [('results written', written, '—'),
+            ('executed with', f"invflow {invflow.__version__}, commit {_commit()}, {stamp(time.time())}", '—')]
+
 # %% ../nbs/15_study.ipynb #839b65e0
 def regime(run: dict) -> pd.DataFrame:
     "Where the study stands against the finetuning paper: model, data, accuracies and the measurement's budget."
@@ -554,7 +610,7 @@ def regime(run: dict) -> pd.DataFrame:
     rows = [('model', f"vit_t32: {len(m.blocks)} blocks, width {m.embed_dim}, {n_par / 1e6:.2f} M parameters, 32 px",
              'ViT-B/32: 12 blocks, width 768, ≈ 88 M parameters, 224 px'),
             ('pretraining data', f"Transforms-2D task A: {cfg.n_train_a:,} images, {cfg.classes_a} objects",
-             'ImageNet-21k (≈ 14 M images)'),
+             'ImageNet classification (the timm ViT-B/32 weights, Wightman 2019)'),
             ('finetuning data',
              f"task B: {cfg.n_train_b:,} images, {cfg.classes_b} objects, {cfg.finetune_epochs} epochs",
              'CIFAR-10: 50,000 images'),
@@ -563,5 +619,5 @@ def regime(run: dict) -> pd.DataFrame:
             ('from-scratch test accuracy', acc('pretrained → from scratch'), '0.98 (CIFAR-10 from scratch)'),
             ('images for STIR and CKA', f"{cfg.n_analysis}", '500'),
             ('inversion steps', f"{cfg.inversion_steps}", '500'),
-            ('worst median inversion ρ', f"{s.median_rho.max():.3f}", 'not reported')]
+            ('largest median inversion ρ of a pair', f"{s.median_rho.max():.3f}", 'not reported'), *_produced(run)]
     return pd.DataFrame(rows, columns=['', 'this study', 'the finetuning paper'])
