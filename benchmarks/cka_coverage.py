@@ -5,7 +5,7 @@ spectrum, width d, a second target for a paired contrast) and counts, over many 
 scheme's interval contains the population value and the estimator's expectation at n. Schemes: the bootstrap with
 replacement (normal and percentile), the delete-one jackknife (as is and bias-corrected), half-samples (delete-d).
 
-    .venv/bin/python benchmarks/cka_coverage.py        # the table in 05_finetune_metrics (d = 64; ≈ 20 min, 2 cores)
+    .venv/bin/python benchmarks/cka_coverage.py        # the table in 05_finetune_metrics (d = 64; ≈ 26 min, 2 cores)
     .venv/bin/python benchmarks/cka_coverage.py --runs 48:50:50   # a quick look: n:draws:bootstrap draws
 
 Default runs: n = 48 with every scheme (200 draws, 200 bootstrap draws and halves each); n = 500 with the jackknife

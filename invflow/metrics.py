@@ -638,7 +638,7 @@ def _layer_mean(a: FinetuneAnalysis, metric: str, layers: Sequence[str] | None) 
         raise ValueError(f"{missing} are not layers of this analysis; it has {a.layers}.")
     r = a.replicates[a.replicates.metric == metric]
     if r.empty: raise ValueError(f"metric is 'forgetting', 'learning' or 'cka_divergence'; got {metric!r}.")
-    return r.pivot(index='replicate', columns='layer', values='value')[layers].mean(axis=1).values
+    return r.pivot(index='replicate', columns='layer', values='value')[layers].mean(axis=1, skipna=False).values
 
 def _same_images(a: FinetuneAnalysis, b: FinetuneAnalysis):
     "Refuse a contrast between analyses whose replicates are not of the same images and scheme."

@@ -263,7 +263,7 @@ def paired_means(rep: pd.DataFrame, # per-layer replicates: seed, pair, layer, m
         for w, pair, metric, layers in terms:
             t = g[(g.pair == pair) & (g.metric == metric) & (True if layers is None else g.layer.isin(layers))]
             if t.empty: raise ValueError(f"no replicates of {metric} for {pair!r} at {layers} in seed {s}.")
-            total = total + w * t.groupby('replicate').value.mean().sort_index().values
+            total = total + w * t.groupby('replicate').value.agg(lambda v: v.mean(skipna=False)).sort_index().values
         values.append(total[0])
         ses.append(replicate_se(total[1:], g.resampling.iloc[0]))
     return np.array(values), np.array(ses)
