@@ -3,6 +3,7 @@ bundle, write API pages from nbdev's show_doc, and run Sphinx (myst-nb, executio
 
     .venv/bin/python docs/build.py          # → _docs/index.html      (make docs)
     .venv/bin/python docs/build.py --tutorials   # run nbs/tutorials/*.ipynb, store their outputs (make tutorials)
+    .venv/bin/python docs/build.py --pages index,20_viz   # only these chapters executed (+ tutorials, API): the test
 
 The tutorials run the embedded default study (minutes), so the site shows their stored outputs instead of running them;
 every other notebook is executed on each build, one process per core.
@@ -124,18 +125,26 @@ def write_pages(nbs: list, workers: int | None = None) -> list:
         return list(ex.map(importlib.import_module('build').write_page, nbs))
 
 
-def main():
+def chapters(only=()) -> list:
+    "The notebooks that become pages: every one, or the tutorials and those chapters whose stem is in `only`."
+    nbs = sorted(p for p in (ROOT / 'nbs').rglob('*.ipynb')
+                 if not p.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in p.parts)
+    if not only: return nbs
+    unknown = set(only) - {p.stem for p in nbs}
+    if unknown: sys.exit(f"--pages names no notebook {sorted(unknown)}: give stems of nbs/*.ipynb, comma-separated.")
+    return [p for p in nbs if p.stem in only or TUTORIALS in p.parents]
+
+
+def main(only=()):
     shutil.rmtree(SRC, ignore_errors=True); SRC.mkdir(); (SRC / 'api').mkdir(); (SRC / '_static').mkdir()
     import vl_convert as vlc
     (SRC / '_static' / 'vega-bundle.js').write_text('(function(){' + vlc.javascript_bundle() + '\n})();')
     shutil.copy(ROOT / 'docs' / 'conf.py', SRC / 'conf.py')
-    nbs = sorted(p for p in (ROOT / 'nbs').rglob('*.ipynb')
-                 if not p.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in p.parts)
-    pages = write_pages(nbs)
+    pages = write_pages(chapters(only))
     mods = sorted(m.stem for m in (ROOT / 'invflow').glob('*.py') if not m.stem.startswith('_'))
     for m in mods: (SRC / 'api' / f'{m}.md').write_text(api_page(f'invflow.{m}'))
-    chapters = [p for p in pages if p != 'index']
-    toc = ['', '```{toctree}', ':maxdepth: 1', ':caption: Chapters', '', *chapters, '```', '',
+    listed = [p for p in pages if p != 'index']
+    toc = ['', '```{toctree}', ':maxdepth: 1', ':caption: Chapters', '', *listed, '```', '',
            '```{toctree}', ':maxdepth: 1', ':caption: API', '', *[f'api/{m}' for m in mods], '```']
     idx = json.loads((SRC / 'index.ipynb').read_text())
     idx['cells'].append({'cell_type': 'markdown', 'id': 'toc', 'metadata': {}, 'source': '\n'.join(toc)})
@@ -155,4 +164,7 @@ def require_docs_extra():
 
 if __name__ == '__main__':
     require_docs_extra()
-    run_tutorials(sys.argv[2:]) if sys.argv[1:2] == ['--tutorials'] else main()
+    if sys.argv[1:2] == ['--tutorials']: run_tutorials(sys.argv[2:])
+    elif sys.argv[1:2] == ['--pages'] and len(sys.argv) == 3: main(tuple(sys.argv[2].split(',')))
+    elif len(sys.argv) == 1: main()
+    else: sys.exit("usage: docs/build.py [--tutorials [names…] | --pages stem,stem,…]")

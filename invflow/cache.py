@@ -73,8 +73,9 @@ def atomic_write_bytes(path: Path, data: bytes):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None: e.filename = str(path)    # a failed sync names no file
         raise
 
 # %% ../nbs/02_cache.ipynb #fbc05fe1

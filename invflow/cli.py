@@ -6,16 +6,17 @@ Docs: https://invflow.github.io/invflow/cli.html.md"""
 
 # %% ../nbs/30_cli.ipynb #7124a1e3
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, errno, json, math, os, sys, tempfile, time
 from pathlib import Path
 
 import pandas as pd
 import torch
 
+from .cache import atomic_write_bytes
 from .distributed import is_main
 
 # %% auto #0
-__all__ = ['PRESETS', 'load_model', 'image_size', 'load_data', 'parser', 'main']
+__all__ = ['PRESETS', 'DEFAULT_IMAGES', 'LIMITS', 'load_model', 'image_size', 'load_data', 'parser', 'main']
 
 # %% ../nbs/30_cli.ipynb #bdaed93a
 PRESETS = {'paper': dict(arch='vit_b32', n=500, steps=500, optimizer='reference', split='test')}
@@ -47,41 +48,74 @@ def image_size(model: torch.nn.Module, default: int = 32) -> int:
         size = getattr(getattr(vit, 'patch_embed', None), 'img_size', None)
     return int(size[0]) if size else default
 
+# %% ../nbs/30_cli.ipynb #8e2a5faa
+DEFAULT_IMAGES = 500     # the most images taken when --n-images is not given (`validate`: 64)
+
+def _enough(have: int, n: int | None, what, default: int = DEFAULT_IMAGES):
+    "One sentence when `n` images are asked of a source holding fewer."
+    if n is not None and n > have:
+        raise ValueError(f"--n-images {n} asks for more images than {what} holds ({have}); pass --n-images {have} "
+                         f"or fewer, or leave it out (up to {default} are taken).")
+
 # %% ../nbs/30_cli.ipynb #3f1a15f0
-def _tensor_images(p: Path, n: int) -> torch.Tensor:
-    "The `images` tensor of a .pt / .safetensors file."
+def _tensor_images(p: Path, n: int | None, default: int = DEFAULT_IMAGES) -> torch.Tensor:
+    "The first `n` (left out: up to `default`) of the `images` tensor of a .pt / .safetensors file."
     from invflow.cache import read_state_dict
+    if not p.is_file(): raise FileNotFoundError(f"--data {p} does not exist (a .pt or .safetensors file of images).")
     sd = read_state_dict(p)
     if 'images' not in sd: raise ValueError(f"{p} holds no 'images' tensor (it has {list(sd)[:5]}).")
-    return sd['images'][:n].float()
+    _enough(len(sd['images']), n, p, default)
+    return sd['images'][:n or default].float()
 
 # %% ../nbs/30_cli.ipynb #391a9967
-def load_data(spec: str, path: str | None = None, split: str = 'test', n: int = 500, size: int = 32,
-              seed: int = 0) -> torch.Tensor:
+def load_data(spec: str, path: str | None = None, split: str = 'test', n: int | None = None, size: int = 32,
+              seed: int = 0, default: int = DEFAULT_IMAGES) -> torch.Tensor:
     "Images (n, 3, size, size) in [0, 1] from a data spec (see the table above), checked by `check_images`."
     from invflow.zoo import check_images
     if spec.startswith('transforms2d:') or spec == 'transforms2d':
         from invflow.transforms2d import Transforms2D
         ts = [t for t in spec.partition(':')[2].split(',') if t]
-        return check_images(Transforms2D(ts, n=n, split=split, size=size, seed=seed).tensors()[0], f'--data {spec}')
+        x = Transforms2D(ts, n=n or default, split=split, size=size, seed=seed).tensors()[0]
+        return check_images(x, f'--data {spec}')
     if Path(spec).suffix in ('.pt', '.safetensors'):
-        return check_images(_tensor_images(Path(spec), n), f'--data {spec}')
+        return check_images(_tensor_images(Path(spec), n, default), f'--data {spec}')
     from invflow.data import load_images
-    return check_images(load_images(spec, split, path, size, n)[0], f'--data {spec}')
+    x = load_images(spec, split, path, size, n or default)[0]
+    _enough(len(x), n, f'the {split} split of {spec}', default)
+    return check_images(x, f'--data {spec}')
 
 # %% ../nbs/30_cli.ipynb #c11d4a04
-def _check_counts(a):
-    "One sentence for a count that cannot be right."
-    for flag in ('n', 'steps', 'seeds', 'batch_size', 'image_size'):
-        v = getattr(a, flag, None)
-        name = '--n-images' if flag == 'n' else '--' + flag.replace('_', '-')
-        if v is not None and v < 1: raise ValueError(f"{name} must be a positive whole number; got {v}.")
+LIMITS = {   # dest: (flag, smallest, largest); floats are open at 0 where 0 has no meaning
+    'n': ('--n-images', 4, 10**6), 'image_size': ('--image-size', 8, 4096), 'steps': ('--steps', 1, 10**6),
+    'batch_size': ('--batch-size', 1, 10**6), 'seeds': ('--seeds', 1, 100), 'stack_rows': ('--stack-rows', 0, 10**9),
+    'permutations': ('--permutations', 0, 10**6), 'resamples': ('--resamples', 2, 10**5),
+    'target_rho': ('--target-rho', 0.0, 1.0), 'snapshot_every': ('--snapshot-every', 0.0, 86400.0)}
+
+def _check_options(a):
+    "One sentence for a number out of its range (`LIMITS`)."
+    for dest, (flag, lo, hi) in LIMITS.items():
+        v = getattr(a, dest, None)
+        if v is None: continue
+        if isinstance(lo, int) and not lo <= v <= hi:
+            raise ValueError(f"{flag} must be a whole number from {lo} to {hi:,}; got {v}.")
+        open_low = dest == 'target_rho'
+        if isinstance(lo, float) and not (math.isfinite(v) and (lo < v if open_low else lo <= v) and v <= hi):
+            raise ValueError(f"{flag} must be a number {'above' if open_low else 'from'} {lo:g} "
+                             f"{'and at most' if open_low else 'to'} {hi:g}; got {v}.")
 
 # %% ../nbs/30_cli.ipynb #8bda6ce9
-def _out_dir(path: str) -> Path:
-    "The run folder: a folder or nothing yet, never a file."
+def _out_dir(path: str, flag: str = '--out') -> Path:
+    "The run folder: a folder or nothing yet, never a file, under a folder that can be written."
     p = Path(path)
-    if p.exists() and not p.is_dir(): raise ValueError(f"--out {p} is a file; name a folder (created when missing).")
+    if p.exists() and not p.is_dir(): raise ValueError(f"{flag} {p} is a file; name a folder (created when missing).")
+    here = next(q for q in (p, *p.parents) if q.exists() or q == Path(q.anchor))
+    if not here.is_dir():
+        raise ValueError(f"{flag} {p}: {here} is a file, so no folder can be made under it; name another folder.")
+    try: fd, probe = tempfile.mkstemp(dir=here, prefix='.invflow-probe-')
+    except OSError as e:
+        raise ValueError(f"{flag} {p}: cannot write in {here} ({e.strerror}); name a writable folder.") from None
+    os.close(fd)
+    os.unlink(probe)
     return p
 
 # %% ../nbs/30_cli.ipynb #8822c9ed
@@ -103,10 +137,11 @@ def _apply_preset(a):
 def _prepare(a, *specs):
     "Arguments checked, models loaded, images loaded and checked: all that bad input can stop, before any writing."
     _apply_preset(a)
-    _check_counts(a)
+    _check_options(a)
     out = _out_dir(a.out) if getattr(a, 'out', None) else None
     models = [load_model(s, a.arch, a.device) for s in specs]
-    x = load_data(a.data, a.data_path, a.split, a.n, a.image_size or image_size(models[0]))
+    x = load_data(a.data, a.data_path, a.split, a.n, a.image_size or image_size(models[0]),
+                  default=getattr(a, 'default_n', DEFAULT_IMAGES))
     return models, x, out
 
 # %% ../nbs/30_cli.ipynb #3a2856b0
@@ -125,6 +160,7 @@ def _cmd_demo(a):
     if is_distributed():
         raise ValueError("invflow demo trains its models in one process; under torchrun run the analysis commands "
                          "(analyze, dynamics, stir) on the checkpoints it wrote, e.g. on runs/demo/checkpoints.")
+    _out_dir(a.run_dir, '--run-dir')
     t0 = time.perf_counter()
     out = run_study(a.run_dir, quick=a.quick, progress=not a.quiet, log=(lambda s: None) if a.quiet else print)
     print(f"\ninvflow demo{' --quick' if a.quick else ''}: pretrained on Transforms-2D task A, finetuned on task B\n")
@@ -137,12 +173,17 @@ def _cmd_demo(a):
     print(f"report: {out['report']}\ndone in {time.perf_counter() - t0:.1f} s")
     return 0
 
+# %% ../nbs/30_cli.ipynb #c1a6d064
+def _write(path: Path, text: str):
+    "Write `text` to `path` atomically."
+    atomic_write_bytes(path, text.encode())
+
 # %% ../nbs/30_cli.ipynb #112d2ca7
 def _inv_config(a):
     "The `InvertConfig` the options describe."
     from invflow.invert import InvertConfig
     return InvertConfig(optimizer=a.optimizer, steps=a.steps, batch_size=a.batch_size, autocast=a.autocast,
-                        target_rho=a.target_rho, stack_rows=a.stack_rows)
+                        target_rho=a.target_rho, stack_rows=a.stack_rows, snapshot_s=a.snapshot_every)
 
 # %% ../nbs/30_cli.ipynb #f8971959
 def _measures(a) -> tuple | None:
@@ -182,7 +223,7 @@ def _invariance_map_stage(a, pt, ft, x, layers, names, run: Path):
     control = reinitialised(pt, [n for n, _ in pt.named_parameters()], seed=0)
     src = _transform_source(a, x)
     t = invariance_map(pt, ft, src, layers, transforms=names, control=control, n=len(x))
-    t.to_csv(run / 'results' / 'invariance_map.csv', index=False)
+    _write(run / 'results' / 'invariance_map.csv', t.to_csv(index=False))
     return t
 
 # %% ../nbs/30_cli.ipynb #d562e041
@@ -197,18 +238,71 @@ def _cmd_analyze(a):
                   progress=not a.quiet, measures=measures, n_permutations=a.permutations)
     if not is_main(): return 0                       # under torchrun, rank 0 writes the results
     res.to_json(run / 'results' / 'analysis_finetuned.json')
-    res.per_layer.to_csv(run / 'results' / 'per_layer.csv', index=False)
-    if res.measures is not None: res.measures.to_csv(run / 'results' / 'measures.csv', index=False)
+    _write(run / 'results' / 'per_layer.csv', res.per_layer.to_csv(index=False))
+    if res.measures is not None: _write(run / 'results' / 'measures.csv', res.measures.to_csv(index=False))
     if names: _invariance_map_stage(a, pt, ft, x, layers, names, run)
-    (run / 'analysis.json').write_text(json.dumps(dict(pt=a.pt, ft=a.ft, data=a.data, n=len(x), arch=a.arch)))
+    _write(run / 'analysis.json', json.dumps(dict(pt=a.pt, ft=a.ft, data=a.data, n=len(x), arch=a.arch)))
     print(res.per_layer.round(4).to_string(index=False))
     print(f"report: {report_from_run(run)}")
     return 0
 
 # %% ../nbs/30_cli.ipynb #cb00ed55
+def _weights_file(p: Path) -> Path:
+    "The file whose header a checkpoint is checked by: the file itself, or a Hugging Face folder's weights."
+    if not p.is_dir(): return p
+    try: json.loads((p / 'config.json').read_text())
+    except Exception as e:
+        raise ValueError(f"checkpoint {p}: its config.json is not readable JSON ({type(e).__name__}); replace the "
+                         "folder or remove it, then run again.") from None
+    found = [p / f for f in ('model.safetensors', 'pytorch_model.bin') if (p / f).is_file()]
+    found = found or sorted(p.glob('model-*.safetensors')) or sorted(p.glob('pytorch_model-*.bin'))    # shards
+    if not found: raise ValueError(f"checkpoint {p} holds no model.safetensors or pytorch_model.bin.")
+    return found[0]
+
+def _header(p: Path) -> dict[str, tuple]:
+    "`{name: shape}` of a checkpoint's weights, read without loading them; one sentence when it cannot be read."
+    from invflow.cache import model_weights
+    f = _weights_file(p)
+    try:
+        if f.suffix == '.safetensors':
+            from safetensors import safe_open
+            with safe_open(str(f), 'pt') as h: return model_weights({k: h.get_slice(k).get_shape() for k in h.keys()})
+        try: sd = torch.load(f, map_location='cpu', weights_only=True, mmap=True)
+        except RuntimeError: sd = torch.load(f, map_location='cpu', weights_only=True)     # the legacy format
+    except Exception as e:
+        raise ValueError(f"checkpoint {f} cannot be read ({type(e).__name__}); replace it or remove it from the "
+                         "folder, then run again.") from None
+    for k in ('state_dict', 'model', 'model_state_dict'):
+        if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
+    if not isinstance(sd, dict): raise ValueError(f"checkpoint {f} does not hold a state dict.")
+    return {k: list(v.shape) for k, v in model_weights(sd).items() if isinstance(v, torch.Tensor)}
+
+# %% ../nbs/30_cli.ipynb #4d63edbf
+def _unlike(first: dict, other: dict) -> str:
+    "How the header `other` differs from `first` ('' when alike)."
+    missing, extra = sorted(set(first) - set(other)), sorted(set(other) - set(first))
+    shapes = [f"{k} {other[k]} vs {first[k]}" for k in first if k in other and other[k] != first[k]]
+    parts = []
+    if missing: parts.append(f"missing {missing[:2]}")
+    if extra: parts.append(f"unexpected {extra[:2]}")
+    if shapes: parts.append(f"shape {shapes[0]}")
+    return '; '.join(parts)
+
+def _check_checkpoints(spec: str):
+    "Every checkpoint of the folder readable and shaped like the first; one sentence naming the first that is not."
+    from invflow.zoo import parse_spec, _checkpoint_paths
+    paths = _checkpoint_paths(parse_spec(spec))
+    if not paths: return                                       # `checkpoint_models` says what the folder lacks
+    first = _header(paths[0])
+    for p in paths[1:]:
+        what = _unlike(first, _header(p))
+        if what: raise ValueError(f"checkpoint {p} does not fit the first one, {paths[0].name} ({what}); a folder "
+                                  "holds the checkpoints of one run.")
+
 def _checkpoint_loaders(a) -> dict:
-    "`{epoch: model or loader}` from `--checkpoints`; the first is loaded now, so a bad folder fails before writing."
+    "`{epoch: model or loader}` from `--checkpoints`, every header checked and the first model loaded: before writing."
     from invflow.zoo import checkpoint_models
+    _check_checkpoints(a.checkpoints)
     dev = _device(a.device)
     cks = {k: (lambda f=f: f().to(dev)) for k, f in checkpoint_models(a.checkpoints, a.arch).items()}
     first = next(iter(cks))
@@ -226,8 +320,8 @@ def _cmd_dynamics(a):
     d = dynamics(pt, cks, x, layers, a.seeds, _inv_config(a), run / 'cache', progress=not a.quiet,
                  self_terms=a.self_terms)
     if not is_main(): return 0
-    d.per_epoch.to_csv(run / 'results' / 'dynamics_per_epoch.csv', index=False)
-    d.per_layer.to_csv(run / 'results' / 'dynamics_per_layer.csv', index=False)
+    _write(run / 'results' / 'dynamics_per_epoch.csv', d.per_epoch.to_csv(index=False))
+    _write(run / 'results' / 'dynamics_per_layer.csv', d.per_layer.to_csv(index=False))
     print(d.per_epoch.round(4).to_string(index=False))
     print(f"report: {report_from_run(run)}")
     return 0
@@ -248,8 +342,8 @@ def _floats(text: str, flag: str) -> tuple[float, ...]:
     "Comma-separated positive numbers from an option, or one sentence."
     try: vals = tuple(float(v) for v in text.split(',') if v.strip())
     except ValueError: raise ValueError(f"{flag} takes comma-separated numbers, e.g. 0.01,0.1,1; got {text!r}.")
-    if not all(v > 0 and v == v and v != float('inf') for v in vals):
-        raise ValueError(f"{flag} takes positive, finite numbers; got {text!r}.")
+    if not all(0 < v <= 10 for v in vals):                     # NaN fails both comparisons
+        raise ValueError(f"{flag} takes numbers above 0 and at most 10 (fractions of a weight's spread); got {text!r}.")
     return vals
 
 def _suite_options(a) -> dict:
@@ -323,14 +417,15 @@ def _data_args(p):
                    help='cifar10 | cifar100 | pets | eurosat | transforms2d[:t1,t2] | images.pt')
     p.add_argument('--data-path', default=None, help='local copy of the data set (save_to_disk folder or image folder)')
     p.add_argument('--split', default='test')
-    p.add_argument('--n-images', '--n', dest='n', type=int, default=500,
-                   help='number of images X (write --n-images under torchrun, which reads --n as its own)')
+    p.add_argument('--n-images', '--n', dest='n', type=int, default=None,
+                   help=f'number of images X (default: up to {DEFAULT_IMAGES}, validate 64; write '
+                        '--n-images under torchrun, which reads --n as its own)')
     p.add_argument('--image-size', type=int, default=None, help="side of the images loaded (default: the model's input "
                    'size, else 32); every model resizes to its own input size')
 
 # %% ../nbs/30_cli.ipynb #8293a4b7
 def _inversion_args(p):
-    "--steps, --optimizer, --batch-size, --seeds, --device, --autocast, --target-rho, --stack-rows."
+    "--steps, --optimizer, --batch-size, --seeds, --device, --autocast, --target-rho, --stack-rows, --snapshot-every."
     p.add_argument('--steps', type=int, default=200, help='inversion steps')
     p.add_argument('--optimizer', default='adam', choices=['adam', 'reference'])
     p.add_argument('--batch-size', type=int, default=256)
@@ -343,6 +438,9 @@ def _inversion_args(p):
                    help="stop each image once its ρ is at or below this (default: run every step)")
     p.add_argument('--stack-rows', type=int, default=4096,
                    help='rows (layers × batch) inverted in one stacked forward pass; 0: one layer at a time')
+    p.add_argument('--snapshot-every', type=float, default=60.0, metavar='SECONDS',
+                   help='seconds of work between snapshots of an inversion in progress, which a killed run resumes '
+                        'from (default 60); 0: no snapshots')
 
 # %% ../nbs/30_cli.ipynb #b5c6d7ea
 def _common(p, out=True):
@@ -378,7 +476,8 @@ def _analyze_parser(sub, fmt):
     an.add_argument('--preset', choices=list(PRESETS), help="'paper': ViT-B/32 at 224, 500 images, 500 reference steps")
     an.add_argument('--measures', default='', help="measures beside CKA, comma-separated, or 'all': "
                     "cka, procrustes, svcca, pwcca, rsa_pearson, rsa_spearman, mutual_knn, cknna, deconfounded_cka")
-    an.add_argument('--permutations', type=int, default=0, help='permutation-null draws for --measures (default 0)')
+    an.add_argument('--permutations', type=int, default=0,
+                    help='permutation-null draws for --measures; 0: none (the default)')
     an.add_argument('--transforms', default='', help="the invariance map per layer × transformation, comma-separated "
                     "or 'all' (Transforms-2D's 18 on transforms2d data, torchvision's v2 on any other images)")
     _common(an)
@@ -420,12 +519,16 @@ def _validate_parser(sub, fmt):
     va.add_argument('--no-learning', action='store_true', help='skip learning (saves one inversion per change)')
     va.add_argument('--resamples', type=int, default=100, help='half-samples behind each interval')
     _common(va)
-    va.set_defaults(func=_cmd_validate, n=64)
+    va.set_defaults(func=_cmd_validate, default_n=64)
 
 # %% ../nbs/30_cli.ipynb #0e7e7700
+class _Parser(argparse.ArgumentParser):
+    "argparse, with a usage error said in one sentence (exit status 2, as argparse's own)."
+    def error(self, message): self.exit(2, f"{self.prog}: {message} (see {self.prog} --help).\n")
+
 def parser() -> argparse.ArgumentParser:
     "The `invflow` argument parser."
-    p = argparse.ArgumentParser(prog='invflow',
+    p = _Parser(prog='invflow',
                                 description="What happens to a network's invariances when it is finetuned.")
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for build in (_demo_parser, _analyze_parser, _dynamics_parser, _stir_parser, _validate_parser,
@@ -443,6 +546,9 @@ def _say(command: str, msg, e=None):
         print(f"invflow {command} (rank {rank} of {world}): {msg}", file=sys.stderr)
 
 # %% ../nbs/30_cli.ipynb #807035b7
+_WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG)      # a write that cannot succeed here
+_ACCESS_ERRORS = (errno.EACCES, errno.EPERM)                                  # a read or a write not permitted
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `invflow` command: one sentence and exit status 2 for any user error."
     from invflow.models import OfflineError
@@ -455,9 +561,16 @@ def main(argv: list[str] | None = None) -> int:
                    MissingExtra)
     try:
         init_distributed()                    # torchrun sets WORLD_SIZE; without it this does nothing
+        _check_options(args)
         return args.func(args)
     except user_errors as e:
         _say(args.command, e.args[0] if isinstance(e, KeyError) and e.args else e, e)
+        return 2
+    except OSError as e:
+        if e.errno not in _WRITE_ERRORS + _ACCESS_ERRORS: raise
+        what = f"could not write {e.filename or 'a file'} ({e.strerror}); free space or pass a writable folder"
+        if e.errno in _ACCESS_ERRORS: what = f"{e.filename or 'a file'}: {e.strerror}; check its permissions"
+        _say(args.command, f"{what}, then run the same command again: the work already written is kept.", e)
         return 2
     except KeyboardInterrupt:
         _say(args.command, "interrupted; run the same command again to resume.")

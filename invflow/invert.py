@@ -6,7 +6,7 @@ Docs: https://invflow.github.io/invflow/invert.html.md"""
 
 # %% ../nbs/03_invert.ipynb #6b583bc4
 from __future__ import annotations
-import contextlib, math, time, warnings
+import contextlib, json, math, time, warnings
 from pathlib import Path
 from dataclasses import dataclass
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ from .distributed import map_sharded, rank_world
 
 # %% auto #0
 __all__ = ['SEED_KINDS', 'OPTIMIZERS', 'seed_images', 'InvertConfig', 'Inversion', 'frozen', 'relative_distance', 'adam_step',
-           'reference_step', 'invert_stacked', 'layer_groups', 'Inverter', 'invert']
+           'reference_step', 'Snapshot', 'invert_stacked', 'layer_groups', 'Inverter', 'invert']
 
 # %% ../nbs/03_invert.ipynb #9c7e7ba1
 SEED_KINDS = ('noise', 'uniform', 'shared-noise', 'images', 'grey')
@@ -67,6 +67,8 @@ def _check_config(c: InvertConfig):
     if c.schedule not in (None, 'cosine', 'constant'):
         raise ValueError(f"schedule is 'cosine' or 'constant'; got {c.schedule!r}.")
     if c.autocast not in (None, 'bf16'): raise ValueError(f"autocast is None or 'bf16'; got {c.autocast!r}.")
+    if not (c.snapshot_s >= 0 and math.isfinite(c.snapshot_s)):
+        raise ValueError(f"snapshot_s is the seconds between snapshots (0: none); got {c.snapshot_s}.")
 
 # %% ../nbs/03_invert.ipynb #08a8a7bb
 _DEFAULT_LR = {'adam': 0.1, 'reference': 0.5}
@@ -83,6 +85,7 @@ class InvertConfig:
     pool: str = 'flatten'            # pooling of the layer's output (the representation matched)
     autocast: str | None = None      # 'bf16': bfloat16 forward passes (GPUs); the ρ reported is re-measured in float32
     stack_rows: int = 4096           # rows (layers × batch) of one stacked pass; < 2 × batch_size: one layer each
+    snapshot_s: float = 60.0         # seconds of work between snapshots of an inversion in progress (0: none)
 
     def __post_init__(self): _check_config(self)
 
@@ -262,16 +265,78 @@ def _going(st: _Stack, track: dict[str, _Track], target: float | None, t: int) -
         track[l].steps_run[ids] = torch.where(m, track[l].steps_run[ids], t)
     return going
 
+# %% ../nbs/03_invert.ipynb #25fa1fb3
+_TRACKED = ('x', 'rho', 'now', 'hist', 'steps_run')
+
+def _state(st: _Stack, track: dict[str, _Track], t: int, moments: bool = True) -> tuple[dict[str, Tensor], dict]:
+    "The tensors and metadata of a stacked pass about to run step `t` (Adam's moments unless `moments` is False)."
+    ts = dict(t=torch.tensor(t), x=st.x.detach(), **(dict(m=st.m, v=st.v) if moments else {}))
+    for i, (l, tr) in enumerate(track.items()):
+        ts |= {f'{i}.{f}': getattr(tr, f) for f in _TRACKED}
+        if l in st.ids: ts[f'{i}.ids'] = st.ids[l]
+    return ts, dict(snapshot=True, layers=list(track), active=st.active)
+
+# %% ../nbs/03_invert.ipynb #e388db71
+class Snapshot:
+    "The snapshot of one stacked pass in progress, in `cache` under `key`, saved every `every_s` seconds of work."
+    def __init__(self, cache: TensorCache, key: str, every_s: float, moments: bool = True):
+        self.cache, self.key, self.every_s, self.moments = cache, key, every_s, moments
+        self.last, self.took, self.restored = time.monotonic(), 0.0, 0
+
+    def due(self) -> bool:
+        return self.every_s > 0 and time.monotonic() - self.last >= max(self.every_s, 10 * self.took)
+
+    def save(self, st: _Stack, track: dict[str, _Track], t: int):
+        "Write the state before step `t`, atomically."
+        t0 = time.monotonic()
+        self.cache.put(self.key, *_state(st, track, t, self.moments))
+        self.last = time.monotonic()
+        self.took = self.last - t0
+
+    def drop(self): self.cache.path(self.key).unlink(missing_ok=True)
+
+# %% ../nbs/03_invert.ipynb #10137528
+@patch
+def _read_state(self: Snapshot, track: dict[str, _Track]) -> tuple[dict, dict] | None:
+    "The snapshot's tensors and metadata when present, intact and shaped like `track`; else None."
+    p = self.cache.path(self.key)
+    got = self.cache._verified(self.key, p) if p.exists() else None
+    if got is None: return None
+    ts, md = got[0], json.loads(got[1].get('meta', '{}'))
+    fits = md.get('layers') == list(track) and all(
+        ts.get(f'{i}.{f}') is not None and ts[f'{i}.{f}'].shape == getattr(tr, f).shape
+        for i, tr in enumerate(track.values()) for f in _TRACKED)
+    return (ts, md) if fits else None
+
+@patch
+def restore(self: Snapshot, st: _Stack, track: dict[str, _Track], targets: dict[str, Tensor]) -> int:
+    "Put the snapshot's state into `st` and `track`; the step to go on from (0: nothing restored)."
+    got = self._read_state(track)
+    if got is None: return 0
+    ts, md = got
+    dev, index = st.x.device, {l: i for i, l in enumerate(track)}
+    for l, tr in track.items():
+        for f in _TRACKED: setattr(tr, f, ts[f'{index[l]}.{f}'].to(dev))
+    st.active = md['active']
+    st.ids = {l: ts[f'{index[l]}.ids'].to(dev) for l in st.active}
+    st.targets = {l: targets[l][st.ids[l]] for l in st.active}
+    st.x = ts['x'].to(dev).requires_grad_(True)
+    if 'm' in ts: st.m, st.v = ts['m'].to(dev), ts['v'].to(dev)
+    self.restored = int(ts['t'])
+    return self.restored
+
 # %% ../nbs/03_invert.ipynb #40cf647a
 def invert_stacked(tap: StackTap, # a tap over the layers to invert, in pass order
                    x: Tensor, # the images (n, C, H, W), on the model's device
                    x0: Tensor, # the starting images
                    cfg: InvertConfig, # settings
+                   snapshot: Snapshot | None = None, # where the pass is saved while it runs (and resumed from)
                   ) -> dict[str, tuple[Tensor, Tensor, Tensor, Tensor]]:
     "Invert every layer of `tap` on one batch in stacked passes: `{layer: (X', best ρ, mean ρ per step, steps run)}`."
     targets = _targets(tap, x)
     st, track = _Stack(x0, targets), {l: _Track(x0, cfg.steps) for l in tap.layers}
-    for t in range(cfg.steps + 1):
+    start = snapshot.restore(st, track, targets) if snapshot is not None else 0
+    for t in range(start, cfg.steps + 1):
         last = t == cfg.steps
         with _amp(cfg, x): reps = tap(st.x, st.active, grad=not last, sizes=st.sizes())
         rho = {l: relative_distance(reps[l].float(), st.targets[l]) for l in st.active}
@@ -284,6 +349,7 @@ def invert_stacked(tap: StackTap, # a tap over the layers to invert, in pass ord
         if left == 0: break
         g, = torch.autograd.grad(sum(r.sum() for r in rho.values()), st.x)
         _step(st, g if left in (None, len(st.x)) else st.keep(going, g), cfg, t)
+        if snapshot is not None and snapshot.due(): snapshot.save(st, track, t + 1)
     if cfg.autocast: _remeasure(tap, track, targets)
     return {l: (tr.x.detach(), tr.rho.detach(), tr.hist.cpu(), tr.steps_run.cpu()) for l, tr in track.items()}
 
@@ -323,18 +389,19 @@ def _check(self: Inverter, x):
 
 # %% ../nbs/03_invert.ipynb #eeb6d6ce
 @patch
-def _invert_group(self: Inverter, layers: list[str], x: Tensor, x0: Tensor) -> dict[str, tuple]:
-    "Invert `layers` (in pass order) on one batch: in one stack when the model allows, else one by one."
+def _invert_group(self: Inverter, layers: list[str], x: Tensor, x0: Tensor, snap=lambda layers: None
+                 ) -> dict[str, tuple]:
+    "Invert `layers` (in pass order) on one batch: one stack when the model allows, else one by one."
     cfg = self.config
     if len(layers) > 1:
         why = check_stack(self.model, layers, x)
         if why is None:
-            with StackTap(self.model, layers, cfg.pool) as tap: return invert_stacked(tap, x, x0, cfg)
+            with StackTap(self.model, layers, cfg.pool) as tap: return invert_stacked(tap, x, x0, cfg, snap(layers))
         warnings.warn(f"{type(self.model).__name__}: {why}; its layers are inverted one at a time "
                       "(InvertConfig(stack_rows=0) chooses this without the warning).")
     out = {}
     for l in layers:
-        with StackTap(self.model, [l], cfg.pool) as tap: out |= invert_stacked(tap, x, x0, cfg)
+        with StackTap(self.model, [l], cfg.pool) as tap: out |= invert_stacked(tap, x, x0, cfg, snap([l]))
     return out
 
 # %% ../nbs/03_invert.ipynb #de90582d
@@ -344,6 +411,13 @@ def _key(self: Inverter, layer: str, xb: Tensor, x0b: Tensor) -> str | None:
     if not self.cache: return None
     return content_key(kind='inversion', model=self._model_key, layer=layer, x=tensor_digest(xb),
                        x0=tensor_digest(x0b), config=self.config.key())
+
+@patch
+def _snapshot(self: Inverter, keys: list[str | None]) -> Snapshot | None:
+    "The snapshot of one pass over the layers with these cache keys; None without a cache or with `snapshot_s` 0."
+    if not self.cache or not self.config.snapshot_s: return None
+    return Snapshot(self.cache, content_key(kind='inversion-snapshot', layers=keys), self.config.snapshot_s,
+                    moments=self.config.optimizer == 'adam')
 
 @patch
 def _read(self: Inverter, key: str | None, xb: Tensor) -> tuple | None:
@@ -359,18 +433,25 @@ def _read(self: Inverter, key: str | None, xb: Tensor) -> tuple | None:
 def _job(self: Inverter, group: list[str], xb: Tensor, x0b: Tensor, meta: dict) -> dict[str, tuple]:
     "One group on one batch: `{layer: (X', ρ, history, steps run, seconds, cached)}`."
     keys = {l: self._key(l, xb, x0b) for l in group}
-    out = {l: r for l in group if (r := self._read(keys[l], xb)) is not None}
+    whole = self._snapshot([keys[l] for l in group])
+    resume = whole is not None and whole.key in self.cache      # killed mid-pass (or between its results' writes)
+    out = {} if resume else {l: r for l in group if (r := self._read(keys[l], xb)) is not None}
     todo = [l for l in group if l not in out]
     if not todo: return out
-    dev, t0 = model_device(self.model), time.perf_counter()
-    res = self._invert_group(todo, xb.to(dev), x0b.to(dev))
+    dev, t0, used = model_device(self.model), time.perf_counter(), []
+    def snap(layers):
+        s = self._snapshot([keys[l] for l in layers])
+        if s is not None: used.append(s)
+        return s
+    res = self._invert_group(todo, xb.to(dev), x0b.to(dev), snap)
     secs = (time.perf_counter() - t0) / len(todo)
     for l in todo:
         bx, br, hist, steps = res[l][0].cpu(), res[l][1].cpu(), res[l][2], res[l][3]
         if self.cache:
             self.cache.put(keys[l], dict(x=bx, rho=br, history=hist, steps_run=steps),
-                           dict(layer=l, **meta, **self.config.key()))
+                           dict(layer=l, **meta, **self.config.key(), resumed_from=max(s.restored for s in used)))
         out[l] = (bx, br, hist, steps, secs, 0)
+    for s in used: s.drop()                                      # the results are cached: the snapshots go
     return out
 
 # %% ../nbs/03_invert.ipynb #9c2ad504

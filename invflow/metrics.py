@@ -641,10 +641,21 @@ def _layer_mean(a: FinetuneAnalysis, metric: str, layers: Sequence[str] | None) 
     return r.pivot(index='replicate', columns='layer', values='value')[layers].mean(axis=1, skipna=False).values
 
 def _same_images(a: FinetuneAnalysis, b: FinetuneAnalysis):
-    "Refuse a contrast between analyses whose replicates are not of the same images and scheme."
-    keys = ('n', 'resampling', 'n_boot', 'images')
+    "Refuse a contrast between analyses whose replicates are not of the same images, scheme and estimator."
+    keys = ('n', 'resampling', 'n_boot', 'images', 'estimator', 'self_terms')
     pa, pb = ({k: p.provenance.get(k) for k in keys} for p in (a, b))
-    if pa != pb: raise ValueError(f"a paired contrast needs the same images and resampling; got {pa} and {pb}.")
+    if pa != pb: raise ValueError(f"a paired contrast needs the same images, resampling, estimator and self terms; "
+                                  f"got {pa} and {pb}.")
+
+def _quality(reads: list) -> dict:
+    "rho_ok: every (analysis, layers) read passes the inversion gate; floor_ok: sees the stem floor (None: unknown)."
+    rho, floor = [], []
+    for an, layers in reads:
+        pl = an.per_layer if layers is None else an.per_layer[an.per_layer.layer.isin(layers)]
+        rho += pl.rho_ok.tolist()
+        floor += pl.floor_seen.tolist() if 'floor_seen' in pl else [None]
+    unknown = any(v is None or (isinstance(v, float) and np.isnan(v)) for v in floor)
+    return dict(rho_ok=all(bool(v) for v in rho), floor_ok=None if unknown else all(bool(v) for v in floor))
 
 # %% ../nbs/05_finetune_metrics.ipynb #a803c226
 def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
@@ -654,16 +665,17 @@ def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
              b_layers: Sequence[str] | None = None, # layers of `b` averaged (default: `layers`)
              level: float = 0.95, # interval level
             ) -> dict:
-    "A paired contrast on shared replicates: value, se, ci_low, ci_high (a mean over `layers` if none subtracted)."
-    vals = _layer_mean(a, metric, layers)
+    "A paired contrast on shared replicates: value, se, interval, and the gate and floor of every layer it reads."
+    vals, reads = _layer_mean(a, metric, layers), [(a, layers)]
     if b is not None or b_layers is not None:
         b = a if b is None else b
         _same_images(a, b)
-        vals = vals - _layer_mean(b, metric, b_layers if b_layers is not None else layers)
+        reads.append((b, b_layers if b_layers is not None else layers))
+        vals = vals - _layer_mean(b, metric, reads[-1][1])
     p = a.provenance
     iv = _interval('c', vals[0], replicate_se(vals[1:], p['resampling']), level)
     return dict(metric=metric, value=float(vals[0]), se=iv['c_se'], ci_low=iv['c_ci_low'], ci_high=iv['c_ci_high'],
-                n=p['n'], resampling=p['resampling'], level=level)
+                n=p['n'], resampling=p['resampling'], level=level, **_quality(reads))
 
 # %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
 def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:

@@ -30,8 +30,8 @@ from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
 
 # %% auto #0
 __all__ = ['QUICK', 'PAIRS', 'SUITE', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data', 'seed_interval',
-           'summarise_seeds', 'fisher_interval', 'Finding', 'findings', 'layer_means', 'gate_ok', 'paired_means',
-           'floor_seen', 'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
+           'summarise_seeds', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok',
+           'paired_means', 'floor_seen', 'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
@@ -54,8 +54,10 @@ class StudyConfig:
     inversion_steps: int = 150
     n_corrupt: int = 200                  # test images per corruption and severity
     n_invariance: int = 128               # pairs per transformation
-    taus: tuple = (0, 1, 2, 4)
+    taus: tuple = (0, 1, 2, 4, 8, 16)     # head-probing epochs τ (≥ 3 for the curvature test)
     tau_ft_epochs: int = 2
+    suite_at: tuple | None = None         # layers the validity suite re-initialises alone (None: every layer)
+    suite_noise: tuple = (0.01, 0.1, 1.0) # the suite's weight-noise magnitudes
     seed: int = 0                         # data and the pretrained model
     seeds: tuple = (0, 1, 2)              # training seeds: finetuning, from scratch, the random-init control
 
@@ -67,8 +69,8 @@ class StudyConfig:
 
 # %% ../nbs/15_study.ipynb #ca43f1ff
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3,
-                    scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 2),
-                    tau_ft_epochs=1, seeds=(0, 1))
+                    scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 1, 2),
+                    tau_ft_epochs=1, seeds=(0, 1), suite_at=('blocks.0', 'head:in'), suite_noise=(0.1,))
 
 # %% ../nbs/15_study.ipynb #b8a6383f
 PAIRS = {'finetuned (classification)': 'finetune_B_classification',
@@ -190,6 +192,15 @@ class Finding:
     ci: tuple | None = None              # an interval from elsewhere (e.g. Fisher's z for a correlation)
     rho_ok: bool | None = None           # every layer it reads passes the inversion-quality gate (None: no inversions)
     floor_ok: bool | None = None         # the instrument sees the stem floor at every layer it reads (None: not read)
+    about: str = 'finetuning'            # 'finetuning' (≥ 2 training seeds) or 'these models' (one pair is enough)
+
+    def __post_init__(self):
+        if self.about not in ('finetuning', 'these models'):
+            raise ValueError(f"Finding.about is 'finetuning' or 'these models', not {self.about!r}.")
+
+    def seeds(self) -> int:
+        "The training seeds with a value (1 for an exact statement, which is read once)."
+        return 1 if self.op == '=' else int(np.sum(~np.isnan(np.asarray(self.values, dtype=np.float64))))
 
     def interval(self, level: float = 0.95) -> tuple[float, float, float]:
         "(value, low, high): the seed interval, or the interval given; the largest |value| for '='."
@@ -205,23 +216,45 @@ class Finding:
         if self.floor_ok is False: return 'inconclusive (instrument floor)'
         est, lo, hi = self.interval(level)
         if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
+        if self.about == 'finetuning' and self.ci is None and self.seeds() < 2: return 'inconclusive (one seed)'
         if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
         above, below = lo > self.threshold, hi < self.threshold
         if self.op == '>':
             return 'holds' if above else 'does not hold' if hi <= self.threshold else 'inconclusive'
         return 'holds' if below else 'does not hold' if lo >= self.threshold else 'inconclusive'
 
+# %% ../nbs/15_study.ipynb #54097166
+def flips_if(f: Finding, # the finding
+             verdict: str, # its verdict
+             lo: float, hi: float, # its interval
+            ) -> str:
+    "What would change the verdict, in words: the interval end that would cross, or the missing evidence."
+    thr = f"{f.threshold:g}"
+    missing = {'inconclusive (inversion quality)': "inversions that pass the gate at every layer read",
+               'inconclusive (instrument floor)': "a stem floor the measure sees at every layer read",
+               'inconclusive (one seed)': "a second training seed"}
+    if verdict in missing: return missing[verdict]
+    if f.op == '=': return f"any entry ≠ {thr}" if verdict == 'holds' else f"every entry exactly {thr}"
+    if np.isnan(lo) or np.isnan(hi): return "an interval (a second seed or an image standard error)"
+    side, other = ('>', '≤') if f.op == '>' else ('<', '≥')
+    end, now = ('low', lo) if f.op == '>' else ('high', hi)
+    if verdict == 'holds': return f"the {end} end {other} {thr} (now {now:.3g})"
+    if verdict == 'does not hold':
+        far, at = ('high', hi) if f.op == '>' else ('low', lo)
+        return f"the {far} end {side} {thr} (now {at:.3g})"
+    return f"the interval [{lo:.3g}, {hi:.3g}] wholly {side} {thr} (holds) or {other} {thr} (does not hold)"
+
 # %% ../nbs/15_study.ipynb #71583719
 def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
-    "The closing table of a tutorial: each finding's measured value, interval, seeds, control and verdict."
+    "The closing table of a tutorial: each finding's value, interval, seeds, control, verdict and what would flip it."
     out = []
     for f in rows:
         est, lo, hi = f.interval(level)
         test = f"{f.op} {f.threshold:g}" if f.op != '=' else f"= {f.threshold:g} exactly"
-        seeds = 1 if f.op == '=' else int(np.sum(~np.isnan(np.asarray(f.values, dtype=np.float64))))
-        out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test, seeds=seeds,
-                        control=f.control, rho_ok=f.rho_ok, floor_ok=f.floor_ok,
-                        verdict=f.verdict(level)))
+        verdict = f.verdict(level)
+        out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test,
+                        seeds=f.seeds(), control=f.control, rho_ok=f.rho_ok, floor_ok=f.floor_ok, verdict=verdict,
+                        flips_if=flips_if(f, verdict, lo, hi)))
     return pd.DataFrame(out)
 
 # %% ../nbs/15_study.ipynb #97e79a65
@@ -468,7 +501,7 @@ def _validity_stage(run: Path, cfg: StudyConfig, pt, X, layers, cache, progress:
         try: return load_validity(res)
         except Exception: log("  validity.csv unreadable: recomputing")
     v = validate(pt, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache, progress=progress,
-                 **SUITE)
+                 at=list(cfg.suite_at) if cfg.suite_at else None, noise=cfg.suite_noise, **SUITE)
     v.save(res)
     return v
 

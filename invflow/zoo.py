@@ -6,7 +6,7 @@ Docs: https://invflow.github.io/invflow/zoo.html.md"""
 
 # %% ../nbs/08_zoo.ipynb #84fd9b35
 from __future__ import annotations
-import difflib, json, math, re, warnings
+import contextlib, difflib, json, math, re, warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -296,17 +296,33 @@ def _hf_fixed_size(config) -> tuple[int, int] | None:
     return (size, size) if isinstance(size, int) else tuple(size)
 
 # %% ../nbs/08_zoo.ipynb #0e0246fa
+@contextlib.contextmanager
+def _hf_quiet():
+    "transformers' logging at errors only and its progress bars off, inside the block; both restored after."
+    from transformers.utils import logging as hf_logging
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try: yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars: hf_logging.enable_progress_bar()
+
 def _hf_from_pretrained(cls, path: Path) -> nn.Module:
-    "Load local weights; uninitialised parameters (other than an unused pooler) are an error."
-    try: m, info = cls.from_pretrained(path, local_files_only=True, output_loading_info=True)
+    "Load local weights quietly; uninitialised parameters (other than an unused pooler) are an error."
+    misfit = f"the weights in hf:{path} do not fit its config.json"
+    try:
+        with _hf_quiet(): m, info = cls.from_pretrained(path, local_files_only=True, output_loading_info=True)
     except Exception as e:
-        msg = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()] or [type(e).__name__]
+        msg = ' '.join(lines[:2] if lines[0].endswith(':') else lines[:1])[:200]
+        if 'mismatched_sizes' in msg: raise ValueError(f"{misfit} (tensor shapes differ): pass the folder that "
+                                                       "save_pretrained wrote for this model.") from None
         raise ValueError(f"transformers could not load hf:{path} ({msg}).") from None
     missing = [k for k in info.get('missing_keys', []) if not re.match(r'(.*\.)?pooler\.', k)]
     bad = missing + [str(k) for k in info.get('mismatched_keys', [])]
     if bad:
-        raise ValueError(f"the weights in hf:{path} do not fit its config.json (e.g. {bad[0]}): "
-                         "pass the folder that save_pretrained wrote for this model.")
+        raise ValueError(f"{misfit} (e.g. {bad[0]}): pass the folder that save_pretrained wrote for this model.")
     return m.float().eval()
 
 # %% ../nbs/08_zoo.ipynb #ef777aff
