@@ -7,6 +7,7 @@ Docs: https://invflow.github.io/invflow/capture.html.md"""
 # %% ../nbs/00_capture.ipynb #8f58be4e
 from __future__ import annotations
 import difflib
+from contextlib import contextmanager
 from collections.abc import Iterable, Mapping, Sequence
 
 import torch
@@ -19,7 +20,7 @@ from .distributed import is_distributed, rank_world, exchange
 # %% auto #0
 __all__ = ['POOLS', 'layer_names', 'find_vit', 'vit_layers', 'resolve_layers', 'pool_output', 'first_tensor', 'model_device',
            'LayerTap', 'drop_rows', 'StackTap', 'layer_order', 'check_stack', 'batch_input', 'iter_batches',
-           'n_batches', 'iter_capture', 'capture']
+           'n_batches', 'iter_capture', 'capture', 'shared_features']
 
 # %% ../nbs/00_capture.ipynb #d1e589a0
 def layer_names(model: nn.Module, # any PyTorch model
@@ -346,6 +347,8 @@ def iter_capture(model: nn.Module, # the model to read
             yield tap(x.to(dev))
 
 # %% ../nbs/00_capture.ipynb #9c89dd18
+_SHARED: list[dict] = []          # the active `shared_features` blocks (below), innermost last
+
 def capture(model: nn.Module, # the model to read
             data, # tensor of inputs or iterable of batches
             layers: str | Sequence[str], # layer names
@@ -354,6 +357,14 @@ def capture(model: nn.Module, # the model to read
             progress: bool = True, # show a progress bar over batches
            ) -> dict[str, Tensor]:
     "Representations `{layer: (n, features)}` of `data`, on the CPU, from one pass over the data."
+    names = [layers] if isinstance(layers, str) else list(layers)
+    memo = _SHARED[-1] if _SHARED else None
+    if memo is not None and isinstance(data, Tensor) and set(names) <= set(memo['layers']):
+        return _shared_capture(memo, model, data, names, pool, batch_size, progress)
+    return _capture(model, data, names, pool, batch_size, progress)
+
+def _capture(model, data, layers, pool, batch_size, progress) -> dict[str, Tensor]:
+    "One pass over `data`: sharded under a process group, else batch by batch."
     if is_distributed(): return _capture_sharded(model, data, layers, pool, batch_size, progress)
     parts = {}
     for r in iter_capture(model, data, layers, pool, batch_size, progress=progress):
@@ -374,3 +385,21 @@ def _capture_sharded(model, data, layers, pool, batch_size, progress):
     for p in exchange(mine, err): parts.update(p)
     order = sorted(parts)
     return {n: torch.cat([parts[k][n] for k in order]) for n in parts[order[0]]}
+
+# %% ../nbs/00_capture.ipynb #b45f22ad
+@contextmanager
+def shared_features(layers: Sequence[str]):
+    "Within the block, `capture` reads each (model, tensor) once for all of `layers`; yields the memo (with `passes`)."
+    memo = dict(layers=list(layers), feats={}, passes=0)
+    _SHARED.append(memo)
+    try: yield memo
+    finally: _SHARED.remove(memo)
+
+def _shared_capture(memo: dict, model, data: Tensor, layers: list[str], pool: str, batch_size: int, progress: bool):
+    "The rows of `layers` from the block's one pass over (model, data) — made now if it is the first request."
+    key = (id(model), id(data), pool, batch_size)
+    if key not in memo['feats']:
+        feats = _capture(model, data, memo['layers'], pool, batch_size, progress)
+        memo['feats'][key] = (model, data, feats)           # holding both: their ids cannot be reused in the block
+        memo['passes'] += 1
+    return {l: memo['feats'][key][2][l] for l in layers}

@@ -153,24 +153,38 @@ def _summary_text(summary: pd.DataFrame) -> pd.DataFrame:
             for _, r in summary.iterrows()]
     return pd.DataFrame(rows)
 
+# %% ../nbs/30_cli.ipynb #f13bf137
+def _r_text(row) -> str:
+    "'r [low, high]', or 'r (no interval)' where the runs gave none."
+    if math.isfinite(row.ci_low): return f"{row.r:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+    return f"{row.r:.3f} (no interval)"
+
+# %% ../nbs/30_cli.ipynb #f0ee627b
+def _print_demo(out: dict, size: str, seconds: float):
+    "The study's summary, its robustness finding over runs, the report's path and the time taken."
+    print(f"\ninvflow demo{size}: pretrained on Transforms-2D task A, finetuned on task B\n")
+    print(_summary_text(out['summary']).to_string(index=False))
+    ri = out['robustness_runs'].set_index('statistic')
+    h, x = ri.loc['hypothesis'], ri.loc['|hypothesis| − best |baseline|']
+    print(f"\nrobustness vs std of forgetting over the blocks, {int(h.runs)} finetuning run(s): r = {_r_text(h)}; "
+          f"beyond the epoch-only baselines: {_r_text(x)}")
+    if h.runs < 3:
+        print("  one run cannot separate forgetting from the epoch: `invflow demo --study` runs three learning rates")
+    print(f"report: {out['report']}\ndone in {seconds:.1f} s")
+
 # %% ../nbs/30_cli.ipynb #c99d5632
 def _cmd_demo(a):
-    from invflow.study import run_study
+    from invflow.study import run_study, DEMO, QUICK, StudyConfig
     from invflow.distributed import is_distributed
     if is_distributed():
         raise ValueError("invflow demo trains its models in one process; under torchrun run the analysis commands "
                          "(analyze, dynamics, stir) on the checkpoints it wrote, e.g. on runs/demo/checkpoints.")
-    _out_dir(a.run_dir, '--run-dir')
-    t0 = time.perf_counter()
-    out = run_study(a.run_dir, quick=a.quick, progress=not a.quiet, log=(lambda s: None) if a.quiet else print)
-    print(f"\ninvflow demo{' --quick' if a.quick else ''}: pretrained on Transforms-2D task A, finetuned on task B\n")
-    print(_summary_text(out['summary']).to_string(index=False))
-    b = out['best']
-    verdict = 'significant' if b.significant else 'not significant'
-    print(f"\nstrongest robustness correlation: {b.subset} · {b.combination} · {b.layer_stat}: r = {b.r:.3f}, "
-          f"p = {b.p:.2g} ({verdict} after Bonferroni over {int(b.hypotheses_tested)} tests)")
-    print(f"holding the epoch fixed (partial correlation): r = {b.partial_r:.3f}, p = {b.partial_p:.2g}")
-    print(f"report: {out['report']}\ndone in {time.perf_counter() - t0:.1f} s")
+    if a.quick and a.study: raise ValueError("--quick and --study are two sizes of the study: pass one of them.")
+    run_dir = a.run_dir or ('runs/study' if a.study else 'runs/demo')
+    _out_dir(run_dir, '--run-dir')
+    t0, cfg = time.perf_counter(), QUICK if a.quick else StudyConfig() if a.study else DEMO
+    out = run_study(run_dir, config=cfg, progress=not a.quiet, log=(lambda s: None) if a.quiet else print)
+    _print_demo(out, ' --quick' if a.quick else ' --study' if a.study else '', time.perf_counter() - t0)
     return 0
 
 # %% ../nbs/30_cli.ipynb #c1a6d064
@@ -383,7 +397,8 @@ def _cmd_report(a):
 
 # %% ../nbs/30_cli.ipynb #8769e634
 _EX = {
-    'demo': "examples:\n  invflow demo                 # the full embedded study (≈ 7–8 minutes on 2 cores)\n"
+    'demo': "examples:\n  invflow demo                 # the embedded study's demo (≈ 20 minutes on 2 cores)\n"
+            "  invflow demo --study         # the default study the tutorials read (≈ 1 hour)   \n"
             "  invflow demo --quick         # toy sizes, about a minute",
     'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n"
                "      --ft runs/demo/checkpoints/finetune_B_classification/epoch_010.safetensors \\\n"
@@ -455,7 +470,10 @@ def _demo_parser(sub, fmt):
     d = sub.add_parser('demo', help='the embedded study end to end (CPU, no downloads)', epilog=_EX['demo'],
                        formatter_class=fmt)
     d.add_argument('--quick', action='store_true', help='toy sizes (about a minute)')
-    d.add_argument('--run-dir', default='runs/demo', help='run folder (reused when it exists; default runs/demo)')
+    d.add_argument('--study', action='store_true', help='the default study the tutorials read: two inversion seed sets '
+                   'and finetunings at three learning rates (≈ 1 hour; default folder runs/study)')
+    d.add_argument('--run-dir', default=None, help='run folder (reused when it exists; default runs/demo, or '
+                   'runs/study with --study)')
     d.add_argument('--quiet', action='store_true')
     d.set_defaults(func=_cmd_demo)
 

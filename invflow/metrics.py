@@ -23,14 +23,15 @@ import invflow
 from .capture import resolve_layers
 from .cache import model_digest, tensor_digest
 from .invert import InvertConfig, Inversion
-from .capture import capture
+from .capture import capture, shared_features
 from .similarity import cka_matrix, cka_square, centre_gram, gram_linear, gram_rbf, linear_cka, u_centre
 from .stir import invert_reference, stir_from_inversions, self_terms
 
 # %% auto #0
-__all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'COVERAGE_SCHEMES', 'RHO_GATE', 'finetune_metrics', 'flow_summary',
-           'FinetuneAnalysis', 'bootstrap_indices', 'resampled_cka', 'leave_one_out_cka', 'leave_one_out_se',
-           'replicate_se', 'per_layer_replicates', 'intervals_from_replicates', 'per_layer_intervals',
+__all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHEMES', 'RHO_GATE', 'finetune_metrics',
+           'flow_summary', 'FinetuneAnalysis', 'bootstrap_indices', 'resampled_cka', 'leave_one_out_cka',
+           'leave_one_out_se', 'replicate_se', 'seed_set_se', 'per_layer_replicates', 'intervals_from_replicates',
+           'per_layer_intervals', 'block_layers', 'flow_replicates', 'flow_totals', 'flow_noise_null', 'flow_table',
            'coverage_simulation', 'InversionQualityWarning', 'quality_gate', 'FloorWarning', 'convergence',
            'convergence_gate', 'analyze', 'contrast', 'Dynamics', 'dynamics']
 
@@ -99,7 +100,9 @@ class FinetuneAnalysis:
     provenance: dict                        # estimator, n, k, steps, optimizer, lr, self_terms, median ρ, seconds, …
     measures: pd.DataFrame | None = None    # per (layer, measure) change under the measures beside CKA
     convergence: pd.DataFrame | None = None # per (layer, inversion steps): pt's median ρ, self term, ft's forgetting
-    replicates: pd.DataFrame | None = None  # per (layer, metric, replicate): the values intervals and contrasts use
+    replicates: pd.DataFrame | None = None  # per (layer, metric, seed set, replicate): what intervals and contrasts use
+    flow_totals: pd.DataFrame | None = None # per (scope, total): signed and positive flow totals, intervals, noise null
+    flow_replicates: pd.DataFrame | None = None  # per (scope, total, seed set, replicate): the totals' replicates
 
 # %% ../nbs/05_finetune_metrics.ipynb #7193c650
 @patch
@@ -108,7 +111,7 @@ def to_json(self: FinetuneAnalysis, path: str | Path | None = None) -> str:
     d = dict(layers=self.layers, per_layer=self.per_layer.to_dict(orient='split', index=False),
              matrices={k: v.values.tolist() for k, v in self.matrices.items()}, flow=self.flow,
              provenance=self.provenance, format='invflow.FinetuneAnalysis/1')
-    for k in ('measures', 'convergence', 'replicates'):
+    for k in ('measures', 'convergence', 'replicates', 'flow_totals', 'flow_replicates'):
         if getattr(self, k) is not None: d[k] = getattr(self, k).to_dict(orient='split', index=False)
     s = json.dumps(d, allow_nan=True)
     if path is not None:
@@ -128,7 +131,7 @@ def from_json(cls: FinetuneAnalysis, src: str | Path) -> FinetuneAnalysis:
     return cls(d['layers'], frame(d['per_layer']),
                {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
                d['flow'], d['provenance'], frame(d.get('measures')), frame(d.get('convergence')),
-               frame(d.get('replicates')))
+               frame(d.get('replicates')), frame(d.get('flow_totals')), frame(d.get('flow_replicates')))
 
 # %% ../nbs/05_finetune_metrics.ipynb #7be5b80a
 @patch
@@ -251,15 +254,26 @@ def replicate_se(values: np.ndarray, resampling: str) -> float:
     "The standard error from a number's replicates: the jackknife's, or the bootstrap's standard deviation."
     return leave_one_out_se(values) if resampling == 'jackknife' else float(np.nanstd(values, ddof=1))
 
+# %% ../nbs/05_finetune_metrics.ipynb #8137611c
+def seed_set_se(values: np.ndarray, # `(k, 1 + R)`: per inversion seed set, the full sample then the replicates
+                resampling: str, # the scheme of the replicates
+               ) -> tuple[float, float, float, float]:
+    "(value, its SE from the replicates of the mean over seed sets, the seed sets' spread (a diagnostic), that SE)."
+    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    mean, k = v.mean(axis=0), len(v)
+    se = replicate_se(mean[1:], resampling) if v.shape[1] > 1 else float('nan')
+    se_inv = float(v[:, 0].std(ddof=1) / np.sqrt(k)) if k > 1 else float('nan')
+    return float(mean[0]), se, se_inv, se
+
 # %% ../nbs/05_finetune_metrics.ipynb #39ab33cf
 def _stir_replicates(target, gx, invs, layer, cka_of, estimator, pool, batch_size) -> np.ndarray:
-    "STIR(target^l | reference^l) on the full sample and each replicate, averaged over the seed sets of `layer`."
+    "STIR(target^l | reference^l) on the full sample and each replicate, `(k, 1 + R)`: a row per seed set of `layer`."
     vals = []
-    for (l, r), inv in invs.items():
+    for (l, r), inv in sorted(invs.items(), key=lambda kv: kv[0][1]):
         if l != layer: continue
         fy = capture(target, inv.x, [layer], pool, batch_size, progress=False)[layer]
         vals.append(cka_of(gx, _raw_gram(fy, estimator)))
-    return np.mean(vals, axis=0)
+    return np.stack(vals)
 
 # %% ../nbs/05_finetune_metrics.ipynb #b357b3e0
 def per_layer_replicates(pt: nn.Module, ft: nn.Module, # the two models
@@ -281,31 +295,134 @@ def per_layer_replicates(pt: nn.Module, ft: nn.Module, # the two models
         g_pt, g_ft = _raw_gram(fx['pt'][l], estimator), _raw_gram(fx['ft'][l], estimator)
         self_pt = stir(pt, g_pt, inv_pt, l) if self_terms == 'measured' else 1.0
         self_ft = stir(ft, g_ft, inv_ft, l) if self_terms == 'measured' else 1.0
-        vals = dict(forgetting=self_pt - stir(ft, g_ft, inv_pt, l), learning=self_ft - stir(pt, g_pt, inv_ft, l),
-                    cka_divergence=1 - cka_of(g_ft, g_pt))
-        out += [pd.DataFrame(dict(layer=l, metric=m, replicate=np.arange(len(v)), value=v)) for m, v in vals.items()]
+        forgetting = self_pt - stir(ft, g_ft, inv_pt, l)
+        vals = dict(forgetting=forgetting, learning=self_ft - stir(pt, g_pt, inv_ft, l),
+                    cka_divergence=np.broadcast_to(1 - cka_of(g_ft, g_pt), forgetting.shape))   # the same in every set
+        out += [_replicate_rows(v, layer=l, metric=m) for m, v in vals.items()]
     return pd.concat(out, ignore_index=True)
+
+def _replicate_rows(v, **labels) -> pd.DataFrame:
+    "Tidy rows (labels…, seed_set, replicate, value) of a `(k, 1 + R)` array of replicates."
+    v = np.atleast_2d(v)
+    k, n = v.shape
+    return pd.DataFrame(dict(**labels, seed_set=np.repeat(np.arange(k), n), replicate=np.tile(np.arange(n), k),
+                             value=v.ravel()))
 
 # %% ../nbs/05_finetune_metrics.ipynb #c0ffad63
 def intervals_from_replicates(rep: pd.DataFrame, # `per_layer_replicates`
                               resampling: str = 'jackknife', # the scheme the replicates come from
                               level: float = 0.95, # interval level
                              ) -> pd.DataFrame:
-    "One row per layer: `{metric}_se`, `{metric}_ci_low`, `{metric}_ci_high` for every metric of the replicates."
+    "One row per layer: `{metric}_se`, `{metric}_ci_low`, `{metric}_ci_high`, `{metric}_se_inversion` per metric."
     rows = []
-    for l, g in rep.groupby('layer', sort=False):
+    for l, g in _with_seed_sets(rep).groupby('layer', sort=False):
         row = dict(layer=l)
         for m, v in g.groupby('metric', sort=False):
-            vals = v.sort_values('replicate').value.values
-            row.update(_interval(m, vals[0], replicate_se(vals[1:], resampling), level))
+            est, _, se_inv, se = seed_set_se(_seed_set_array(v), resampling)
+            row.update(_interval(m, est, se, level) | {f'{m}_se_inversion': se_inv})
         rows.append(row)
     return pd.DataFrame(rows)
+
+def _with_seed_sets(rep: pd.DataFrame) -> pd.DataFrame:
+    "Replicates with a `seed_set` column (tables written before seed sets were kept hold one: 0)."
+    return rep if 'seed_set' in rep else rep.assign(seed_set=0)
+
+def _seed_set_array(rows: pd.DataFrame) -> np.ndarray:
+    "`(k, 1 + R)` from tidy replicate rows of one number (seed_set, replicate, value)."
+    return _with_seed_sets(rows).pivot(index='seed_set', columns='replicate', values='value').sort_index().values
 
 def per_layer_intervals(pt: nn.Module, ft: nn.Module, x: Tensor, layers: Sequence[str], inv_pt: Mapping,
                         inv_ft: Mapping, *, level: float = 0.95, resampling: str = 'jackknife', **kw) -> pd.DataFrame:
     "Intervals over images of per-layer forgetting, learning and CKA divergence (no new inversions)."
     rep = per_layer_replicates(pt, ft, x, layers, inv_pt, inv_ft, resampling=resampling, **kw)
     return intervals_from_replicates(rep, resampling, level)
+
+# %% ../nbs/05_finetune_metrics.ipynb #5712a8f7
+def block_layers(layers: Sequence[str]) -> list[str]:
+    "The blocks or stages among `layers`: every layer but the pooled representation (`…:in`, `pooled`)."
+    return [l for l in layers if not (l.endswith(':in') or l.split('.')[-1] == 'pooled')]
+
+# %% ../nbs/05_finetune_metrics.ipynb #2d1795c6
+def flow_replicates(ft: nn.Module, # the finetuned model
+                    x: Tensor, # the images
+                    layers: Sequence[str], # layers (rows i and columns j)
+                    inv_pt: Mapping, # the pretrained model's inversions (`invert_reference`), every layer and seed set
+                    *, estimator: str = 'linear', resampling: str = 'jackknife', n_boot: int = 200, seed: int = 0,
+                    pool: str = 'flatten', batch_size: int = 256,
+                   ) -> np.ndarray:
+    "The invariance flow matrix per inversion seed set, on the full sample and every replicate: `(k, 1 + R, L, L)`."
+    layers, cka_of = list(layers), _replicator(len(x), resampling, n_boot, seed, estimator)
+    fx = capture(ft, x, layers, pool, batch_size, progress=False)
+    gx = [_raw_gram(fx[l], estimator) for l in layers]
+    sets = []
+    for r in sorted({r for _, r in inv_pt}):
+        cols = []
+        for lj in layers:
+            fy = capture(ft, inv_pt[(lj, r)].x, layers, pool, batch_size, progress=False)
+            cols.append(np.stack([cka_of(g, _raw_gram(fy[li], estimator)) for g, li in zip(gx, layers)], -1))
+        sets.append(np.stack(cols, -1))                      # (1 + R, i, j): STIR(ft^i | pt^j)
+    s = np.stack(sets)
+    return s - np.diagonal(s, axis1=2, axis2=3)[:, :, None, :]
+
+# %% ../nbs/05_finetune_metrics.ipynb #7d5f683e
+FLOW_TOTALS = ('compression', 'expansion', 'compression_positive', 'expansion_positive', 'compression_excess',
+               'expansion_excess')
+
+def _triangle_sums(f: np.ndarray, idx: Sequence[int]) -> dict[str, np.ndarray]:
+    "The four totals of `f[..., i, j]` over i < j and i > j among the indices `idx`."
+    sub, m = f[..., idx, :][..., idx], len(idx)
+    up, lo = np.triu(np.ones((m, m), bool), 1), np.tril(np.ones((m, m), bool), -1)
+    pos = np.clip(sub, 0, None)                       # the paper's reading counts positive flow only
+    return dict(compression=sub[..., up].sum(-1), expansion=sub[..., lo].sum(-1),
+                compression_positive=pos[..., up].sum(-1), expansion_positive=pos[..., lo].sum(-1))
+
+def _scopes(layers: Sequence[str]) -> dict[str, list[int]]:
+    "Indices of the blocks, and of every layer."
+    blocks = set(block_layers(layers))
+    return dict(blocks=[k for k, l in enumerate(layers) if l in blocks], all=list(range(len(layers))))
+
+def _null_sums(flow: np.ndarray, idx) -> dict[str, np.ndarray] | None:
+    "Per replicate, the positive-part totals of the noise draws `(F_r − F̄) / √(k − 1)`, averaged over r (k ≥ 2)."
+    k = len(flow)
+    if k < 2: return None
+    sums = _triangle_sums((flow - flow.mean(0)) / np.sqrt(k - 1), idx)
+    return {m: sums[m].mean(0) for m in ('compression_positive', 'expansion_positive')}
+
+def flow_totals(flow: np.ndarray, # `flow_replicates`
+                layers: Sequence[str]) -> pd.DataFrame:
+    "Tidy replicates (scope, metric, seed_set, replicate, value): signed per seed set; positive and excess of F̄."
+    out = []
+    for scope, idx in _scopes(layers).items():
+        signed, mean = _triangle_sums(flow, idx), _triangle_sums(flow.mean(0, keepdims=True), idx)
+        out += [_replicate_rows(signed[m], scope=scope, metric=m) for m in FLOW_TOTALS[:2]]
+        out += [_replicate_rows(mean[m], scope=scope, metric=m) for m in FLOW_TOTALS[2:4]]
+        if (null := _null_sums(flow, idx)) is not None:
+            out += [_replicate_rows(mean[m] - null[m][None], scope=scope, metric=m.replace('positive', 'excess'))
+                    for m in FLOW_TOTALS[2:4]]
+    return pd.concat(out, ignore_index=True)
+
+def flow_noise_null(flow: np.ndarray, # `flow_replicates`
+                    layers: Sequence[str]) -> dict[str, dict[str, float]]:
+    "Per scope: the positive-part totals inversion noise alone gives on the full sample (NaN with one seed set)."
+    out = {}
+    for scope, idx in _scopes(layers).items():
+        null = _null_sums(flow[:, :1], idx)
+        out[scope] = {m: float(null[m][0]) if null else float('nan') for m in FLOW_TOTALS[2:4]}
+        out[scope] |= dict.fromkeys(FLOW_TOTALS[:2], 0.0) | dict.fromkeys(FLOW_TOTALS[4:], float('nan'))
+    return out
+
+# %% ../nbs/05_finetune_metrics.ipynb #e039a97e
+def flow_table(rep: pd.DataFrame, # `flow_totals`
+               null: dict, # `flow_noise_null`
+               resampling: str = 'jackknife', level: float = 0.95) -> pd.DataFrame:
+    "One row per (scope, total): value, se_images, se_inversion, se, ci_low, ci_high, noise_null."
+    rows = []
+    for (scope, m), g in rep.groupby(['scope', 'metric'], sort=False):
+        est, se_img, se_inv, se = seed_set_se(_seed_set_array(g), resampling)
+        iv = _interval('t', est, se, level)
+        rows.append(dict(scope=scope, metric=m, value=est, se_images=se_img, se_inversion=se_inv, se=se,
+                         ci_low=iv['t_ci_low'], ci_high=iv['t_ci_high'], noise_null=null[scope][m]))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/05_finetune_metrics.ipynb #91ad9a8b
 def _coverage_model(d: int, mix: float, q: Tensor, sigma: float = 0.3) -> tuple:
@@ -580,7 +697,21 @@ def _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_
     if isinstance(floor, pd.DataFrame): per_layer = per_layer.merge(floor, on='layer', how='left')
     return per_layer, rep
 
+def _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, pool, batch_size, resampling):
+    "(the flow totals' table, their replicates), or (None, None) without intervals (`n_boot=0`)."
+    if not n_boot: return None, None
+    f = flow_replicates(ft, x, layers, inv_pt, estimator=estimator, resampling=resampling, n_boot=n_boot, pool=pool,
+                        batch_size=batch_size)
+    rep = flow_totals(f, layers)
+    return flow_table(rep, flow_noise_null(f, layers), resampling, level), rep
+
 # %% ../nbs/05_finetune_metrics.ipynb #8d3779b0
+def _gated(per_layer, curve, layers, inv_pt, steps, raw, self_terms, level, rho_gate):
+    "(per-layer table with the drift and the gate, the curve with the full budget, the gate's name)."
+    per_layer, curve = _with_budgets(per_layer, curve, layers, inv_pt, steps, raw, self_terms)
+    per_layer, gate = _gate(per_layer, curve, self_terms, level, rho_gate)
+    return per_layer, curve, gate
+
 def _pair_layers(pt: nn.Module, ft: nn.Module, layers: Sequence[str], self_terms: str) -> list[str]:
     "The layer names, resolved on both models (one sentence for a layer either lacks), after checking `self_terms`."
     _check_self_terms(self_terms)
@@ -612,39 +743,57 @@ def analyze(pt: nn.Module, # the pretrained model
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
     layers, t0, cfg = _pair_layers(pt, ft, layers, self_terms), time.perf_counter(), config or InvertConfig(pool=pool)
-    inv_pt = _inversions(pt, x, layers, seeds, cfg, cache, progress, pt_inversions)
-    inv_ft = _inversions(ft, x, layers, seeds, cfg, cache, progress, ft_inversions)
-    raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, pool, cfg.batch_size)
-    r = finetune_metrics(*raw.values(), self_terms)
-    per_layer, rep = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool,
-                                  cfg.batch_size, floor, resampling)
-    curve = rho_curve and convergence(pt, ft, x, layers, fractions=rho_curve, seeds=seeds, config=cfg, cache=cache,
-                                      estimator=estimator, pool=pool)
-    per_layer, curve = _with_budgets(per_layer, curve, layers, inv_pt, cfg.steps, raw, self_terms)
-    per_layer, gate = _gate(per_layer, curve, self_terms, level, rho_gate)
-    prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
-                       time.perf_counter() - t0) | dict(resampling=resampling, images=tensor_digest(x), gate=gate)
-    ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, cfg.batch_size, progress)
+    with shared_features(layers):                  # each model read once per tensor, for every consumer
+        inv_pt = _inversions(pt, x, layers, seeds, cfg, cache, progress, pt_inversions)
+        inv_ft = _inversions(ft, x, layers, seeds, cfg, cache, progress, ft_inversions)
+        raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, pool, cfg.batch_size)
+        r = finetune_metrics(*raw.values(), self_terms)
+        per_layer, rep = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool,
+                                      cfg.batch_size, floor, resampling)
+        curve = rho_curve and convergence(pt, ft, x, layers, fractions=rho_curve, seeds=seeds, config=cfg, cache=cache,
+                                          estimator=estimator, pool=pool)
+        per_layer, curve, gate = _gated(per_layer, curve, layers, inv_pt, cfg.steps, raw, self_terms, level, rho_gate)
+        prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
+                           time.perf_counter() - t0) | dict(resampling=resampling, images=tensor_digest(x), gate=gate)
+        ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, cfg.batch_size, progress)
+        ftab, frep = _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, pool, cfg.batch_size, resampling)
     return FinetuneAnalysis(layers, per_layer, _matrix_tables(layers, r, raw),
-                            flow_summary(r['invariance_flow'], layers), prov, ms, curve, rep)
+                            flow_summary(r['invariance_flow'], layers), prov, ms, curve, rep, ftab, frep)
 
 # %% ../nbs/05_finetune_metrics.ipynb #1a320bf7
 def _layer_mean(a: FinetuneAnalysis, metric: str, layers: Sequence[str] | None) -> np.ndarray:
-    "The mean over `layers` of `a`'s metric on the full sample and every replicate."
+    "The mean over `layers` of `a`'s metric on the full sample and every replicate, `(k, 1 + R)` (a row per seed set)."
     if a.replicates is None:
         raise ValueError("this analysis has no replicates (it was made with n_boot=0): rerun analyze with intervals.")
+    if metric in FLOW_TOTALS: return _flow_total(a, metric, layers)
     layers = list(a.layers if layers is None else layers)
     if missing := [l for l in layers if l not in a.layers]:
         raise ValueError(f"{missing} are not layers of this analysis; it has {a.layers}.")
-    r = a.replicates[a.replicates.metric == metric]
-    if r.empty: raise ValueError(f"metric is 'forgetting', 'learning' or 'cka_divergence'; got {metric!r}.")
-    return r.pivot(index='replicate', columns='layer', values='value')[layers].mean(axis=1, skipna=False).values
+    r = _with_seed_sets(a.replicates[a.replicates.metric == metric])
+    if r.empty: raise ValueError(f"metric is 'forgetting', 'learning', 'cka_divergence' or one of {FLOW_TOTALS}; "
+                                 f"got {metric!r}.")
+    mean = r.pivot(index=['seed_set', 'replicate'], columns='layer', values='value')[layers].mean(axis=1, skipna=False)
+    return mean.unstack('replicate').sort_index().values
+
+def _flow_total(a: FinetuneAnalysis, metric: str, scope) -> np.ndarray:
+    "A flow total's replicates, `(k, 1 + R)`, over the blocks (`scope` None or 'blocks') or every layer ('all')."
+    scope = 'blocks' if scope is None else scope
+    if scope not in ('blocks', 'all'): raise ValueError(f"a flow total's layers are 'blocks' or 'all'; got {scope!r}.")
+    if a.flow_replicates is None: raise ValueError("this analysis has no flow replicates: rerun analyze.")
+    r = a.flow_replicates
+    return _seed_set_array(r[(r.metric == metric) & (r.scope == scope)])
+
+def _read_layers(a: FinetuneAnalysis, metric: str, layers) -> list[str] | None:
+    "The layers a metric over `layers` reads (a flow total's scope: its layers)."
+    if metric not in FLOW_TOTALS: return layers
+    return block_layers(a.layers) if layers in (None, 'blocks') else list(a.layers)
 
 def _same_images(a: FinetuneAnalysis, b: FinetuneAnalysis):
     "Refuse a contrast between analyses whose replicates are not of the same images, scheme and estimator."
-    keys = ('n', 'resampling', 'n_boot', 'images', 'estimator', 'self_terms')
+    keys = ('n', 'resampling', 'n_boot', 'images', 'estimator', 'self_terms', 'k')
     pa, pb = ({k: p.provenance.get(k) for k in keys} for p in (a, b))
-    if pa != pb: raise ValueError(f"a paired contrast needs the same images, resampling, estimator and self terms; "
+    if pa != pb: raise ValueError(f"a paired contrast needs the same images, resampling, estimator, self terms and "
+                                  f"number of inversion seed sets (k); "
                                   f"got {pa} and {pb}.")
 
 def _quality(reads: list) -> dict:
@@ -660,32 +809,39 @@ def _quality(reads: list) -> dict:
 # %% ../nbs/05_finetune_metrics.ipynb #a803c226
 def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
              b: FinetuneAnalysis | None = None, # the analysis subtracted (default: `a` itself when `b_layers` given)
-             *, metric: str = 'forgetting', # 'forgetting', 'learning' or 'cka_divergence'
-             layers: Sequence[str] | None = None, # layers of `a` averaged (default: all)
+             *, metric: str = 'forgetting', # 'forgetting', 'learning', 'cka_divergence' or a flow total (`FLOW_TOTALS`)
+             layers: Sequence[str] | None = None, # layers of `a` averaged (default: all; a flow total: 'blocks'/'all')
              b_layers: Sequence[str] | None = None, # layers of `b` averaged (default: `layers`)
              level: float = 0.95, # interval level
             ) -> dict:
     "A paired contrast on shared replicates: value, se, interval, and the gate and floor of every layer it reads."
-    vals, reads = _layer_mean(a, metric, layers), [(a, layers)]
+    vals, reads = _layer_mean(a, metric, layers), [(a, _read_layers(a, metric, layers))]
     if b is not None or b_layers is not None:
         b = a if b is None else b
         _same_images(a, b)
-        reads.append((b, b_layers if b_layers is not None else layers))
-        vals = vals - _layer_mean(b, metric, reads[-1][1])
+        bl = b_layers if b_layers is not None else layers
+        reads.append((b, _read_layers(b, metric, bl)))
+        vals = vals - _layer_mean(b, metric, bl)
     p = a.provenance
-    iv = _interval('c', vals[0], replicate_se(vals[1:], p['resampling']), level)
-    return dict(metric=metric, value=float(vals[0]), se=iv['c_se'], ci_low=iv['c_ci_low'], ci_high=iv['c_ci_high'],
-                n=p['n'], resampling=p['resampling'], level=level, **_quality(reads))
+    est, se_img, se_inv, se = seed_set_se(vals, p['resampling'])
+    iv = _interval('c', est, se, level)
+    return dict(metric=metric, value=est, se=se, ci_low=iv['c_ci_low'], ci_high=iv['c_ci_high'], se_images=se_img,
+                se_inversion=se_inv, k=len(vals), n=p['n'], resampling=p['resampling'], level=level,
+                **_quality(reads))
 
 # %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
 def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
-    "One row of the per-epoch table: mean and spread over layers of each metric, the flow totals, the quality."
-    pl = a.per_layer
-    return dict(epoch=epoch, forgetting_mean=pl.forgetting.mean(), forgetting_std=pl.forgetting.std(ddof=0),
-                learning_mean=pl.learning.mean(), learning_std=pl.learning.std(ddof=0),
-                cka_divergence_mean=pl.cka_divergence.mean(), cka_divergence_std=pl.cka_divergence.std(ddof=0),
-                compression_total=a.flow['compression_total'], expansion_total=a.flow['expansion_total'],
-                median_rho_ft=a.provenance['median_rho_ft'], min_self_stir=a.provenance['min_self_stir'])
+    "One row of the per-epoch table: block mean and spread of each metric, the pooled layer, block flow, quality."
+    pl, blocks = a.per_layer.set_index('layer'), block_layers(a.layers)
+    pooled = [l for l in a.layers if l not in blocks]
+    row = dict(epoch=epoch)
+    for m in ('forgetting', 'learning', 'cka_divergence'):
+        b = pl.loc[blocks, m]
+        row |= {f'{m}_mean': b.mean(), f'{m}_std': b.std(ddof=0),
+                f'{m}_pooled': pl.loc[pooled, m].mean() if pooled else float('nan')}
+    flow = _triangle_sums(np.asarray(a.matrices['invariance_flow'], dtype=np.float64), _scopes(a.layers)['blocks'])
+    return row | dict(compression=float(flow['compression']), expansion=float(flow['expansion']),
+                      median_rho_ft=a.provenance['median_rho_ft'], min_self_stir=a.provenance['min_self_stir'])
 
 # %% ../nbs/05_finetune_metrics.ipynb #d619f6e1
 @dataclass

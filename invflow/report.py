@@ -195,7 +195,8 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     if not res.is_dir(): raise FileNotFoundError(f"{run} has no results folder: is it an invflow run folder?")
     summary = _safe_csv(res / 'summary.csv')
     banner, analysis, analyses = _analysis_sections(res)
-    sections = banner + ([('Summary (means over layers; mean and interval over training seeds)', summary)]
+    title = 'Summary (block means, the pooled layer apart, signed block flow totals; intervals over training seeds)'
+    sections = banner + ([(title, summary)]
                          if summary is not None else []) + analysis
     sections += _instrument_sections(res)
     sections += _measure_sections(_safe_csv(res / 'measures.csv')) + _run_sections(res) + _study_sections(res)

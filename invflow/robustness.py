@@ -14,14 +14,17 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from scipy import stats
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['CORRUPTIONS', 'COMBINATIONS', 'AGGREGATES', 'gaussian_noise', 'shot_noise', 'impulse_noise', 'defocus_blur',
-           'glass_blur', 'motion_blur', 'zoom_blur', 'snow', 'frost', 'fog', 'brightness', 'contrast',
-           'elastic_transform', 'pixelate', 'jpeg_compression', 'corrupt', 'load_cifar_c', 'corrupted_sets', 'accuracy',
-           'corrupted_accuracy', 'accuracy_over_checkpoints', 'mean_corrupted_accuracy', 'pearson', 'partial_pearson',
-           'layer_subsets', 'correlation_study', 'early_epoch_curve', 'learning_forgetting_correlation']
+__all__ = ['CORRUPTIONS', 'COMBINATIONS', 'AGGREGATES', 'BASELINES', 'RUN_SCHEMES', 'gaussian_noise', 'shot_noise',
+           'impulse_noise', 'defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur', 'snow', 'frost', 'fog',
+           'brightness', 'contrast', 'elastic_transform', 'pixelate', 'jpeg_compression', 'corrupt', 'load_cifar_c',
+           'corrupted_sets', 'accuracy', 'corrupted_accuracy', 'accuracy_over_checkpoints', 'mean_corrupted_accuracy',
+           'pearson', 'partial_pearson', 'layer_subsets', 'correlation_study', 'early_epoch_curve',
+           'learning_forgetting_correlation', 'hypothesis_series', 'run_points', 'run_intervals', 'early_curve_runs',
+           'run_interval_coverage']
 
 # %% ../nbs/06_robustness.ipynb #120b7b04
 def _conv(x: Tensor, k: Tensor) -> Tensor:
@@ -453,4 +456,145 @@ def learning_forgetting_correlation(per_layer: pd.DataFrame) -> pd.DataFrame:
     for e, d in per_layer.groupby('epoch'):
         r, p = pearson(d.learning.values, d.forgetting.values)
         rows.append(dict(epoch=e, r=r, p=p, n_layers=len(d)))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/06_robustness.ipynb #018d9a89
+def hypothesis_series(per_layer: pd.DataFrame, # Dynamics.per_layer of one run
+                      subset: str, # 'first k' or 'last k' (`layer_subsets`)
+                      combination: str, # a key of COMBINATIONS, or 'cka divergence'
+                      aggregate: str, # a key of AGGREGATES
+                      layers: Sequence[str] | None = None, # the layers subsets are cut from (default: all)
+                     ) -> pd.Series:
+    "Per epoch: the aggregate over the subset's layers of the combination of learning and forgetting."
+    layers = list(dict.fromkeys(per_layer.layer)) if layers is None else list(layers)
+    sub, epochs = layer_subsets(layers)[subset], sorted(per_layer.epoch.unique())
+    w = _wide(per_layer, sub, epochs)
+    vals = (w['cka_divergence'].values if combination == 'cka divergence' else
+            COMBINATIONS[combination](w['learning'].values, w['forgetting'].values))
+    return pd.Series(AGGREGATES[aggregate](vals, axis=1), index=epochs, dtype=float)
+
+# %% ../nbs/06_robustness.ipynb #c55bba72
+BASELINES = ('epoch', 'log(1 + epoch)', 'clean accuracy')
+
+def run_points(runs: Mapping[str, tuple], # run name → (Dynamics.per_layer, accuracy_over_checkpoints table)
+               subset: str, combination: str, aggregate: str, # the hypothesis
+               layers: Sequence[str] | None = None,
+              ) -> pd.DataFrame:
+    "One row per (run, epoch): run, epoch, hypothesis, the baselines, robustness (mean corrupted accuracy)."
+    rows = []
+    for name, (per_layer, acc) in runs.items():
+        h, rob = hypothesis_series(per_layer, subset, combination, aggregate, layers), mean_corrupted_accuracy(acc)
+        clean = acc[acc.corruption == 'clean'].set_index('epoch').accuracy
+        for e in (e for e in h.index if e in rob.index and e in clean.index):
+            rows.append({'run': name, 'epoch': e, 'hypothesis': h[e], 'log(1 + epoch)': math.log1p(e),
+                         'clean accuracy': clean[e], 'robustness': rob[e]})       # the baseline 'epoch' is the epoch
+    return pd.DataFrame(rows)
+
+# %% ../nbs/06_robustness.ipynb #7230acff
+def _moments(run_ids: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    "Per run: [n, Σy, Σy², then Σx, Σx², Σxy of each column of `x`] — `(R, 3 + 3·C)`, runs in order of appearance."
+    x, y = x - x.mean(0), y - y.mean()
+    out = []
+    for r in dict.fromkeys(run_ids):
+        k = run_ids == r
+        xr, yr = x[k], y[k]
+        cols = np.stack([xr.sum(0), (xr * xr).sum(0), (xr * yr[:, None]).sum(0)], 1).ravel()
+        out.append(np.r_[k.sum(), yr.sum(), (yr * yr).sum(), cols])
+    return np.array(out, dtype=np.float64)
+
+def _pooled_r(m: np.ndarray) -> np.ndarray:
+    "Pearson r of every column with y from summed moments `(..., 3 + 3·C)` → `(..., C)`."
+    n, sy, syy = m[..., 0:1], m[..., 1:2], m[..., 2:3]
+    sx, sxx, sxy = m[..., 3::3], m[..., 4::3], m[..., 5::3]
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return (n * sxy - sx * sy) / np.sqrt((n * sxx - sx ** 2) * (n * syy - sy ** 2))
+
+# %% ../nbs/06_robustness.ipynb #d0001648
+RUN_SCHEMES = ('jackknife', 'bootstrap')
+
+def _excess(r: np.ndarray) -> np.ndarray:
+    "|r of the first column| − the largest |r| of the others."
+    return np.abs(r[..., 0]) - np.nanmax(np.abs(r[..., 1:]), axis=-1)
+
+def _jackknife_runs(m: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    "t intervals (R − 1 df) from leaving each run out: Fisher's z for the r's, the raw value for the excess."
+    R, full = len(m), _pooled_r(m.sum(0))
+    left = _pooled_r(m.sum(0)[None] - m)                             # (R, C): r with each run left out
+    est = np.r_[np.arctanh(full), _excess(full)]
+    reps = np.c_[np.arctanh(left), _excess(left)]
+    se = np.sqrt((R - 1) / R * ((reps - reps.mean(0)) ** 2).sum(0))
+    half = stats.t.ppf((1 + level) / 2, R - 1) * se
+    lo, hi = est - half, est + half
+    lo[:-1], hi[:-1] = np.tanh(lo[:-1]), np.tanh(hi[:-1])
+    return lo, hi
+
+def _bootstrap_runs(m: np.ndarray, n_boot: int, seed: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+    "Percentile intervals from resampling runs with replacement."
+    R = len(m)
+    boot = _pooled_r(np.random.default_rng(seed).multinomial(R, np.full(R, 1 / R), size=n_boot) @ m)
+    boot = np.c_[boot, _excess(boot)]
+    return tuple(np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0))
+
+def run_intervals(points: pd.DataFrame, # `run_points`
+                  scheme: str = 'jackknife', # 'jackknife' (leave one run out) or 'bootstrap' (percentile)
+                  level: float = 0.95, n_boot: int = 2000, seed: int = 0, # the bootstrap's draws
+                  baselines: Sequence[str] = BASELINES,
+                 ) -> pd.DataFrame:
+    "r over all points of the hypothesis and each baseline, and the excess, with intervals over resampled runs."
+    if scheme not in RUN_SCHEMES: raise ValueError(f"scheme is one of {RUN_SCHEMES}; got {scheme!r}.")
+    cols = ['hypothesis', *baselines]
+    m = _moments(points.run.values, points[cols].values.astype(np.float64), points.robustness.values.astype(float))
+    R, full = len(m), _pooled_r(m.sum(0))
+    if R < 3: lo = hi = np.full(len(cols) + 1, np.nan)
+    elif scheme == 'jackknife': lo, hi = _jackknife_runs(m, level)
+    else: lo, hi = _bootstrap_runs(m, n_boot, seed, level)
+    return pd.DataFrame(dict(statistic=cols + ['|hypothesis| − best |baseline|'], r=np.r_[full, _excess(full)],
+                             ci_low=lo, ci_high=hi, runs=R, points=len(points), scheme=scheme))
+
+# %% ../nbs/06_robustness.ipynb #dfbf6615
+def early_curve_runs(points: pd.DataFrame, # `run_points`
+                     scheme: str = 'jackknife', level: float = 0.95, min_epochs: int = 3, **kw) -> pd.DataFrame:
+    "Per t: `run_intervals` on the points with epoch ≤ t (the hypothesis and the excess rows), labelled with t."
+    epochs = sorted(points.epoch.unique())
+    rows = [run_intervals(points[points.epoch <= t], scheme, level, **kw).iloc[[0, -1]].assign(epoch=t)
+            for t in epochs[min_epochs - 1:]]
+    return pd.concat(rows, ignore_index=True)
+
+# %% ../nbs/06_robustness.ipynb #c1791b78
+def _sim_runs(n_runs: int, n_epochs: int, g: np.random.Generator, phi: float = 0.6) -> pd.DataFrame:
+    "Points of synthetic runs: a per-run level, an epoch trend, AR(1) noise over the epochs."
+    a = np.repeat(g.normal(size=n_runs), n_epochs)
+    e = np.tile(np.arange(1, n_epochs + 1, dtype=np.float64), n_runs)
+    z = g.normal(size=(n_runs, n_epochs))
+    for t in range(1, n_epochs): z[:, t] = phi * z[:, t - 1] + np.sqrt(1 - phi ** 2) * z[:, t]
+    return pd.DataFrame({'run': np.repeat(np.arange(n_runs), n_epochs), 'epoch': e, 'log(1 + epoch)': np.log1p(e),
+                         'hypothesis': a + 0.05 * e + 0.5 * z.ravel(),
+                         'robustness': 0.5 * a + 0.1 * e + 0.5 * g.normal(size=n_runs * n_epochs)})
+
+def _sim_population(n_epochs: int) -> np.ndarray:
+    "The exact population (r of the hypothesis, excess over the epoch baselines) of `_sim_runs`' model."
+    e = np.arange(1, n_epochs + 1, dtype=np.float64)
+    ve, vl, cel = e.var(), np.log1p(e).var(), np.cov(e, np.log1p(e), ddof=0)[0, 1]
+    vh, vy = 1 + 0.05 ** 2 * ve + 0.25, 0.25 + 0.1 ** 2 * ve + 0.25       # a, epoch trend, noise (AR(1) var 1)
+    r_h = (0.5 + 0.05 * 0.1 * ve) / np.sqrt(vh * vy)
+    r_e, r_l = 0.1 * ve / np.sqrt(ve * vy), 0.1 * cel / np.sqrt(vl * vy)
+    return np.array([r_h, abs(r_h) - max(abs(r_e), abs(r_l))])
+
+def run_interval_coverage(n_runs: Sequence[int] = (6, 9), n_epochs: int = 10, reps: int = 200, n_boot: int = 500,
+                          seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    "Coverage of `run_intervals` (both schemes, hypothesis and excess) over `reps` simulated studies per run count."
+    g, base = np.random.default_rng(seed), ('epoch', 'log(1 + epoch)')
+    truth = _sim_population(n_epochs)
+    rows = []
+    for R in n_runs:
+        hits = {}
+        for i in range(reps):
+            pts = _sim_runs(R, n_epochs, g)
+            for scheme in RUN_SCHEMES:
+                iv = run_intervals(pts, scheme, level, n_boot, seed + i, base).iloc[[0, -1]]
+                hits.setdefault(scheme, []).append((iv.ci_low.values <= truth) & (truth <= iv.ci_high.values))
+        for s, h in hits.items():
+            cover = np.mean(np.array(h), axis=0)                     # (2,): hypothesis, excess
+            rows += [dict(runs=R, scheme=s, statistic=stat, population=truth[k], coverage=float(cover[k]), reps=reps)
+                     for k, stat in enumerate(('hypothesis', 'excess'))]
     return pd.DataFrame(rows)

@@ -20,18 +20,19 @@ from scipy import stats
 from .cache import atomic_write_bytes, TensorCache
 from .capture import capture, vit_layers
 from .invert import InvertConfig
-from .metrics import analyze, dynamics, FinetuneAnalysis
+from .metrics import analyze, dynamics, FinetuneAnalysis, block_layers
 from .models import make_vit
 from .robustness import (corrupted_sets, accuracy_over_checkpoints, mean_corrupted_accuracy, correlation_study,
-                                early_epoch_curve, learning_forgetting_correlation)
+                                early_epoch_curve, learning_forgetting_correlation, run_points, run_intervals,
+                                early_curve_runs)
 from .taskhead import tau_sweep
 from .train import TrainConfig, train, checkpoints
 from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
 
 # %% auto #0
-__all__ = ['QUICK', 'PAIRS', 'SUITE', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data', 'seed_interval',
-           'summarise_seeds', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok',
-           'paired_means', 'floor_seen', 'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
+__all__ = ['DEMO', 'QUICK', 'PAIRS', 'SUMMARY_METRICS', 'SUITE', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data',
+           'seed_interval', 'summarise_seeds', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means',
+           'gate_ok', 'paired_means', 'floor_seen', 'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class StudyConfig:
     weight_decay: float = 0.05
     n_analysis: int = 48                  # images X for STIR and CKA
     inversion_steps: int = 150
+    inversion_seeds: int = 2              # k inversion seed sets per analysis: their spread is in every interval
     n_corrupt: int = 200                  # test images per corruption and severity
     n_invariance: int = 128               # pairs per transformation
     taus: tuple = (0, 1, 2, 4, 8, 16)     # head-probing epochs τ (≥ 3 for the curvature test)
@@ -60,17 +62,23 @@ class StudyConfig:
     suite_noise: tuple = (0.01, 0.1, 1.0) # the suite's weight-noise magnitudes
     seed: int = 0                         # data and the pretrained model
     seeds: tuple = (0, 1, 2)              # training seeds: finetuning, from scratch, the random-init control
+    robustness_lrs: tuple = (2.5e-4, 1e-3)  # more finetuning learning rates for the robustness study
+    robustness_seeds: int = 2             # training seeds per learning rate there (the first of `seeds`)
 
     def __post_init__(self):
         if self.classes_b > self.classes_a:
             raise ValueError(f"task B's objects are among task A's: classes_b ({self.classes_b}) must be at most "
                              f"classes_a ({self.classes_a}).")
         if not self.seeds: raise ValueError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
+        if self.inversion_seeds < 1: raise ValueError("inversion_seeds counts inversion seed sets: 1 or more.")
 
 # %% ../nbs/15_study.ipynb #ca43f1ff
+DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=())
+
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3,
                     scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 1, 2),
-                    tau_ft_epochs=1, seeds=(0, 1), suite_at=('blocks.0', 'head:in'), suite_noise=(0.1,))
+                    tau_ft_epochs=1, seeds=(0, 1), suite_at=('blocks.0', 'head:in'), suite_noise=(0.1,),
+                    robustness_lrs=())
 
 # %% ../nbs/15_study.ipynb #b8a6383f
 PAIRS = {'finetuned (classification)': 'finetune_B_classification',
@@ -152,11 +160,14 @@ def seed_interval(values, # the statistic in each training seed
     return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
 
 # %% ../nbs/15_study.ipynb #454c8d22
+SUMMARY_METRICS = ('forgetting', 'learning', 'cka_divergence')
+
 def summarise_seeds(per_seed: pd.DataFrame, # one row per (seed, pair), as `_summary_row` writes them
                     level: float = 0.95,
                    ) -> pd.DataFrame:
     "One row per pair: each summary column's mean over training seeds and its interval, and the number of seeds."
-    cols = ['test_accuracy', 'forgetting', 'learning', 'cka_divergence', 'compression', 'expansion']
+    cols = [c for c in ['test_accuracy', *SUMMARY_METRICS, *(f'{m}_pooled' for m in SUMMARY_METRICS), 'compression',
+                        'expansion'] if c in per_seed]
     rows = []
     for pair, g in per_seed.groupby('pair', sort=False):
         row = dict(pair=f'pretrained → {pair}', seeds=g.seed.nunique())
@@ -193,6 +204,7 @@ class Finding:
     rho_ok: bool | None = None           # every layer it reads passes the inversion-quality gate (None: no inversions)
     floor_ok: bool | None = None         # the instrument sees the stem floor at every layer it reads (None: not read)
     about: str = 'finetuning'            # 'finetuning' (≥ 2 training seeds) or 'these models' (one pair is enough)
+    missing: str = ''                    # evidence this run lacks for the finding (verdict: inconclusive (missing))
 
     def __post_init__(self):
         if self.about not in ('finetuning', 'these models'):
@@ -212,6 +224,7 @@ class Finding:
 
     def verdict(self, level: float = 0.95) -> str:
         "holds / does not hold / inconclusive (the interval crosses the threshold or is missing; ρ gate; floor)."
+        if self.missing: return f'inconclusive ({self.missing})'
         if self.rho_ok is False: return 'inconclusive (inversion quality)'
         if self.floor_ok is False: return 'inconclusive (instrument floor)'
         est, lo, hi = self.interval(level)
@@ -234,6 +247,7 @@ def flips_if(f: Finding, # the finding
                'inconclusive (instrument floor)': "a stem floor the measure sees at every layer read",
                'inconclusive (one seed)': "a second training seed"}
     if verdict in missing: return missing[verdict]
+    if f.missing: return f"a run with what is missing here: {f.missing}"
     if f.op == '=': return f"any entry ≠ {thr}" if verdict == 'holds' else f"every entry exactly {thr}"
     if np.isnan(lo) or np.isnan(hi): return "an interval (a second seed or an image standard error)"
     side, other = ('>', '≤') if f.op == '>' else ('<', '≥')
@@ -283,22 +297,35 @@ def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
     return bool(t.rho_ok.astype(bool).all())
 
 # %% ../nbs/15_study.ipynb #e212dd8f
-def paired_means(rep: pd.DataFrame, # per-layer replicates: seed, pair, layer, metric, replicate, value, resampling
-                 *terms: tuple, # (weight, pair, metric, layers or None for all)
+def _term(g: pd.DataFrame, pair: str, metric: str, layers) -> np.ndarray:
+    "One term's replicates in one seed's table, `(k, 1 + R)`: a mean over layers, or a flow total over a scope."
+    from invflow.metrics import _with_seed_sets
+    if 'scope' in g: t = g[(g.pair == pair) & (g.metric == metric) & (g.scope == (layers or 'blocks'))]
+    else: t = g[(g.pair == pair) & (g.metric == metric) & (True if layers is None else g.layer.isin(layers))]
+    if t.empty: raise ValueError(f"no replicates of {metric} for {pair!r} at {layers} in seed {g.seed.iloc[0]}.")
+    if 'layer' in t and layers is not None and (gone := sorted(set(layers) - set(t.layer))):
+        raise ValueError(f"no replicates of {metric} for {pair!r} at {gone} in seed {g.seed.iloc[0]}.")
+    mean = _with_seed_sets(t).groupby(['seed_set', 'replicate']).value.agg(lambda v: v.mean(skipna=False))
+    return mean.unstack('replicate').sort_index().values
+
+def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), metric, [seed_set,] replicate, value, …
+                 *terms: tuple, # (weight, pair, metric, layers or None for all; a flow total: 'blocks' or 'all')
                  estimator: str = 'linear', # the estimator's replicates (a run keeps both for one pair)
                 ) -> tuple[np.ndarray, np.ndarray]:
-    "Per training seed: the combination of layer means and its standard error from the replicates its terms share."
-    from invflow.metrics import replicate_se
+    "Per training seed: the combination and its standard error (images and inversion seed sets) from shared replicates."
+    from invflow.metrics import seed_set_se
     rep = rep[rep.estimator == estimator] if 'estimator' in rep else rep
     values, ses = [], []
     for s, g in rep.groupby('seed', sort=True):
-        total = 0.0
-        for w, pair, metric, layers in terms:
-            t = g[(g.pair == pair) & (g.metric == metric) & (True if layers is None else g.layer.isin(layers))]
-            if t.empty: raise ValueError(f"no replicates of {metric} for {pair!r} at {layers} in seed {s}.")
-            total = total + w * t.groupby('replicate').value.agg(lambda v: v.mean(skipna=False)).sort_index().values
-        values.append(total[0])
-        ses.append(replicate_se(total[1:], g.resampling.iloc[0]))
+        if g.resampling.nunique() > 1: raise ValueError(f"seed {s} mixes resampling schemes: analyse the pairs alike.")
+        arrays = [w * _term(g, pair, metric, layers) for w, pair, metric, layers in terms]
+        if len({a.shape for a in arrays}) > 1:
+            raise ValueError(f"the terms {[t[1:3] for t in terms]} have different numbers of inversion seed sets or "
+                             f"replicates ({[a.shape for a in arrays]}) in seed {s}: analyse them alike.")
+        total = sum(arrays)
+        value, _, _, se = seed_set_se(total, g.resampling.iloc[0])
+        values.append(value)
+        ses.append(se)
     return np.array(values), np.array(ses)
 
 # %% ../nbs/15_study.ipynb #f2e2eb77
@@ -358,7 +385,7 @@ def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache,
                 out[name] = FinetuneAnalysis.from_json(f)
                 continue
             except Exception: log(f"  {f.name} unreadable: recomputing")
-        out[name] = analyze(pt, m, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache,
+        out[name] = analyze(pt, m, X, layers, cfg.inversion_seeds, InvertConfig(steps=cfg.inversion_steps), cache,
                             progress=progress)
         res.mkdir(parents=True, exist_ok=True)
         out[name].to_json(f)
@@ -366,12 +393,15 @@ def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache,
 
 # %% ../nbs/15_study.ipynb #cb707054
 def _summary_row(pair: str, a: FinetuneAnalysis, accuracy: float) -> dict:
-    "One analysis in one row: layer means, flow totals, quality, and the partner's test accuracy."
-    pl, p = a.per_layer, a.provenance
-    return dict(pair=pair, test_accuracy=accuracy, forgetting=pl.forgetting.mean(), learning=pl.learning.mean(),
-                cka_divergence=pl.cka_divergence.mean(), compression=a.flow['compression_total'],
-                expansion=a.flow['expansion_total'], median_rho=max(p['median_rho_pt'], p['median_rho_ft']),
-                min_self_stir=p['min_self_stir'])
+    "One analysis in one row: block means and the pooled layer, signed block flow totals, quality, test accuracy."
+    pl, p = a.per_layer.set_index('layer'), a.provenance
+    blocks, pooled = block_layers(a.layers), [l for l in a.layers if l not in block_layers(a.layers)]
+    means = {m: pl.loc[blocks, m].mean() for m in SUMMARY_METRICS}
+    at_pool = {f'{m}_pooled': pl.loc[pooled, m].mean() if pooled else float('nan') for m in SUMMARY_METRICS}
+    flow = a.flow_totals.set_index(['scope', 'metric']).value if a.flow_totals is not None else None
+    totals = {t: flow[('blocks', t)] if flow is not None else float('nan') for t in ('compression', 'expansion')}
+    return dict(pair=pair, test_accuracy=accuracy, **means, **at_pool, **totals,
+                median_rho=max(p['median_rho_pt'], p['median_rho_ft']), min_self_stir=p['min_self_stir'])
 
 # %% ../nbs/15_study.ipynb #34f0edd4
 def _final_accuracy(training: pd.DataFrame, pair: str, s: int) -> float:
@@ -386,7 +416,7 @@ def _debiased(res: Path, pt, ft, X, layers, cfg: StudyConfig, cache, progress: b
     if f.exists():
         try: return FinetuneAnalysis.from_json(f)
         except Exception: log(f"  {f.name} unreadable: recomputing")
-    deb = analyze(pt, ft, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache,
+    deb = analyze(pt, ft, X, layers, cfg.inversion_seeds, InvertConfig(steps=cfg.inversion_steps), cache,
                   estimator='linear-debiased', progress=progress)
     deb.to_json(f)
     return deb
@@ -422,6 +452,86 @@ def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, p
               res / 'early_epoch_curve.csv')
     _save_csv(learning_forgetting_correlation(dyn_layer), res / 'learning_forgetting_correlation.csv')
     return dict(correlation=study, best=best)
+
+# %% ../nbs/15_study.ipynb #4cca7894
+def _robustness_runs(cfg: StudyConfig) -> list[tuple[float, int]]:
+    "(learning rate, training seed) of every classification finetuning the robustness study reads."
+    if not cfg.robustness_lrs: return [(cfg.finetune_lr, cfg.seeds[0])]
+    lrs = dict.fromkeys((cfg.finetune_lr, *cfg.robustness_lrs))
+    return [(lr, s) for lr in lrs for s in cfg.seeds[:cfg.robustness_seeds]]
+
+def _ft_dir(ck: Path, cfg: StudyConfig, lr: float, s: int) -> Path:
+    "The checkpoint folder of the classification finetuning at `lr` in seed `s`."
+    name = PAIRS['finetuned (classification)'] + ('' if lr == cfg.finetune_lr else f'_lr{lr:g}')
+    return seed_dir(ck, s, cfg) / name
+
+def _extra_finetunes(cfg: StudyConfig, pt_file: Path, b, bt, ck: Path, progress: bool) -> list[pd.DataFrame]:
+    "Train the robustness study's finetunings at the other learning rates; their training histories."
+    hist = []
+    for lr, s in _robustness_runs(cfg):
+        if lr == cfg.finetune_lr: continue
+        m = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s), weights=pt_file)
+        h = train(m, b, bt, _tc(cfg, cfg.finetune_epochs, lr, s), _ft_dir(ck, cfg, lr, s), progress=progress)
+        hist.append(h.assign(model=f'finetuned (classification, lr {lr:g})', seed=s))
+    return hist
+
+# %% ../nbs/15_study.ipynb #4aba4575
+def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: float, s: int, cache, progress: bool):
+    "(per-layer dynamics, accuracy over checkpoints) of one robustness run, read back where finished."
+    res, tag = run / 'results', f'lr{lr:g}_seed{s}'
+    if (lr, s) == (cfg.finetune_lr, cfg.seeds[0]):
+        return pd.read_csv(res / 'dynamics_per_layer.csv'), pd.read_csv(res / 'robustness.csv')
+    files = res / 'robustness_runs' / f'{tag}_dynamics.csv', res / 'robustness_runs' / f'{tag}_accuracy.csv'
+    if all(f.exists() for f in files): return tuple(pd.read_csv(f) for f in files)
+    ckpts = checkpoints(_ft_dir(run / 'checkpoints', cfg, lr, s))
+    template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s))
+    d = dynamics(pt, ckpts, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache, template=template,
+                 progress=progress)                                 # the dynamics stage's settings, gate included
+    acc = accuracy_over_checkpoints(template, ckpts, sets, clean=clean, progress=progress)
+    _save_csv(d.per_layer, files[0])
+    _save_csv(acc, files[1])
+    return d.per_layer, acc
+
+def _robustness_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, progress: bool) -> dict:
+    "The paper's robustness hypothesis over every robustness run, against the epoch-only baselines."
+    res, blocks = run / 'results', block_layers(layers)
+    sets = corrupted_sets(xt[:cfg.n_corrupt], yt[:cfg.n_corrupt], seed=cfg.seed)
+    runs = {f'lr {lr:g}, seed {s}': _run_tables(run, cfg, pt, X, layers, sets, (xt, yt), lr, s, cache, progress)
+            for lr, s in _robustness_runs(cfg)}
+    pts = _points_gated(runs, blocks)
+    vs_cka = run_intervals(pts, baselines=('cka divergence',)).iloc[[1, 2]]
+    vs_cka.loc[vs_cka.index[-1], 'statistic'] = '|hypothesis| − |cka divergence|'
+    out = dict(robustness_points=pts, robustness_runs=pd.concat([run_intervals(pts), vs_cka], ignore_index=True),
+               early_epoch_runs=early_curve_runs(pts), dynamics_runs=_run_summaries(runs, blocks))
+    for name, t in out.items(): _save_csv(t, res / f'{name}.csv')
+    return out
+
+def _largest_fall(d: pd.DataFrame, metric: str) -> dict:
+    "The largest fall of the block mean between consecutive epochs, its SE (the layers' mean SE, two epochs), where."
+    z, g = stats.norm.ppf(0.975), d.groupby('epoch')
+    mean = g[metric].mean().values
+    se = g.apply(lambda t: ((t[f'{metric}_ci_high'] - t[f'{metric}_ci_low']) / (2 * z)).mean()).values
+    k = int(np.argmax(mean[:-1] - mean[1:]))
+    return {f'{metric}_largest_fall': mean[k] - mean[k + 1], f'{metric}_fall_se': float(np.hypot(se[k], se[k + 1])),
+            f'{metric}_fall_epoch': int(g[metric].mean().index[k])}
+
+def _run_summaries(runs: dict, blocks: list[str]) -> pd.DataFrame:
+    "Per robustness run: the largest falls of learning and forgetting, and the learning–forgetting r over the blocks."
+    rows = []
+    for name, (d, _) in runs.items():
+        d = d[d.layer.isin(blocks)]
+        rows.append(dict(run=name, learning_forgetting_r=learning_forgetting_correlation(d).r.mean(),
+                         **_largest_fall(d, 'learning'), **_largest_fall(d, 'forgetting')))
+    return pd.DataFrame(rows)
+
+def _points_gated(runs: dict, blocks: list[str]) -> pd.DataFrame:
+    "`run_points` of the paper's hypothesis, its CKA-divergence twin, and whether each point's layers pass the gate."
+    sub = f'last {len(blocks) - 1}'
+    pts = run_points(runs, sub, 'forgetting', 'std', blocks)
+    pts['cka divergence'] = run_points(runs, sub, 'cka divergence', 'std', blocks).hypothesis.values
+    read = pd.concat([d.assign(run=n) for n, (d, _) in runs.items()])
+    gate = read[read.layer.isin(blocks[1:])].groupby(['run', 'epoch']).rho_ok.agg(lambda v: bool(v.eq(True).all()))
+    return pts.merge(gate.reset_index(), on=['run', 'epoch'], how='left')
 
 # %% ../nbs/15_study.ipynb #69fe67f8
 def _invariance_stage(cfg: StudyConfig, B, layers, pt, trained: dict) -> pd.DataFrame:
@@ -460,15 +570,15 @@ def _timer(log):
     return lap, times
 
 # %% ../nbs/15_study.ipynb #336c5e8f
-def _replicates(an: dict, s: int, estimator: str = 'linear') -> list[pd.DataFrame]:
-    "The replicates of every analysis of one seed, labelled with pair, seed, estimator and resampling."
-    return [a.replicates.assign(pair=n, seed=s, estimator=estimator, resampling=a.provenance['resampling'])
-            for n, a in an.items() if a.replicates is not None]
+def _replicates(an: dict, s: int, estimator: str = 'linear', kind: str = 'replicates') -> list[pd.DataFrame]:
+    "A table (`kind`: 'replicates', 'flow_replicates', 'flow_totals') of each analysis of one seed, labelled."
+    return [getattr(a, kind).assign(pair=n, seed=s, estimator=estimator, resampling=a.provenance['resampling'])
+            for n, a in an.items() if getattr(a, kind) is not None]
 
 def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt, cache, progress: bool, log) -> dict:
     "Every pair of every training seed, its controls, the per-seed and pooled summaries, and the estimator check."
     res, layers, X = run / 'results', vit_layers(pt), bt[0][:cfg.n_analysis]
-    per_layer, rows, reps, first = [], [], [], None
+    per_layer, rows, reps, flows, totals, first = [], [], [], [], [], None
     for s in cfg.seeds:
         partners = {**trained[s], **_controls(pt, cfg, s)}
         an = _analyses(seed_dir(res, s, cfg), pt, partners, X, layers, cfg, cache, progress, log)
@@ -476,6 +586,8 @@ def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt
         per_layer += [a.per_layer.assign(pair=n, seed=s) for n, a in an.items()]
         rows += [dict(_summary_row(n, a, _final_accuracy(training, n, s)), seed=s) for n, a in an.items()]
         reps += _replicates(an, s)
+        flows += _replicates(an, s, kind='flow_replicates')
+        totals += _replicates(an, s, kind='flow_totals')
     _save_csv(pd.concat(per_layer)[lambda d: d.seed == cfg.seeds[0]].drop(columns='seed'), res / 'per_layer.csv')
     _save_csv(pd.concat(per_layer), res / 'per_layer_seeds.csv')
     per_seed = pd.DataFrame(rows)
@@ -488,6 +600,8 @@ def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt
                                                                       layers, cfg), log)
     reps += _replicates({'finetuned (classification)': deb}, cfg.seeds[0], 'linear-debiased')
     _save_csv(pd.concat(reps, ignore_index=True), res / 'per_layer_replicates.csv')
+    if flows: _save_csv(pd.concat(flows, ignore_index=True), res / 'flow_replicates.csv')
+    if totals: _save_csv(pd.concat(totals, ignore_index=True), res / 'flow_totals.csv')
     return dict(summary=summary, analyses=first)
 
 # %% ../nbs/15_study.ipynb #f6e7fc47
@@ -520,7 +634,7 @@ def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     for s in cfg.seeds:
         trained[s], h = _train_seed(cfg, s, pt_file, b, bt, ck, progress)
         hist.append(h)
-    training = pd.concat(hist, ignore_index=True)
+    training = pd.concat(hist + _extra_finetunes(cfg, pt_file, b, bt, ck, progress), ignore_index=True)
     _save_csv(training, res / 'training.csv')
     lap('training')
     out = _analysis_stage(run, cfg, pt, trained, training, bt, cache, progress, log)
@@ -529,6 +643,7 @@ def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     out['validity'] = _validity_stage(run, cfg, pt, X, layers, cache, progress, log)
     lap('validity')
     out.update(_dynamics_stage(run, cfg, pt, X, layers, *bt, cache, progress, log))
+    out.update(_robustness_stage(run, cfg, pt, X, layers, *bt, cache, progress))
     lap('dynamics and robustness')
     _stage(res / 'invariance.csv', lambda: _invariance_stage(cfg, B, layers, pt, trained), log)
     _stage(res / 'energy_sweep.csv', lambda: _energy_stage(cfg, pt, b, bt), log)
@@ -555,7 +670,9 @@ _TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary
                dynamics='dynamics_per_epoch', dynamics_per_layer='dynamics_per_layer', robustness='robustness',
                correlation='correlation_study', early_epoch='early_epoch_curve',
                learning_forgetting='learning_forgetting_correlation', invariance='invariance', energy='energy_sweep',
-               replicates='per_layer_replicates')
+               replicates='per_layer_replicates', flow_replicates='flow_replicates',
+               flow_totals='flow_totals', robustness_points='robustness_points', robustness_runs='robustness_runs',
+               early_epoch_runs='early_epoch_runs', dynamics_runs='dynamics_runs')
 
 # %% ../nbs/15_study.ipynb #17d3bc6a
 def _read_config(run: Path) -> StudyConfig:
@@ -604,13 +721,17 @@ def load_run(run_dir: str | Path, # a folder written by `run_study`
     return out
 
 # %% ../nbs/15_study.ipynb #1f257ec5
-def tutorial_run(default: str | Path = '../../runs/demo', # the default study's folder (`make demo` writes it)
+def tutorial_run(default: str | Path = '../../runs/study', # the default study's folder (`make study` writes it)
+                 demo: str | Path = '../../runs/demo', # the demo's (`make demo`), read or run when `default` has none
                 ) -> Path:
-    "The finished run the tutorials read: the default study (reused, or run), or a quick one under nbdev-test."
+    "The finished run the tutorials read: the default study, else the demo (reused, or run); quick under nbdev-test."
     if os.environ.get('IN_TEST'):   # nbdev-test: toy sizes, shared by the tutorials through $INVFLOW_TUTORIAL_RUN
         shared = os.environ.get('INVFLOW_TUTORIAL_RUN') or tempfile.mkdtemp(prefix='invflow-tutorial-')
         run, cfg = Path(shared), QUICK
-    else: run, cfg = Path(os.environ.get('INVFLOW_RUN') or default), StudyConfig()    # $INVFLOW_RUN: another run
+    else:
+        study = Path(default)
+        run = Path(os.environ.get('INVFLOW_RUN') or (study if (study / 'study.json').exists() else demo))
+        cfg = _read_config(run) if (run / 'study.json').exists() else DEMO
     run_study(run, config=cfg, progress=False, log=lambda s: None)
     return run
 
@@ -652,5 +773,10 @@ def regime(run: dict) -> pd.DataFrame:
             ('from-scratch test accuracy', acc('pretrained → from scratch'), '0.98 (CIFAR-10 from scratch)'),
             ('images for STIR and CKA', f"{cfg.n_analysis}", '500'),
             ('inversion steps', f"{cfg.inversion_steps}", '500'),
+            ('inversion seed sets per analysis', f"{cfg.inversion_seeds} for the pairs' analyses (dynamics and "
+             "robustness runs: 1)", 'several, averaged (SPEC §4); the STIR code: 1'),
+            ('finetuning runs for the robustness study', f"{len(_robustness_runs(cfg))}: learning rates "
+             f"{', '.join(f'{lr:g}' for lr in dict.fromkeys(lr for lr, _ in _robustness_runs(cfg)))}",
+             'one run, ≈ 50–85 checkpoints (from its p-values)'),
             ('largest median inversion ρ of a pair', f"{s.median_rho.max():.3f}", 'not reported'), *_produced(run)]
     return pd.DataFrame(rows, columns=['', 'this study', 'the finetuning paper'])

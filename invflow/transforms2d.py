@@ -6,7 +6,7 @@ Docs: https://invflow.github.io/invflow/transforms2d.html.md"""
 
 # %% ../nbs/11_transforms2d.ipynb #afb71ca6
 from __future__ import annotations
-import math
+import math, warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +21,8 @@ from fastcore.basics import patch
 __all__ = ['ELASTIC_ALPHA', 'ELASTIC_SIGMA', 'TRANSFORMS', 'GEOMETRIC', 'SPLITS', 'make_objects', 'make_backgrounds',
            'load_assets', 'scale', 'translate', 'vflip', 'hflip', 'rotate', 'shear', 'elastic_field', 'elastic', 'hue',
            'brightness', 'contrast', 'grayscale', 'posterize', 'invert', 'sharpen', 'blur', 'noise', 'pixelate',
-           'erasing', 'apply_transforms', 'composite', 'Transforms2D', 'invariance_pairs', 'invariance_score']
+           'erasing', 'apply_transforms', 'composite', 'Transforms2D', 'invariance_pairs', 'other_objects',
+           'other_backgrounds', 'invariance_score']
 
 # %% ../nbs/11_transforms2d.ipynb #d644a60d
 def _gen(*parts: int) -> torch.Generator:
@@ -412,6 +413,33 @@ def invariance_pairs(ds: Transforms2D, transform: str, n: int = 512) -> tuple[Te
         xs2.append(composite(o2, bg))
     return torch.cat(xs)[:n], torch.cat(xs2)[:n]
 
+# %% ../nbs/11_transforms2d.ipynb #d5e132c3
+def _other_items(labels: Tensor, g: torch.Generator) -> Tensor:
+    "For each item, a random other item of another label."
+    order = torch.randperm(len(labels), generator=g)
+    pick = []
+    for i in range(len(labels)):
+        cand = order[labels[order] != labels[i]]
+        pick.append(cand[i % len(cand)])
+    return torch.stack(pick)
+
+def _draw_one(ds: Transforms2D, transform: str, n: int) -> tuple[Tensor, Tensor, Tensor]:
+    "The (objects, backgrounds, labels) behind `invariance_pairs`' x: draw 1 of `transform`."
+    parts = [ds.parts(b, [transform], draw=1) for b in range(-(-n // _BLOCK))]
+    return tuple(torch.cat([p[i] for p in parts])[:n] for i in range(3))
+
+def other_objects(ds: Transforms2D, transform: str, n: int = 512, seed: int = 0) -> Tensor:
+    "Images (n): the backgrounds of `invariance_pairs`' x, each behind another class's object (under its own draw)."
+    o, bg, y = _draw_one(ds, transform, n)
+    return composite(o[_other_items(y, torch.Generator().manual_seed(seed))], bg)
+
+def other_backgrounds(ds: Transforms2D, transform: str, n: int = 512, seed: int = 0) -> Tensor:
+    "Images (n): the objects of `invariance_pairs`' x (the same draw), each on another item's background."
+    o, bg, _ = _draw_one(ds, transform, n)
+    g = torch.Generator().manual_seed(seed + 1)
+    idx = torch.randperm(n, generator=g)
+    return composite(o, bg[idx.roll(1)][torch.argsort(idx)])          # a cycle: never an item's own background
+
 # %% ../nbs/11_transforms2d.ipynb #e0dc77b2
 def invariance_score(model: nn.Module, # model to probe
                      ds: Transforms2D, # provides objects and backgrounds
@@ -421,16 +449,27 @@ def invariance_score(model: nn.Module, # model to probe
                      pool: str = 'flatten', # pooling
                      seed: int = 0, # permutation seed
                     ) -> pd.DataFrame:
-    "Tidy table (transform, layer, invariance, n): ≈ 1 not invariant, → 0 invariant."
+    "Tidy table (transform, layer, invariance, invariance_object, object_share, background_share, n)."
     from invflow.capture import capture
     rows = []
     for t in transforms:
         x, x2 = invariance_pairs(ds, t, n)
         perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-        f, f2 = capture(model, x, layers, pool, progress=False), capture(model, x2, layers, pool, progress=False)
+        refs = (x, x2, other_objects(ds, t, n, seed), other_backgrounds(ds, t, n, seed))
+        f, f2, fo, fb = (capture(model, v, layers, pool, progress=False) for v in refs)
         for l in layers:
-            a, b = f[l].double(), f2[l].double()
-            num = (a - b).norm(dim=1).mean()
-            den = (a - a[perm]).norm(dim=1).mean()
-            rows.append(dict(transform=t, layer=l, invariance=float(num / den), n=len(x)))
+            a = f[l].double()
+            num, den, obj, bgd = ((a - v).norm(dim=1).mean() for v in (f2[l].double(), a[perm], fo[l].double(),
+                                                                          fb[l].double()))
+            rows.append(dict(transform=t, layer=l, invariance=float(num / den), n=len(x),
+                             invariance_object=_object_ratio(num, obj, t, l), object_share=float(obj / den),
+                             background_share=float(bgd / den)))
     return pd.DataFrame(rows)
+
+def _object_ratio(num: Tensor, obj: Tensor, t: str, layer: str) -> float:
+    "num / obj; NaN with a warning where another object does not move the representation."
+    if obj == 0:
+        warnings.warn(f"{layer} does not move when the object changes ({t}): its invariance relative to another "
+                      "object is undefined (NaN).", RuntimeWarning, stacklevel=3)
+        return float('nan')
+    return float(num / obj)

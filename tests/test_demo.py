@@ -14,17 +14,29 @@ def run(args, **kw):
 
 @pytest.fixture(scope='session')
 def quick_run(tmp_path_factory):
+    """One quick demo for every test here: killed (SIGKILL) once its first finetuning epoch is on disk, then run
+    again to the end in the same folder — so the resume is tested on the run the other tests read."""
     d = tmp_path_factory.mktemp('demo') / 'run'
+    p = subprocess.Popen([*INVFLOW, 'demo', '--quick', '--quiet', '--run-dir', str(d)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.time()
+    while time.time() - t0 < 300 and not list((d / 'checkpoints' / 'finetune_B_classification').glob('epoch_001.json')):
+        time.sleep(0.2)
+    os.killpg(p.pid, signal.SIGKILL); p.wait()
+    first = d / 'checkpoints' / 'pretrain_A' / 'epoch_001.safetensors'
+    killed = dict(pretrain_exists=first.exists(), stamp=first.stat().st_mtime_ns if first.exists() else None,
+                  report_before=(d / 'report.html').exists())
     r = run(['demo', '--quick', '--quiet', '--run-dir', str(d)])
     assert r.returncode == 0, r.stderr[-2000:]
-    return d, r
+    return d, r, killed
 
 
 def test_quick_demo_end_to_end(quick_run):
-    d, r = quick_run
-    assert 'report:' in r.stdout and 'strongest robustness correlation' in r.stdout
+    d, r, _ = quick_run
+    assert 'report:' in r.stdout and 'finetuning run(s): r = ' in r.stdout and 'one run cannot separate' in r.stdout
     res = d / 'results'
     for f in ('summary.csv', 'per_layer.csv', 'dynamics_per_epoch.csv', 'robustness.csv', 'correlation_study.csv',
+              'flow_totals.csv', 'flow_replicates.csv', 'robustness_runs.csv', 'early_epoch_runs.csv',
               'invariance.csv', 'energy_sweep.csv', 'training.csv'):
         assert (res / f).stat().st_size > 0, f
     assert len(list(res.glob("analysis_*.json"))) == 5            # 3 pairs and 2 controls
@@ -32,7 +44,7 @@ def test_quick_demo_end_to_end(quick_run):
 
 
 def test_second_run_reuses_everything(quick_run):
-    d, _ = quick_run
+    d, _, _ = quick_run
     before = {p: p.stat().st_mtime_ns for p in (d / 'checkpoints').rglob('*.safetensors')}
     n_cache = len(list((d / 'cache').glob('*/*.safetensors')))
     r = run(['demo', '--quick', '--quiet', '--run-dir', str(d)])
@@ -41,21 +53,12 @@ def test_second_run_reuses_everything(quick_run):
     assert len(list((d / 'cache').glob('*/*.safetensors'))) == n_cache
 
 
-def test_resume_after_kill(tmp_path):
-    d = tmp_path / 'run'
-    p = subprocess.Popen([*INVFLOW, 'demo', '--quick', '--quiet', '--run-dir', str(d)], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-    t0 = time.time()
-    while time.time() - t0 < 300 and not list((d / 'checkpoints' / 'finetune_B_classification').glob('epoch_001.json')):
-        time.sleep(0.2)
-    os.killpg(p.pid, signal.SIGKILL); p.wait()
+def test_resume_after_kill(quick_run):
+    d, _, killed = quick_run
+    assert killed['pretrain_exists'], 'the run was killed before its first checkpoint'
+    assert not killed['report_before']
     first = d / 'checkpoints' / 'pretrain_A' / 'epoch_001.safetensors'
-    assert first.exists(), 'the run was killed before its first checkpoint'
-    stamp = first.stat().st_mtime_ns
-    assert not (d / 'report.html').exists()
-    r = run(['demo', '--quick', '--quiet', '--run-dir', str(d)])
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert first.stat().st_mtime_ns == stamp          # resumed: the pretraining was not redone
+    assert first.stat().st_mtime_ns == killed['stamp']          # resumed: the pretraining was not redone
     assert (d / 'report.html').exists()
 
 
@@ -67,7 +70,7 @@ def chromium():
 
 
 def test_report_renders_every_chart_offline(quick_run):
-    d, _ = quick_run
+    d, _, _ = quick_run
     page = (d / 'report.html').read_text()
     n_charts = page.split('<!-- invflow:body -->')[1].count('class="chart"')
     assert n_charts >= 6

@@ -66,7 +66,8 @@ def test_tutorials_draw_and_show_the_explorer(site):
     for page in pages:
         shot = SITE / 'screenshots' / f'{page}.png' if page.startswith('03_') else None
         dom = browse(f'{site}/tutorials/{page}.html', shot)
-        assert 'holds' in dom and '<h1' in dom, page                       # each ends with its findings table
+        verdicts = ('holds' in dom) or ('inconclusive' in dom)                # each ends with its findings table,
+        assert verdicts and 'flips_if' in dom and '<h1' in dom, page        # every verdict with what would flip it
         for c in charts(dom):
             assert 'chart error' not in c and '<svg' in c and 'class="marks"' in c, (page, c[:200])
             total += 1
