@@ -62,7 +62,7 @@ export: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python docs/build.py
 
-# Run the tutorials on the default study (runs/study, else runs/demo: ≈ 20 minutes when neither is there); store outputs.
+# Run the tutorials on the default study (runs/study, else runs/demo: < 10 minutes when neither is there); store outputs.
 tutorials: $(STAMP)
 	$(BIN)/python docs/build.py --tutorials
 

@@ -397,7 +397,7 @@ def _cmd_report(a):
 
 # %% ../nbs/30_cli.ipynb #8769e634
 _EX = {
-    'demo': "examples:\n  invflow demo                 # the embedded study's demo (≈ 20 minutes on 2 cores)\n"
+    'demo': "examples:\n  invflow demo                 # the embedded study's demo (< 10 minutes on 2 cores)\n"
             "  invflow demo --study         # the default study the tutorials read (≈ 1 hour)   \n"
             "  invflow demo --quick         # toy sizes, about a minute",
     'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n"

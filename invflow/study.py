@@ -73,7 +73,8 @@ class StudyConfig:
         if self.inversion_seeds < 1: raise ValueError("inversion_seeds counts inversion seed sets: 1 or more.")
 
 # %% ../nbs/15_study.ipynb #ca43f1ff
-DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=())
+DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=(), suite_at=('blocks.0', 'blocks.5', 'head:in'),
+               suite_noise=(0.1, 1.0))
 
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3,
                     scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 1, 2),
