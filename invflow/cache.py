@@ -14,6 +14,7 @@ import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
 from safetensors.torch import load as st_load, save as st_save
+from .errors import InputError, MissingFile
 
 # %% auto #0
 __all__ = ['tensor_digest', 'model_digest', 'content_key', 'default_cache_dir', 'atomic_write_bytes', 'TensorCache',
@@ -154,27 +155,27 @@ def _torch_state(path: Path) -> dict[str, Tensor]:
     "The state dict of a torch checkpoint file, read weights-only (never unpickling Python objects)."
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError:
-        raise ValueError(f"{path} is not a weights-only checkpoint: it holds Python objects that loading would have to "
+        raise InputError(f"{path} is not a weights-only checkpoint: it holds Python objects that loading would have to "
                          "run, and invflow does not unpickle user files. Re-save it as "
                          "torch.save(model.state_dict(), path) or with safetensors.") from None
     except Exception as e:
-        raise ValueError(f"{path} is not a readable torch checkpoint ({type(e).__name__}).") from None
+        raise InputError(f"{path} is not a readable torch checkpoint ({type(e).__name__}).") from None
     for k in ('state_dict', 'model', 'model_state_dict'):            # common wrappers around the weights
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
     if not isinstance(sd, dict) or not all(isinstance(v, Tensor) for v in sd.values()):
-        raise ValueError(f"{path} does not hold a state dict (a mapping of names to tensors).")
+        raise InputError(f"{path} does not hold a state dict (a mapping of names to tensors).")
     return sd
 
 # %% ../nbs/02_cache.ipynb #16cc7bd6
 def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     "Tensors of a checkpoint file (safetensors, or a weights-only torch file); never unpickles arbitrary objects."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} does not exist.")
+    if not path.is_file(): raise MissingFile(f"checkpoint {path} does not exist.")
     if path.suffix != '.safetensors': return _torch_state(path)
     from safetensors.torch import load_file
     try: return load_file(path)
     except Exception as e:
-        raise ValueError(f"{path} is not a readable safetensors file ({type(e).__name__}).") from None
+        raise InputError(f"{path} is not a readable safetensors file ({type(e).__name__}).") from None
 
 # %% ../nbs/02_cache.ipynb #e6f7081a
 def model_weights(sd: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -203,7 +204,7 @@ def load_checkpoint(template: nn.Module, # a model of the checkpoint's architect
     sd = model_weights(read_state_dict(source) if isinstance(source, (str, Path)) else source)
     what = _misfit(template.state_dict(), sd)
     if what:
-        raise ValueError(f"checkpoint {source if isinstance(source, (str, Path)) else '(state dict)'} does not fit "
+        raise InputError(f"checkpoint {source if isinstance(source, (str, Path)) else '(state dict)'} does not fit "
                          f"{type(template).__name__}: {what}. Was it saved from a model of another architecture?")
     m = copy.deepcopy(template)
     m.load_state_dict(sd)

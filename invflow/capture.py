@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from fastcore.basics import patch
 
 from .distributed import is_distributed, rank_world, exchange
+from .errors import InputError, InputTypeError
 
 # %% auto #0
 __all__ = ['POOLS', 'layer_names', 'find_vit', 'vit_layers', 'resolve_layers', 'pool_output', 'first_tensor', 'model_device',
@@ -43,7 +44,7 @@ def vit_layers(model: nn.Module, # a timm ViT, or a model that contains one
     "The paper's layer list: each block's output, then the pooled representation that feeds the head (`head:in`)."
     name, vit = find_vit(model)
     if vit is None:
-        raise ValueError(f"{type(model).__name__} contains no timm VisionTransformer (a module with `patch_embed`, "
+        raise InputError(f"{type(model).__name__} contains no timm VisionTransformer (a module with `patch_embed`, "
                          "`blocks` and `head`); pass layer names yourself, e.g. from `layer_names(model)`.")
     p = f'{name}.' if name else ''
     return [f'{p}blocks.{i}' for i in range(len(vit.blocks))] + [f'{p}head:in']
@@ -56,7 +57,7 @@ def _unknown_layer(spec: str, model: nn.Module) -> ValueError:
     more = f'… ({len(names) - 40} more: see invflow.capture.layer_names(model))'
     shown = names if len(names) <= 40 else names[:40] + [more]
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ''
-    return ValueError(f"unknown layer {spec!r} in {type(model).__name__}.{hint} Valid layers: {', '.join(shown)} "
+    return InputError(f"unknown layer {spec!r} in {type(model).__name__}.{hint} Valid layers: {', '.join(shown)} "
                       "(append ':in' to a name for that module's input).")
 
 # %% ../nbs/00_capture.ipynb #612ae917
@@ -65,16 +66,17 @@ def resolve_layers(model: nn.Module, # the model whose layers are named
                   ) -> list[tuple[str, nn.Module, bool]]:
     "Check layer names against `model`: `(name, module, is_input)` for each, in the order given."
     layers = [layers] if isinstance(layers, str) else list(layers)
-    if not layers: raise ValueError("no layers requested: pass at least one name, e.g. vit_layers(model).")
+    if not layers: raise InputError("no layers requested: pass at least one name, e.g. vit_layers(model).")
     dup = sorted({l for l in layers if layers.count(l) > 1})
-    if dup: raise ValueError(f"layers {dup} are requested more than once; list each layer once.")
+    if dup: raise InputError(f"layers {dup} are requested more than once; list each layer once.")
     mods = dict(model.named_modules())
     out = []
     for spec in layers:
-        if not isinstance(spec, str): raise TypeError(f"layer names are strings; got {spec!r} ({type(spec).__name__}).")
+        if not isinstance(spec, str):
+            raise InputTypeError(f"layer names are strings; got {spec!r} ({type(spec).__name__}).")
         name, sep, where = spec.partition(':')
         if sep and where != 'in':
-            raise ValueError(f"layer {spec!r}: after ':' only 'in' (the module's input) is understood.")
+            raise InputError(f"layer {spec!r}: after ':' only 'in' (the module's input) is understood.")
         if not name or name not in mods: raise _unknown_layer(spec, model)
         out.append((spec, mods[name], bool(sep)))
     return out
@@ -87,21 +89,21 @@ def pool_output(t: Tensor, # a layer's output, batch first
                 n_prefix: int = 0, # leading non-patch tokens (CLS, registers) that `mean` leaves out
                ) -> Tensor:
     "One vector per sample from a layer's output."
-    if pool not in POOLS: raise ValueError(f"unknown pooling {pool!r}; use one of {POOLS}.")
+    if pool not in POOLS: raise InputError(f"unknown pooling {pool!r}; use one of {POOLS}.")
     if t.ndim < 2:
-        raise ValueError(f"a layer output needs a batch and a feature dimension; got shape {tuple(t.shape)}.")
+        raise InputError(f"a layer output needs a batch and a feature dimension; got shape {tuple(t.shape)}.")
     if t.ndim == 2 or pool == 'flatten': return t.flatten(1)
     if pool == 'cls': return _cls_token(t)
     if t.ndim == 3:
         if t.shape[1] <= n_prefix:
-            raise ValueError(f"'mean' pooling: {t.shape[1]} tokens, {n_prefix} of them prefix tokens.")
+            raise InputError(f"'mean' pooling: {t.shape[1]} tokens, {n_prefix} of them prefix tokens.")
         return t[:, n_prefix:].mean(1)
     return t.flatten(2).mean(2)
 
 def _cls_token(t: Tensor) -> Tensor:
     "Token 0 of a token output (batch, tokens, width)."
     if t.ndim != 3:
-        raise ValueError(f"'cls' pooling needs token outputs (batch, tokens, width); got shape {tuple(t.shape)}.")
+        raise InputError(f"'cls' pooling needs token outputs (batch, tokens, width); got shape {tuple(t.shape)}.")
     return t[:, 0]
 
 # %% ../nbs/00_capture.ipynb #012fa197
@@ -112,7 +114,7 @@ def first_tensor(out) -> Tensor:
     for o in items:
         try: return first_tensor(o)
         except TypeError: pass
-    raise TypeError(f"a layer produced {type(out).__name__}, which holds no tensor to capture.")
+    raise InputTypeError(f"a layer produced {type(out).__name__}, which holds no tensor to capture.")
 
 # %% ../nbs/00_capture.ipynb #73b4bfd2
 def model_device(model: nn.Module) -> torch.device:
@@ -130,7 +132,7 @@ class LayerTap:
                  grad: bool = False, # keep the autograd graph (for inversion)
                  stop_early: bool = True, # end the pass once every layer is captured
                 ):
-        if pool not in POOLS: raise ValueError(f"unknown pooling {pool!r}; use one of {POOLS}.")
+        if pool not in POOLS: raise InputError(f"unknown pooling {pool!r}; use one of {POOLS}.")
         self.model, self.pool, self.grad, self.stop_early = model, pool, grad, stop_early
         self.specs = resolve_layers(model, layers)
         self.layers = [s for s, _, _ in self.specs]
@@ -247,11 +249,11 @@ def _take(self: StackTap, spec: str, seen, passed):
 def _slice_sizes(rows: int, k: int, sizes: Sequence[int] | None) -> list[int]:
     "Rows of each of `k` slices of a stacked batch of `rows` rows: `sizes`, checked, or `k` equal slices."
     if sizes is None:
-        if rows % k: raise ValueError(f"a stacked batch has one slice per layer: {rows} rows for {k} layers.")
+        if rows % k: raise InputError(f"a stacked batch has one slice per layer: {rows} rows for {k} layers.")
         return [rows // k] * k
     sizes = [int(s) for s in sizes]
     if len(sizes) != k or sum(sizes) != rows or min(sizes) < 1:
-        raise ValueError(f"slice sizes {sizes} do not split {rows} rows into {k} non-empty slices, one per layer.")
+        raise InputError(f"slice sizes {sizes} do not split {rows} rows into {k} non-empty slices, one per layer.")
     return sizes
 
 # %% ../nbs/00_capture.ipynb #a44d7574
@@ -304,8 +306,8 @@ def batch_input(batch) -> Tensor:
     if isinstance(batch, Mapping):
         for k in _INPUT_KEYS:
             if k in batch: return batch[k]
-        raise ValueError(f"a batch mapping has keys {list(batch)}; invflow reads the input from one of {_INPUT_KEYS}.")
-    raise TypeError(f"cannot read an input tensor from a batch of type {type(batch).__name__}; "
+        raise InputError(f"a batch mapping has keys {list(batch)}; invflow reads the input from one of {_INPUT_KEYS}.")
+    raise InputTypeError(f"cannot read an input tensor from a batch of type {type(batch).__name__}; "
                     "yield tensors, (x, y) tuples or dicts with 'pixel_values'.")
 
 # %% ../nbs/00_capture.ipynb #8a455a6d
@@ -314,14 +316,14 @@ def iter_batches(data, # a tensor of inputs, or an iterable of batches (e.g. a D
                 ) -> Iterable[Tensor]:
     "Input batches from a tensor or an iterable of batches."
     if isinstance(data, Tensor):
-        if len(data) == 0: raise ValueError("no inputs: the tensor is empty.")
+        if len(data) == 0: raise InputError("no inputs: the tensor is empty.")
         yield from data.split(batch_size)
         return
     seen = False
     for b in data:
         seen = True
         yield batch_input(b)
-    if not seen: raise ValueError("no inputs: the data iterable yielded no batch.")
+    if not seen: raise InputError("no inputs: the data iterable yielded no batch.")
 
 def n_batches(data, batch_size: int = 256) -> int | None:
     "How many batches `iter_batches` will yield, when that is known in advance."

@@ -6,7 +6,7 @@ Docs: https://invflow.github.io/invflow/cli.html.md"""
 
 # %% ../nbs/30_cli.ipynb #7124a1e3
 from __future__ import annotations
-import argparse, errno, json, math, os, sys, tempfile, time
+import argparse, contextlib, errno, json, math, os, sys, tempfile, time, warnings
 from pathlib import Path
 
 import pandas as pd
@@ -14,9 +14,11 @@ import torch
 
 from .cache import atomic_write_bytes
 from .distributed import is_main
+from .errors import InputError, InvflowError, MissingFile
 
 # %% auto #0
-__all__ = ['PRESETS', 'DEFAULT_IMAGES', 'LIMITS', 'load_model', 'image_size', 'load_data', 'parser', 'main']
+__all__ = ['PRESETS', 'DEFAULT_IMAGES', 'LIMITS', 'USER_ERRORS', 'load_model', 'image_size', 'load_data', 'parser',
+           'warnings_once', 'main']
 
 # %% ../nbs/30_cli.ipynb #bdaed93a
 PRESETS = {'paper': dict(arch='vit_b32', n=500, steps=500, optimizer='reference', split='test')}
@@ -26,7 +28,7 @@ def _device(name: str | None) -> torch.device:
     from invflow.distributed import device
     if name in (None, 'auto'): return device()      # under torchrun: this rank's GPU (LOCAL_RANK)
     if name.startswith('cuda') and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but no GPU is available.")
+        raise InputError("--device cuda was asked for, but no GPU is available.")
     return torch.device(name)
 
 # %% ../nbs/30_cli.ipynb #41b6981a
@@ -54,16 +56,16 @@ DEFAULT_IMAGES = 500     # the most images taken when --n-images is not given (`
 def _enough(have: int, n: int | None, what, default: int = DEFAULT_IMAGES):
     "One sentence when `n` images are asked of a source holding fewer."
     if n is not None and n > have:
-        raise ValueError(f"--n-images {n} asks for more images than {what} holds ({have}); pass --n-images {have} "
+        raise InputError(f"--n-images {n} asks for more images than {what} holds ({have}); pass --n-images {have} "
                          f"or fewer, or leave it out (up to {default} are taken).")
 
 # %% ../nbs/30_cli.ipynb #3f1a15f0
 def _tensor_images(p: Path, n: int | None, default: int = DEFAULT_IMAGES) -> torch.Tensor:
     "The first `n` (left out: up to `default`) of the `images` tensor of a .pt / .safetensors file."
     from invflow.cache import read_state_dict
-    if not p.is_file(): raise FileNotFoundError(f"--data {p} does not exist (a .pt or .safetensors file of images).")
+    if not p.is_file(): raise MissingFile(f"--data {p} does not exist (a .pt or .safetensors file of images).")
     sd = read_state_dict(p)
-    if 'images' not in sd: raise ValueError(f"{p} holds no 'images' tensor (it has {list(sd)[:5]}).")
+    if 'images' not in sd: raise InputError(f"{p} holds no 'images' tensor (it has {list(sd)[:5]}).")
     _enough(len(sd['images']), n, p, default)
     return sd['images'][:n or default].float()
 
@@ -97,23 +99,23 @@ def _check_options(a):
         v = getattr(a, dest, None)
         if v is None: continue
         if isinstance(lo, int) and not lo <= v <= hi:
-            raise ValueError(f"{flag} must be a whole number from {lo} to {hi:,}; got {v}.")
+            raise InputError(f"{flag} must be a whole number from {lo} to {hi:,}; got {v}.")
         open_low = dest == 'target_rho'
         if isinstance(lo, float) and not (math.isfinite(v) and (lo < v if open_low else lo <= v) and v <= hi):
-            raise ValueError(f"{flag} must be a number {'above' if open_low else 'from'} {lo:g} "
+            raise InputError(f"{flag} must be a number {'above' if open_low else 'from'} {lo:g} "
                              f"{'and at most' if open_low else 'to'} {hi:g}; got {v}.")
 
 # %% ../nbs/30_cli.ipynb #8bda6ce9
 def _out_dir(path: str, flag: str = '--out') -> Path:
     "The run folder: a folder or nothing yet, never a file, under a folder that can be written."
     p = Path(path)
-    if p.exists() and not p.is_dir(): raise ValueError(f"{flag} {p} is a file; name a folder (created when missing).")
+    if p.exists() and not p.is_dir(): raise InputError(f"{flag} {p} is a file; name a folder (created when missing).")
     here = next(q for q in (p, *p.parents) if q.exists() or q == Path(q.anchor))
     if not here.is_dir():
-        raise ValueError(f"{flag} {p}: {here} is a file, so no folder can be made under it; name another folder.")
+        raise InputError(f"{flag} {p}: {here} is a file, so no folder can be made under it; name another folder.")
     try: fd, probe = tempfile.mkstemp(dir=here, prefix='.invflow-probe-')
     except OSError as e:
-        raise ValueError(f"{flag} {p}: cannot write in {here} ({e.strerror}); name a writable folder.") from None
+        raise InputError(f"{flag} {p}: cannot write in {here} ({e.strerror}); name a writable folder.") from None
     os.close(fd)
     os.unlink(probe)
     return p
@@ -177,9 +179,9 @@ def _cmd_demo(a):
     from invflow.study import run_study, DEMO, QUICK, StudyConfig
     from invflow.distributed import is_distributed
     if is_distributed():
-        raise ValueError("invflow demo trains its models in one process; under torchrun run the analysis commands "
+        raise InputError("invflow demo trains its models in one process; under torchrun run the analysis commands "
                          "(analyze, dynamics, stir) on the checkpoints it wrote, e.g. on runs/demo/checkpoints.")
-    if a.quick and a.study: raise ValueError("--quick and --study are two sizes of the study: pass one of them.")
+    if a.quick and a.study: raise InputError("--quick and --study are two sizes of the study: pass one of them.")
     run_dir = a.run_dir or ('runs/study' if a.study else 'runs/demo')
     _out_dir(run_dir, '--run-dir')
     t0, cfg = time.perf_counter(), QUICK if a.quick else StudyConfig() if a.study else DEMO
@@ -206,8 +208,8 @@ def _measures(a) -> tuple | None:
     if not a.measures: return None
     ms = DEFAULT_MEASURES if a.measures == 'all' else tuple(m.strip() for m in a.measures.split(',') if m.strip())
     bad = [m for m in ms if m not in MEASURES]
-    if bad: raise ValueError(f"unknown measures {bad} in --measures; use any of {', '.join(MEASURES)}, or 'all'.")
-    if a.permutations < 0: raise ValueError(f"--permutations must be 0 or more; got {a.permutations}.")
+    if bad: raise InputError(f"unknown measures {bad} in --measures; use any of {', '.join(MEASURES)}, or 'all'.")
+    if a.permutations < 0: raise InputError(f"--permutations must be 0 or more; got {a.permutations}.")
     return ms
 
 # %% ../nbs/30_cli.ipynb #74f52738
@@ -219,7 +221,7 @@ def _transform_list(a) -> list[str] | None:
     offered = TRANSFORMS if a.data.split(':')[0] == 'transforms2d' else IMAGE_TRANSFORMS
     names = list(offered) if a.transforms == 'all' else [t.strip() for t in a.transforms.split(',') if t.strip()]
     bad = [t for t in names if t not in offered]
-    if bad: raise ValueError(f"unknown transformations {bad} in --transforms for --data {a.data}; use any of "
+    if bad: raise InputError(f"unknown transformations {bad} in --transforms for --data {a.data}; use any of "
                              f"{', '.join(offered)}, or 'all'.")
     return names
 
@@ -266,11 +268,11 @@ def _weights_file(p: Path) -> Path:
     if not p.is_dir(): return p
     try: json.loads((p / 'config.json').read_text())
     except Exception as e:
-        raise ValueError(f"checkpoint {p}: its config.json is not readable JSON ({type(e).__name__}); replace the "
+        raise InputError(f"checkpoint {p}: its config.json is not readable JSON ({type(e).__name__}); replace the "
                          "folder or remove it, then run again.") from None
     found = [p / f for f in ('model.safetensors', 'pytorch_model.bin') if (p / f).is_file()]
     found = found or sorted(p.glob('model-*.safetensors')) or sorted(p.glob('pytorch_model-*.bin'))    # shards
-    if not found: raise ValueError(f"checkpoint {p} holds no model.safetensors or pytorch_model.bin.")
+    if not found: raise InputError(f"checkpoint {p} holds no model.safetensors or pytorch_model.bin.")
     return found[0]
 
 def _header(p: Path) -> dict[str, tuple]:
@@ -284,11 +286,11 @@ def _header(p: Path) -> dict[str, tuple]:
         try: sd = torch.load(f, map_location='cpu', weights_only=True, mmap=True)
         except RuntimeError: sd = torch.load(f, map_location='cpu', weights_only=True)     # the legacy format
     except Exception as e:
-        raise ValueError(f"checkpoint {f} cannot be read ({type(e).__name__}); replace it or remove it from the "
+        raise InputError(f"checkpoint {f} cannot be read ({type(e).__name__}); replace it or remove it from the "
                          "folder, then run again.") from None
     for k in ('state_dict', 'model', 'model_state_dict'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
-    if not isinstance(sd, dict): raise ValueError(f"checkpoint {f} does not hold a state dict.")
+    if not isinstance(sd, dict): raise InputError(f"checkpoint {f} does not hold a state dict.")
     return {k: list(v.shape) for k, v in model_weights(sd).items() if isinstance(v, torch.Tensor)}
 
 # %% ../nbs/30_cli.ipynb #4d63edbf
@@ -310,7 +312,7 @@ def _check_checkpoints(spec: str):
     first = _header(paths[0])
     for p in paths[1:]:
         what = _unlike(first, _header(p))
-        if what: raise ValueError(f"checkpoint {p} does not fit the first one, {paths[0].name} ({what}); a folder "
+        if what: raise InputError(f"checkpoint {p} does not fit the first one, {paths[0].name} ({what}); a folder "
                                   "holds the checkpoints of one run.")
 
 def _checkpoint_loaders(a) -> dict:
@@ -355,9 +357,9 @@ def _cmd_stir(a):
 def _floats(text: str, flag: str) -> tuple[float, ...]:
     "Comma-separated positive numbers from an option, or one sentence."
     try: vals = tuple(float(v) for v in text.split(',') if v.strip())
-    except ValueError: raise ValueError(f"{flag} takes comma-separated numbers, e.g. 0.01,0.1,1; got {text!r}.")
+    except ValueError: raise InputError(f"{flag} takes comma-separated numbers, e.g. 0.01,0.1,1; got {text!r}.")
     if not all(0 < v <= 10 for v in vals):                     # NaN fails both comparisons
-        raise ValueError(f"{flag} takes numbers above 0 and at most 10 (fractions of a weight's spread); got {text!r}.")
+        raise InputError(f"{flag} takes numbers above 0 and at most 10 (fractions of a weight's spread); got {text!r}.")
     return vals
 
 def _suite_options(a) -> dict:
@@ -365,7 +367,7 @@ def _suite_options(a) -> dict:
     from invflow.validity import SUITE_MEASURES, _check_measures
     ms = SUITE_MEASURES if a.measures == 'all' else tuple(m.strip() for m in a.measures.split(',') if m.strip())
     _check_measures(ms)
-    if a.resamples < 2: raise ValueError(f"--resamples must be at least 2; got {a.resamples}.")
+    if a.resamples < 2: raise InputError(f"--resamples must be at least 2; got {a.resamples}.")
     at = [s.strip() for s in a.at.split(',') if s.strip()] or None
     return dict(at=at, noise=_floats(a.noise, '--noise'), measures=ms, learning=not a.no_learning,
                 n_boot=a.resamples)
@@ -552,6 +554,9 @@ def parser() -> argparse.ArgumentParser:
     for build in (_demo_parser, _analyze_parser, _dynamics_parser, _stir_parser, _validate_parser,
                   _report_parser):
         build(sub, argparse.RawDescriptionHelpFormatter)
+    for c in sub.choices.values():
+        c.add_argument('--debug', action='store_true', help="show the traceback of a user error too (a bug's is always "
+                       'shown)')
     return p
 
 # %% ../nbs/30_cli.ipynb #93a4b5c9
@@ -563,26 +568,39 @@ def _say(command: str, msg, e=None):
     elif rank == 0 or not isinstance(e, RankError):
         print(f"invflow {command} (rank {rank} of {world}): {msg}", file=sys.stderr)
 
+# %% ../nbs/30_cli.ipynb #c1e7a0d2
+USER_ERRORS = (InvflowError, FileNotFoundError)   # invflow's own errors; a missing file the operating system reports
+
+@contextlib.contextmanager
+def warnings_once(command: str):
+    "Inside: each distinct warning (category and message) printed once, as one line on stderr, without source lines."
+    seen = set()
+    def show(message, category, filename, lineno, file=None, line=None):
+        if (category, str(message)) in seen: return
+        seen.add((category, str(message)))
+        print(f"invflow {command}: warning: {message}", file=sys.stderr)
+    with warnings.catch_warnings():
+        warnings.simplefilter('always', UserWarning)     # every one reaches `show`, which keeps the first of each
+        warnings.simplefilter('always', RuntimeWarning)
+        warnings.showwarning = show
+        yield
+
 # %% ../nbs/30_cli.ipynb #807035b7
 _WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG)      # a write that cannot succeed here
 _ACCESS_ERRORS = (errno.EACCES, errno.EPERM)                                  # a read or a write not permitted
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `invflow` command: one sentence and exit status 2 for any user error."
-    from invflow.models import OfflineError
-    from invflow.zoo import MissingExtra
-    from invflow.data import DataUnavailable
-    from invflow.distributed import init_distributed, RankError
+    from invflow.distributed import init_distributed
     import torch.distributed as dist
     args = parser().parse_args(argv)
-    user_errors = (ValueError, TypeError, FileNotFoundError, OfflineError, DataUnavailable, KeyError, RankError,
-                   MissingExtra)
     try:
         init_distributed()                    # torchrun sets WORLD_SIZE; without it this does nothing
         _check_options(args)
-        return args.func(args)
-    except user_errors as e:
-        _say(args.command, e.args[0] if isinstance(e, KeyError) and e.args else e, e)
+        with warnings_once(args.command): return args.func(args)
+    except USER_ERRORS as e:
+        if args.debug: raise
+        _say(args.command, e, e)
         return 2
     except OSError as e:
         if e.errno not in _WRITE_ERRORS + _ACCESS_ERRORS: raise

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
+from .errors import InputError, InvflowError
 
 # %% auto #0
 __all__ = ['KNOWN', 'DataSpec', 'DataUnavailable', 'load_images', 'model_size']
@@ -57,11 +58,11 @@ def _columns(ds, spec: DataSpec | None):
     cols = ds.column_names
     img = spec.image if spec and spec.image in cols else next((c for c in _IMAGE_COLUMNS if c in cols), None)
     lab = spec.label if spec and spec.label in cols else next((c for c in _LABEL_COLUMNS if c in cols), None)
-    if img is None or lab is None: raise ValueError(f"cannot find image and label columns among {cols}.")
+    if img is None or lab is None: raise InputError(f"cannot find image and label columns among {cols}.")
     return img, lab
 
 # %% ../nbs/10_data.ipynb #718293a4
-class DataUnavailable(FileNotFoundError):
+class DataUnavailable(InvflowError, FileNotFoundError):
     "A data set is neither on disk nor reachable."
 
 def _open_local(p: Path, split: str):
@@ -71,7 +72,7 @@ def _open_local(p: Path, split: str):
     if (p / 'dataset_dict.json').exists() or (p / 'dataset_info.json').exists():
         d = datasets.load_from_disk(str(p))
         if not isinstance(d, datasets.DatasetDict): return d
-        if split not in d: raise ValueError(f"{p} has splits {list(d)}, not {split!r}.")
+        if split not in d: raise InputError(f"{p} has splits {list(d)}, not {split!r}.")
         return d[split]
     root = p / split if (p / split).is_dir() else p
     return datasets.load_dataset('imagefolder', data_dir=str(root), split='train')
@@ -82,7 +83,7 @@ def _open(name: str, split: str, path: str | Path | None):
     import datasets
     spec = KNOWN.get(name)
     if path is not None: return _open_local(Path(path), split), spec
-    if spec is None: raise ValueError(f"unknown data set {name!r}: pass path= a local copy, or one of {list(KNOWN)}.")
+    if spec is None: raise InputError(f"unknown data set {name!r}: pass path= a local copy, or one of {list(KNOWN)}.")
     try: return datasets.load_dataset(spec.hub, split=split), spec
     except Exception as e:
         fetch = f"datasets.load_dataset('{spec.hub}').save_to_disk('DIR')"

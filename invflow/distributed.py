@@ -12,13 +12,14 @@ from datetime import timedelta
 
 import torch
 import torch.distributed as dist
+from .errors import InputError, InvflowError
 
 # %% auto #0
 __all__ = ['RankError', 'is_distributed', 'rank_world', 'is_main', 'device', 'init_distributed', 'shard', 'exchange',
            'map_sharded', 'on_main', 'all_sum', 'free_port']
 
 # %% ../nbs/07_distributed.ipynb #0d7e5a51
-class RankError(RuntimeError):
+class RankError(InvflowError, RuntimeError):
     "A job failed on some rank; raised on every rank with that rank's message."
 
 def is_distributed() -> bool:
@@ -64,7 +65,7 @@ def shard(n: int, # number of jobs
     r, w = rank_world()
     r, w = (r if rank is None else rank), (w if world is None else world)
     if how == 'cyclic': return list(range(r, n, w))
-    if how != 'block': raise ValueError(f"how is 'block' or 'cyclic'; got {how!r}.")
+    if how != 'block': raise InputError(f"how is 'block' or 'cyclic'; got {how!r}.")
     lo, extra = divmod(n, w)
     start = r * lo + min(r, extra)
     return list(range(start, start + lo + (r < extra)))

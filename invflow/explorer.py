@@ -16,6 +16,7 @@ import torch
 from fastcore.basics import patch
 
 from .viz import short
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['EXPLORER_METRICS', 'FlowExplorer', 'InvarianceExplorer']
@@ -51,7 +52,7 @@ class FlowExplorer:
                  inversions: Mapping | None = None, # {pair name: {layer: X' of the pretrained layer}}
                  n_images: int = 4, # how many originals / inversions to show
                 ):
-        if not analyses: raise ValueError("the explorer needs at least one analysis.")
+        if not analyses: raise InputError("the explorer needs at least one analysis.")
         self.analyses, self.images, self.inversions, self.n_images = dict(analyses), images, inversions or {}, n_images
         self.pair = W.Dropdown(options=list(self.analyses), description='pair')
         shown = [m for m in EXPLORER_METRICS if m in next(iter(self.analyses.values())).matrices]
@@ -143,7 +144,7 @@ def _gallery(self: FlowExplorer, j: str) -> tuple:
 @patch
 def select(self: FlowExplorer, i: str, j: str):
     "Select finetuned layer i and pretrained layer j: values, curves and images below the grid."
-    if (i, j) not in self._buttons: raise ValueError(f"no cell ({i!r}, {j!r}) in the {self.metric.value} matrix.")
+    if (i, j) not in self._buttons: raise InputError(f"no cell ({i!r}, {j!r}) in the {self.metric.value} matrix.")
     self.selected = (i, j)
     self.detail.value = self._detail(i, j)
     self.curves.clear_output()
@@ -197,7 +198,7 @@ def _repr_mimebundle_(self: FlowExplorer, **kw):
 class InvarianceExplorer:
     "Interactive view of invariance maps: a pair and a transformation picked, its per-layer scores and change."
     def __init__(self, maps: Mapping): # {pair name: invariance_map table}
-        if not maps: raise ValueError("the invariance explorer needs at least one invariance map.")
+        if not maps: raise InputError("the invariance explorer needs at least one invariance map.")
         self.maps = dict(maps)
         self.pair = W.Dropdown(options=list(self.maps), description='pair')
         self.transform = W.Dropdown(options=self._transforms(), description='transform')

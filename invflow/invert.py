@@ -19,6 +19,7 @@ from fastcore.basics import patch
 from .capture import StackTap, check_stack, layer_order, resolve_layers, model_device
 from .cache import TensorCache, content_key, model_digest, tensor_digest
 from .distributed import map_sharded, rank_world
+from .errors import InputError, InputTypeError
 
 # %% auto #0
 __all__ = ['SEED_KINDS', 'OPTIMIZERS', 'seed_images', 'InvertConfig', 'Inversion', 'frozen', 'relative_distance', 'adam_step',
@@ -40,7 +41,7 @@ def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
     "Starting points X'₀ for inverting `x`."
     n, shape = len(x), tuple(x.shape[1:])
     ids = list(range(n)) if ids is None else list(ids)
-    if len(ids) != n: raise ValueError(f"ids has {len(ids)} entries for {n} images.")
+    if len(ids) != n: raise InputError(f"ids has {len(ids)} entries for {n} images.")
     draw = {'noise': torch.randn, 'uniform': torch.rand}.get(kind)
     if draw is not None: return torch.stack([draw(shape, generator=_generator(seed, i)) for i in ids]).to(x.dtype)
     if kind == 'shared-noise':
@@ -48,27 +49,27 @@ def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
     if kind == 'grey': return torch.full_like(x, 0.5)
     if kind == 'images':
         if n < 2:
-            raise ValueError("the 'images' seed starts each sample from another image of the set: it needs n ≥ 2.")
+            raise InputError("the 'images' seed starts each sample from another image of the set: it needs n ≥ 2.")
         return x.flip(0).clone()
-    raise ValueError(f"unknown seed {kind!r}; use one of {SEED_KINDS}.")
+    raise InputError(f"unknown seed {kind!r}; use one of {SEED_KINDS}.")
 
 # %% ../nbs/03_invert.ipynb #d6c96d00
 OPTIMIZERS = ('adam', 'reference')
 
 def _check_config(c: InvertConfig):
     "One sentence for a setting out of range."
-    if c.optimizer not in OPTIMIZERS: raise ValueError(f"unknown optimizer {c.optimizer!r}; use one of {OPTIMIZERS}.")
-    if c.steps < 1: raise ValueError(f"steps must be at least 1; got {c.steps}.")
-    if c.batch_size < 1: raise ValueError(f"batch_size must be at least 1; got {c.batch_size}.")
-    if c.stack_rows < 0: raise ValueError(f"stack_rows must be 0 or more; got {c.stack_rows}.")
-    if c.lr is not None and not c.lr > 0: raise ValueError(f"lr must be positive; got {c.lr}.")
+    if c.optimizer not in OPTIMIZERS: raise InputError(f"unknown optimizer {c.optimizer!r}; use one of {OPTIMIZERS}.")
+    if c.steps < 1: raise InputError(f"steps must be at least 1; got {c.steps}.")
+    if c.batch_size < 1: raise InputError(f"batch_size must be at least 1; got {c.batch_size}.")
+    if c.stack_rows < 0: raise InputError(f"stack_rows must be 0 or more; got {c.stack_rows}.")
+    if c.lr is not None and not c.lr > 0: raise InputError(f"lr must be positive; got {c.lr}.")
     if c.target_rho is not None and not c.target_rho > 0:
-        raise ValueError(f"target_rho must be positive; got {c.target_rho}.")
+        raise InputError(f"target_rho must be positive; got {c.target_rho}.")
     if c.schedule not in (None, 'cosine', 'constant'):
-        raise ValueError(f"schedule is 'cosine' or 'constant'; got {c.schedule!r}.")
-    if c.autocast not in (None, 'bf16'): raise ValueError(f"autocast is None or 'bf16'; got {c.autocast!r}.")
+        raise InputError(f"schedule is 'cosine' or 'constant'; got {c.schedule!r}.")
+    if c.autocast not in (None, 'bf16'): raise InputError(f"autocast is None or 'bf16'; got {c.autocast!r}.")
     if not (c.snapshot_s >= 0 and math.isfinite(c.snapshot_s)):
-        raise ValueError(f"snapshot_s is the seconds between snapshots (0: none); got {c.snapshot_s}.")
+        raise InputError(f"snapshot_s is the seconds between snapshots (0: none); got {c.snapshot_s}.")
 
 # %% ../nbs/03_invert.ipynb #08a8a7bb
 _DEFAULT_LR = {'adam': 0.1, 'reference': 0.5}
@@ -232,7 +233,7 @@ def _targets(tap: StackTap, x: Tensor) -> dict[str, Tensor]:
     got = tap(x.repeat(len(tap.layers), *[1] * (x.ndim - 1)), grad=False)
     for l, t in got.items():
         if not (t.norm(dim=1) > 0).all():
-            raise ValueError(f"layer {l!r} maps some images to the zero vector: ρ is undefined for them.")
+            raise InputError(f"layer {l!r} maps some images to the zero vector: ρ is undefined for them.")
     return got
 
 # %% ../nbs/03_invert.ipynb #7116f014
@@ -379,12 +380,12 @@ class Inverter:
 @patch
 def _check(self: Inverter, x):
     "One sentence for input that is not a batch of images in [0, 1]."
-    if not isinstance(x, Tensor): raise TypeError(f"invert takes a tensor of images; got {type(x).__name__}.")
-    if len(x) == 0: raise ValueError("no images to invert: the batch is empty.")
+    if not isinstance(x, Tensor): raise InputTypeError(f"invert takes a tensor of images; got {type(x).__name__}.")
+    if len(x) == 0: raise InputError("no images to invert: the batch is empty.")
     if x.ndim != 4:
-        raise ValueError(f"invert takes images shaped (n, channels, height, width); got shape {tuple(x.shape)}.")
+        raise InputError(f"invert takes images shaped (n, channels, height, width); got shape {tuple(x.shape)}.")
     if x.min() < 0 or x.max() > 1:
-        raise ValueError("images must be pixels in [0, 1] (the model normalises inside its forward pass); "
+        raise InputError("images must be pixels in [0, 1] (the model normalises inside its forward pass); "
                          f"got values in [{float(x.min()):.3g}, {float(x.max()):.3g}].")
 
 # %% ../nbs/03_invert.ipynb #eeb6d6ce

@@ -21,6 +21,7 @@ from .capture import capture
 from .similarity import DegenerateWarning
 from .transforms2d import TRANSFORMS, Transforms2D, invariance_pairs
 from .viz import short
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['IMAGE_TRANSFORMS', 'transform_pairs', 'invariance_map', 'invariance_map_chart']
@@ -103,9 +104,9 @@ def _check_images(x: Tensor):
     "Raise unless `x` is a floating-point batch of images (n, C, H, W) with pixels in [0, 1]."
     if not isinstance(x, Tensor) or x.ndim != 4 or not x.is_floating_point() or not len(x):
         got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"images are a float tensor (n, C, H, W) with n ≥ 1, or a Transforms2D; got {got}.")
+        raise InputError(f"images are a float tensor (n, C, H, W) with n ≥ 1, or a Transforms2D; got {got}.")
     if x.min() < 0 or x.max() > 1:
-        raise ValueError(f"pixels span [{float(x.min()):.3g}, {float(x.max()):.3g}]; the transformations take "
+        raise InputError(f"pixels span [{float(x.min()):.3g}, {float(x.max()):.3g}]; the transformations take "
                          "pixels in [0, 1]: pass unnormalised images and let the model normalise them.")
 
 # %% ../nbs/17_invariance_map.ipynb #05a98257
@@ -118,7 +119,7 @@ def transform_pairs(x: Tensor | Transforms2D, # images (n, C, H, W) in [0, 1], o
     if isinstance(x, Transforms2D): return invariance_pairs(x, name, 128 if n is None else n)
     _check_images(x)
     if name not in IMAGE_TRANSFORMS:
-        raise ValueError(f"unknown image transformation {name!r}; use any of {list(IMAGE_TRANSFORMS)}.")
+        raise InputError(f"unknown image transformation {name!r}; use any of {list(IMAGE_TRANSFORMS)}.")
     x = x if n is None else x[:n]
     t = IMAGE_TRANSFORMS[name]
     return t(x, _generator(seed, 1)), t(x, _generator(seed, 2))
@@ -160,8 +161,8 @@ def _change_ci(pt: tuple[Tensor, Tensor], ft: tuple[Tensor, Tensor], idx: Tensor
 # %% ../nbs/17_invariance_map.ipynb #e30814b6
 def _z(n_boot: int, level: float) -> float:
     "The normal quantile of a two-sided interval at `level`, after checking the bootstrap settings."
-    if int(n_boot) < 2: raise ValueError(f"n_boot is the number of bootstrap replicates, at least 2; got {n_boot}.")
-    if not 0 < level < 1: raise ValueError(f"level is a coverage strictly between 0 and 1, e.g. 0.95; got {level}.")
+    if int(n_boot) < 2: raise InputError(f"n_boot is the number of bootstrap replicates, at least 2; got {n_boot}.")
+    if not 0 < level < 1: raise InputError(f"level is a coverage strictly between 0 and 1, e.g. 0.95; got {level}.")
     return statistics.NormalDist().inv_cdf((1 + level) / 2)
 
 def _transform_names(x, transforms: str | Sequence[str] | None) -> list[str]:
@@ -171,7 +172,7 @@ def _transform_names(x, transforms: str | Sequence[str] | None) -> list[str]:
     bad = [t for t in names if t not in known]
     if bad or not names:
         what = 'Transforms-2D' if isinstance(x, Transforms2D) else 'image'
-        raise ValueError(f"unknown {what} transformations {bad}; use any of {list(known)}.")
+        raise InputError(f"unknown {what} transformations {bad}; use any of {list(known)}.")
     return names
 
 # %% ../nbs/17_invariance_map.ipynb #157d2ebb

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from .capture import capture, resolve_layers
 from .similarity import DegenerateWarning, as_rows, centre, centre_gram, gram_cka, self_product
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['MEASURES', 'DEFAULT_MEASURES', 'Prepared', 'prepare', 'centred_eig', 'gram_factor', 'nuclear_norm', 'procrustes',
@@ -65,7 +66,7 @@ def _psd_eig(k: Tensor) -> tuple[Tensor, Tensor]:
     ev, u = torch.linalg.eigh((k + k.T) / 2)
     tol = 100 * len(k) * torch.finfo(k.dtype).eps * float(ev.abs().max()) if len(ev) else 0.0
     if len(ev) and float(ev.min()) < -tol:
-        raise ValueError(f"the matrix is not positive semi-definite (eigenvalue {float(ev.min()):.3g}).")
+        raise InputError(f"the matrix is not positive semi-definite (eigenvalue {float(ev.min()):.3g}).")
     return torch.where(ev.abs() <= tol, torch.zeros_like(ev), ev), u
 
 # %% ../nbs/09_measures.ipynb #8aa9fa90
@@ -116,7 +117,7 @@ def top_subspace(p: Prepared, keep: float = 0.99) -> Tensor:
     "Orthonormal (n, r) basis of the top singular directions explaining a fraction `keep` of the variance."
     ev, u = centred_eig(p)
     total = float(ev.sum())
-    if total <= 0: raise ValueError("no variance")
+    if total <= 0: raise InputError("no variance")
     r = int(torch.searchsorted(ev.cumsum(0) / total, torch.tensor(keep, dtype=ev.dtype))) + 1
     return u[:, :min(r, int((ev > 0).sum()))]
 
@@ -137,7 +138,7 @@ def svcca(px: Prepared, py: Prepared, p0=None, keep: float = 0.99) -> float:
 # %% ../nbs/09_measures.ipynb #67632f43
 def pwcca(px: Prepared, py: Prepared, p0=None, keep: float = 0.99) -> float:
     "Canonical correlations weighted by how much of X's centred neurons each canonical variate carries."
-    if px.features is None: raise ValueError("PWCCA needs the features: prepare(x, features=True).")
+    if px.features is None: raise InputError("PWCCA needs the features: prepare(x, features=True).")
     r = _cca(px, py, keep)
     if r is None: return _nan("a representation has no variance.")
     h, rho = r
@@ -156,7 +157,7 @@ def rdm(p: Prepared) -> Tensor | None:
 def rsa(px: Prepared, py: Prepared, p0=None, method: str = 'spearman') -> float:
     "Correlation (Spearman or Pearson) of the two RDMs' upper triangles."
     if method not in ('spearman', 'pearson'):
-        raise ValueError(f"method is 'spearman' or 'pearson'; got {method!r}.")
+        raise InputError(f"method is 'spearman' or 'pearson'; got {method!r}.")
     a, b = rdm(px), rdm(py)
     if a is None or b is None: return _nan("an input's representation has no variance across its features.")
     i, j = torch.triu_indices(px.n, px.n, 1)
@@ -167,7 +168,7 @@ def rsa(px: Prepared, py: Prepared, p0=None, method: str = 'spearman') -> float:
 # %% ../nbs/09_measures.ipynb #e0dc72dc
 def knn_sets(p: Prepared, k: int) -> Tensor | None:
     "(n, n) boolean: j among i's k nearest neighbours by cosine similarity (i itself excluded); None for a zero row."
-    if not 0 < k < p.n: raise ValueError(f"k must be between 1 and n − 1 = {p.n - 1}; got {k}.")
+    if not 0 < k < p.n: raise InputError(f"k must be between 1 and n − 1 = {p.n - 1}; got {k}.")
     d = p.gram.diagonal()
     if bool((d <= 0).any()): return None
     s = p.gram / torch.sqrt(torch.outer(d, d))
@@ -203,7 +204,7 @@ def deconfounded_cka(px: Prepared, py: Prepared, p0: Prepared | None = None,
                      p0_y: Prepared | None = None, # the inputs in Y's row order, when they differ from X's (the null)
                     ) -> float:
     "Linear CKA of the two centred Grams after regressing the inputs' centred Gram out of each."
-    if p0 is None: raise ValueError("deconfounded CKA needs the prepared inputs: pass p0=prepare(x).")
+    if p0 is None: raise InputError("deconfounded CKA needs the prepared inputs: pass p0=prepare(x).")
     k0, k0y = centre_gram(p0.gram), centre_gram((p0_y or p0).gram)
     if float((k0 * k0).sum()) == 0: return _nan("the inputs have no variance.")
     rx, ry = _residual(centre_gram(px.gram), k0), _residual(centre_gram(py.gram), k0y)
@@ -225,7 +226,7 @@ MEASURES: dict[str, Callable] = {
 
 def score(measure: str, px: Prepared, py: Prepared, p0: Prepared | None = None) -> float:
     "One measure's similarity of two prepared representations (`p0`: the prepared inputs)."
-    if measure not in MEASURES: raise ValueError(f"unknown measure {measure!r}; use any of {list(MEASURES)}.")
+    if measure not in MEASURES: raise InputError(f"unknown measure {measure!r}; use any of {list(MEASURES)}.")
     return MEASURES[measure](px, py, p0)
 
 # %% ../nbs/09_measures.ipynb #0121d1dd
@@ -272,7 +273,7 @@ def layer_measures(pt: torch.nn.Module, # the pretrained model
                   ) -> pd.DataFrame:
     "Per (layer, measure): the similarity of pt's and ft's representations, the change, and the null's verdict."
     bad = [m for m in measures if m not in MEASURES]
-    if bad: raise ValueError(f"unknown measures {bad}; use any of {list(MEASURES)}.")
+    if bad: raise InputError(f"unknown measures {bad}; use any of {list(MEASURES)}.")
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     feats = 'pwcca' in measures
     pa = _prepared_layers(pt, x, layers, pool, batch_size, feats, progress)

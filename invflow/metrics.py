@@ -26,6 +26,7 @@ from .invert import InvertConfig, Inversion
 from .capture import capture, shared_features
 from .similarity import cka_matrix, cka_square, centre_gram, gram_linear, gram_rbf, linear_cka, u_centre
 from .stir import invert_reference, stir_from_inversions, self_terms
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHEMES', 'RHO_GATE', 'finetune_metrics',
@@ -48,7 +49,7 @@ SELF_TERMS = ('one', 'measured')
 def _check_self_terms(self_terms: str):
     "One sentence for self terms that are neither 'one' nor 'measured'."
     if self_terms not in SELF_TERMS:
-        raise ValueError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
+        raise InputError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
 
 def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      s_ft_pt: np.ndarray, # STIR(ft^i | pt^j)
@@ -126,7 +127,7 @@ def from_json(cls: FinetuneAnalysis, src: str | Path) -> FinetuneAnalysis:
     is_text = isinstance(src, str) and src.lstrip().startswith('{')
     d = json.loads(src if is_text else Path(src).read_text())
     if d.get('format') != 'invflow.FinetuneAnalysis/1':
-        raise ValueError("not an invflow FinetuneAnalysis JSON document.")
+        raise InputError("not an invflow FinetuneAnalysis JSON document.")
     frame = lambda t: None if t is None else pd.DataFrame(t['data'], columns=t['columns'])
     return cls(d['layers'], frame(d['per_layer']),
                {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
@@ -176,7 +177,7 @@ def resampled_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram
     "CKA on each resample of the rows: `(B,)` values (NaN where a resample is degenerate), in batches of Grams."
     m = idx.shape[1]
     if estimator == 'linear-debiased' and m < 4:
-        raise ValueError(f"the debiased estimator (HSIC₁) needs at least 4 inputs; got n = {m}.")
+        raise InputError(f"the debiased estimator (HSIC₁) needs at least 4 inputs; got n = {m}.")
     prep = _u_centre_all if estimator == 'linear-debiased' else _centre_all
     kx, ky, out = kx.to(torch.float64), ky.to(torch.float64), []
     for c in idx.split(max(1, 2 ** 21 // m ** 2)):
@@ -218,7 +219,7 @@ def leave_one_out_cka(kx: Tensor, # raw Gram of the first representation (`_raw_
     "CKA with each image left out in turn, `(n,)`, from the full Grams in O(n²) (NaN where a subsample is degenerate)."
     n = len(kx)
     if estimator == 'linear-debiased' and n < 5:
-        raise ValueError(f"the debiased estimator left one out needs at least 5 inputs; got n = {n}.")
+        raise InputError(f"the debiased estimator left one out needs at least 5 inputs; got n = {n}.")
     kx, ky = kx.to(torch.float64), ky.to(torch.float64)
     h = _loo_hsic1 if estimator == 'linear-debiased' else _loo_hsic0
     return (h(kx, ky) / (h(kx, kx) * h(ky, ky)).sqrt()).numpy()
@@ -243,7 +244,7 @@ RESAMPLING = ('jackknife', 'bootstrap')
 def _replicator(n: int, resampling: str, n_boot: int, seed: int, estimator: str):
     "`(kx, ky) → (1 + R,)` CKA values: the full sample, then the `R` replicates of `resampling`."
     if resampling not in RESAMPLING:
-        raise ValueError(f"resampling is one of {RESAMPLING}; got {resampling!r}.")
+        raise InputError(f"resampling is one of {RESAMPLING}; got {resampling!r}.")
     full = torch.arange(n)[None]
     if resampling == 'jackknife':
         return lambda kx, ky: np.r_[resampled_cka(kx, ky, full, estimator), leave_one_out_cka(kx, ky, estimator)]
@@ -764,13 +765,13 @@ def analyze(pt: nn.Module, # the pretrained model
 def _layer_mean(a: FinetuneAnalysis, metric: str, layers: Sequence[str] | None) -> np.ndarray:
     "The mean over `layers` of `a`'s metric on the full sample and every replicate, `(k, 1 + R)` (a row per seed set)."
     if a.replicates is None:
-        raise ValueError("this analysis has no replicates (it was made with n_boot=0): rerun analyze with intervals.")
+        raise InputError("this analysis has no replicates (it was made with n_boot=0): rerun analyze with intervals.")
     if metric in FLOW_TOTALS: return _flow_total(a, metric, layers)
     layers = list(a.layers if layers is None else layers)
     if missing := [l for l in layers if l not in a.layers]:
-        raise ValueError(f"{missing} are not layers of this analysis; it has {a.layers}.")
+        raise InputError(f"{missing} are not layers of this analysis; it has {a.layers}.")
     r = _with_seed_sets(a.replicates[a.replicates.metric == metric])
-    if r.empty: raise ValueError(f"metric is 'forgetting', 'learning', 'cka_divergence' or one of {FLOW_TOTALS}; "
+    if r.empty: raise InputError(f"metric is 'forgetting', 'learning', 'cka_divergence' or one of {FLOW_TOTALS}; "
                                  f"got {metric!r}.")
     mean = r.pivot(index=['seed_set', 'replicate'], columns='layer', values='value')[layers].mean(axis=1, skipna=False)
     return mean.unstack('replicate').sort_index().values
@@ -778,8 +779,8 @@ def _layer_mean(a: FinetuneAnalysis, metric: str, layers: Sequence[str] | None) 
 def _flow_total(a: FinetuneAnalysis, metric: str, scope) -> np.ndarray:
     "A flow total's replicates, `(k, 1 + R)`, over the blocks (`scope` None or 'blocks') or every layer ('all')."
     scope = 'blocks' if scope is None else scope
-    if scope not in ('blocks', 'all'): raise ValueError(f"a flow total's layers are 'blocks' or 'all'; got {scope!r}.")
-    if a.flow_replicates is None: raise ValueError("this analysis has no flow replicates: rerun analyze.")
+    if scope not in ('blocks', 'all'): raise InputError(f"a flow total's layers are 'blocks' or 'all'; got {scope!r}.")
+    if a.flow_replicates is None: raise InputError("this analysis has no flow replicates: rerun analyze.")
     r = a.flow_replicates
     return _seed_set_array(r[(r.metric == metric) & (r.scope == scope)])
 
@@ -792,7 +793,7 @@ def _same_images(a: FinetuneAnalysis, b: FinetuneAnalysis):
     "Refuse a contrast between analyses whose replicates are not of the same images, scheme and estimator."
     keys = ('n', 'resampling', 'n_boot', 'images', 'estimator', 'self_terms', 'k')
     pa, pb = ({k: p.provenance.get(k) for k in keys} for p in (a, b))
-    if pa != pb: raise ValueError(f"a paired contrast needs the same images, resampling, estimator, self terms and "
+    if pa != pb: raise InputError(f"a paired contrast needs the same images, resampling, estimator, self terms and "
                                   f"number of inversion seed sets (k); "
                                   f"got {pa} and {pb}.")
 

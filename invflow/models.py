@@ -16,6 +16,7 @@ from timm.models.vision_transformer import VisionTransformer
 from fastcore.basics import patch
 
 from .cache import load_checkpoint, model_weights, read_state_dict
+from .errors import InputError, InvflowError
 
 # %% auto #0
 __all__ = ['PRESETS', 'TASKS', 'mlp_head', 'ConvDecoder', 'ViT', 'OfflineError', 'make_vit']
@@ -33,7 +34,7 @@ TASKS = ('classification', 'reconstruction')
 
 def mlp_head(width: int, n_classes: int, depth: int = 1, hidden: int | None = None) -> nn.Module:
     "A classification head: linear (depth 1) or an MLP of `depth` layers with GELU between them."
-    if depth not in (1, 2, 3): raise ValueError(f"head depth is 1, 2 or 3; got {depth}.")
+    if depth not in (1, 2, 3): raise InputError(f"head depth is 1, 2 or 3; got {depth}.")
     if depth == 1: return nn.Linear(width, n_classes)
     hidden = hidden or width
     layers, d = [], width
@@ -48,7 +49,7 @@ class ConvDecoder(nn.Module):
     def __init__(self, width: int, grid: int, patch: int, hidden: int = 64):
         super().__init__()
         if patch & (patch - 1):
-            raise ValueError(f"the decoder upsamples by powers of 2; patch size {patch} is not one.")
+            raise InputError(f"the decoder upsamples by powers of 2; patch size {patch} is not one.")
         self.grid = grid
         stages, c = [nn.Conv2d(width, hidden, 1)], hidden
         for _ in range(patch.bit_length() - 1):
@@ -67,7 +68,7 @@ class ViT(VisionTransformer):
     "A timm VisionTransformer on pixels in [0, 1] (it normalises inside), with a classification or reconstruction head."
     def __init__(self, *, mean: Sequence[float] = (0.5, 0.5, 0.5), std: Sequence[float] = (0.5, 0.5, 0.5),
                  task: str = 'classification', head_depth: int = 1, **kw):
-        if task not in TASKS: raise ValueError(f"task is one of {TASKS}; got {task!r}.")
+        if task not in TASKS: raise InputError(f"task is one of {TASKS}; got {task!r}.")
         super().__init__(**kw)
         self.task = task
         stat = lambda v: torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1)
@@ -107,7 +108,7 @@ def penultimate(self: ViT, x: Tensor) -> Tensor:
     return self.forward_head(self.forward_features(x), pre_logits=True)
 
 # %% ../nbs/12_models.ipynb #06b338c0
-class OfflineError(RuntimeError):
+class OfflineError(InvflowError, RuntimeError):
     "Something had to be downloaded and could not be."
 
 def _timm_weights(name: str) -> dict[str, Tensor]:
@@ -138,13 +139,13 @@ def make_vit(preset: str = 'vit_t32', # 'vit_b32', 'vit_s32', 'vit_t32'
              head_depth: int = 1, # 1 (linear) … 3 (MLP)
              **overrides) -> ViT:
     "A `ViT` from a preset, seeded, optionally with pretrained or local weights (the head is new when classes differ)."
-    if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; use one of {list(PRESETS)}.")
+    if preset not in PRESETS: raise InputError(f"unknown preset {preset!r}; use one of {list(PRESETS)}.")
     cfg = {**PRESETS[preset], **overrides}
     timm_name = cfg.pop('timm_name', None)
     torch.manual_seed(seed)
     m = ViT(task=task, num_classes=n_classes, head_depth=head_depth, **cfg)
     if pretrained and timm_name is None:
-        raise ValueError(f"preset {preset!r} has no timm pretrained weights; pass weights= a local checkpoint.")
+        raise InputError(f"preset {preset!r} has no timm pretrained weights; pass weights= a local checkpoint.")
     local = model_weights(read_state_dict(weights)) if weights is not None and not pretrained else None
     sd = _timm_weights(timm_name) if pretrained else local
     return (m if sd is None else _load_backbone(m, sd)).eval()

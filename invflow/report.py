@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cache import atomic_write_bytes
+from .errors import MissingFile
 
 # %% auto #0
 __all__ = ['vega_bundle', 'render_html', 'write_report', 'report_from_run']
@@ -192,7 +193,7 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     "Write `run_dir/report.html` from the result tables found in `run_dir/results`."
     run = Path(run_dir)
     res = run / 'results'
-    if not res.is_dir(): raise FileNotFoundError(f"{run} has no results folder: is it an invflow run folder?")
+    if not res.is_dir(): raise MissingFile(f"{run} has no results folder: is it an invflow run folder?")
     summary = _safe_csv(res / 'summary.csv')
     banner, analysis, analyses = _analysis_sections(res)
     title = 'Summary (block means, the pooled layer apart, signed block flow totals; intervals over training seeds)'
@@ -201,5 +202,5 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     sections += _instrument_sections(res)
     sections += _measure_sections(_safe_csv(res / 'measures.csv')) + _run_sections(res) + _study_sections(res)
     sections += _provenance_section(run, analyses)
-    if not sections: raise FileNotFoundError(f"{res} holds no invflow result tables.")
+    if not sections: raise MissingFile(f"{res} holds no invflow result tables.")
     return write_report(run / 'report.html', title or f'invflow: {run.name}', sections)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from scipy import stats
 from torch import nn, Tensor
+from .errors import InputError, MissingFile
 
 # %% auto #0
 __all__ = ['CORRUPTIONS', 'COMBINATIONS', 'AGGREGATES', 'BASELINES', 'RUN_SCHEMES', 'gaussian_noise', 'shot_noise',
@@ -231,10 +232,10 @@ def corrupt(x: Tensor, # images (n, 3, H, W) in [0, 1]
            ) -> Tensor:
     "`x` under one corruption at one severity, clipped to [0, 1], deterministic per seed."
     if corruption not in CORRUPTIONS:
-        raise ValueError(f"unknown corruption {corruption!r}; use one of {list(CORRUPTIONS)}.")
-    if severity not in (1, 2, 3, 4, 5): raise ValueError(f"severity is an integer from 1 to 5; got {severity!r}.")
+        raise InputError(f"unknown corruption {corruption!r}; use one of {list(CORRUPTIONS)}.")
+    if severity not in (1, 2, 3, 4, 5): raise InputError(f"severity is an integer from 1 to 5; got {severity!r}.")
     if x.ndim != 4 or x.shape[1] != 3:
-        raise ValueError(f"corruptions take RGB images shaped (n, 3, H, W); got {tuple(x.shape)}.")
+        raise InputError(f"corruptions take RGB images shaped (n, 3, H, W); got {tuple(x.shape)}.")
     g = torch.Generator().manual_seed(seed * 1009 + list(CORRUPTIONS).index(corruption) * 17 + severity)
     with torch.no_grad():
         return CORRUPTIONS[corruption](x.detach().cpu().float(), severity, g).clamp(0, 1)
@@ -249,13 +250,13 @@ def load_cifar_c(folder: str | Path, # folder holding <corruption>.npy and label
     folder = Path(folder)
     f, lf = folder / f'{corruption}.npy', folder / 'labels.npy'
     if not f.is_file() or not lf.is_file():
-        raise FileNotFoundError(f"{f if not f.is_file() else lf} not found: download CIFAR-10-C or CIFAR-100-C "
+        raise MissingFile(f"{f if not f.is_file() else lf} not found: download CIFAR-10-C or CIFAR-100-C "
                                 "(Hendrycks & Dietterich 2019, published on Zenodo), unpack it, and pass that folder.")
-    if severity not in (1, 2, 3, 4, 5): raise ValueError(f"severity is an integer from 1 to 5; got {severity!r}.")
+    if severity not in (1, 2, 3, 4, 5): raise InputError(f"severity is an integer from 1 to 5; got {severity!r}.")
     arr, lab = np.load(f, mmap_mode='r'), np.load(lf, mmap_mode='r')
     per = len(arr) // 5
     if len(arr) % 5 or arr.ndim != 4 or arr.shape[-1] != 3 or len(lab) != len(arr):
-        raise ValueError(f"{f} does not look like a CIFAR-C file: shape {arr.shape}, {len(lab)} labels.")
+        raise InputError(f"{f} does not look like a CIFAR-C file: shape {arr.shape}, {len(lab)} labels.")
     sl = slice((severity - 1) * per, (severity - 1) * per + (per if n is None else min(n, per)))
     x = torch.from_numpy(np.array(arr[sl])).permute(0, 3, 1, 2).float() / 255
     return x, torch.from_numpy(np.asarray(lab[sl]).astype(np.int64))
@@ -268,7 +269,7 @@ def corrupted_sets(x: Tensor, # the clean test images
                    seed: int = 0, # seed of the corruptions
                   ) -> dict[tuple[str, int], tuple[Tensor, Tensor]]:
     "`{(corruption, severity): (images, labels)}` for a clean test set."
-    if len(x) != len(y): raise ValueError(f"{len(x)} images but {len(y)} labels.")
+    if len(x) != len(y): raise InputError(f"{len(x)} images but {len(y)} labels.")
     return {(c, s): (corrupt(x, c, s, seed), y) for c in (corruptions or list(CORRUPTIONS)) for s in severities}
 
 # %% ../nbs/06_robustness.ipynb #5a8e5dd7
@@ -322,7 +323,7 @@ def pearson(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     "Pearson r and two-sided p-value (t distribution, n − 2 df); NaN with a warning for a constant series or n < 3."
     from scipy.stats import t as student_t
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if len(a) != len(b): raise ValueError(f"the two series have {len(a)} and {len(b)} values.")
+    if len(a) != len(b): raise InputError(f"the two series have {len(a)} and {len(b)} values.")
     if len(a) < 3:
         warnings.warn("a correlation needs at least 3 points; r is NaN.", RuntimeWarning, stacklevel=2)
         return math.nan, math.nan
@@ -379,7 +380,7 @@ def _study_epochs(per_layer: pd.DataFrame, rob: pd.Series, max_epoch) -> list:
     "The epochs (≤ `max_epoch`) that have both metrics and robustness: at least 3, or one sentence."
     epochs = [e for e in sorted(per_layer.epoch.unique()) if e in rob.index and (max_epoch is None or e <= max_epoch)]
     if len(epochs) < 3:
-        raise ValueError(f"the study needs at least 3 epochs with both metrics and robustness; got {len(epochs)}.")
+        raise InputError(f"the study needs at least 3 epochs with both metrics and robustness; got {len(epochs)}.")
     return epochs
 
 # %% ../nbs/06_robustness.ipynb #95b0eb42
@@ -541,7 +542,7 @@ def run_intervals(points: pd.DataFrame, # `run_points`
                   baselines: Sequence[str] = BASELINES,
                  ) -> pd.DataFrame:
     "r over all points of the hypothesis and each baseline, and the excess, with intervals over resampled runs."
-    if scheme not in RUN_SCHEMES: raise ValueError(f"scheme is one of {RUN_SCHEMES}; got {scheme!r}.")
+    if scheme not in RUN_SCHEMES: raise InputError(f"scheme is one of {RUN_SCHEMES}; got {scheme!r}.")
     cols = ['hypothesis', *baselines]
     m = _moments(points.run.values, points[cols].values.astype(np.float64), points.robustness.values.astype(float))
     R, full = len(m), _pooled_r(m.sum(0))

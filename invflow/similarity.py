@@ -18,6 +18,7 @@ from fastcore.basics import patch
 
 from .capture import LayerTap, iter_batches, n_batches, model_device, resolve_layers
 from .distributed import is_distributed, rank_world, exchange
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'DegenerateWarning', 'as_rows', 'check_pair', 'is_constant', 'centre', 'self_product', 'gram_linear',
@@ -42,7 +43,7 @@ def as_rows(x: Tensor | np.ndarray, # a representation, one row (or leading inde
            ) -> Tensor:
     "A representation as an (n, d) tensor: 1-d input is one feature, extra dimensions are flattened."
     x = torch.as_tensor(x)
-    if x.ndim == 0: raise ValueError(f"{name} is a scalar; a representation needs one row per input.")
+    if x.ndim == 0: raise InputError(f"{name} is a scalar; a representation needs one row per input.")
     return x.reshape(len(x), -1)
 
 # %% ../nbs/01_similarity.ipynb #19fb1b7b
@@ -50,10 +51,10 @@ def check_pair(x, y, min_n: int = 2) -> tuple[Tensor, Tensor]:
     "`x`, `y` as (n, d) rows of the same inputs; a clear error when n differs or is too small."
     x, y = as_rows(x, 'x'), as_rows(y, 'y')
     if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows and y has {len(y)}: CKA compares two representations of the same "
+        raise InputError(f"x has {len(x)} rows and y has {len(y)}: CKA compares two representations of the same "
                          "inputs, so both need one row per input.")
     if len(x) < min_n:
-        raise ValueError(f"this estimator needs at least {min_n} inputs; got n = {len(x)}.")
+        raise InputError(f"this estimator needs at least {min_n} inputs; got n = {len(x)}.")
     return x, y
 
 # %% ../nbs/01_similarity.ipynb #5eccbcb0
@@ -114,7 +115,7 @@ def centre_gram(k: Tensor) -> Tensor:
 def u_centre(k: Tensor) -> Tensor:
     "U-centred Gram (zero diagonal): the matrix whose inner products give HSIC₁."
     n = len(k)
-    if n < 4: raise ValueError(f"the debiased estimator (HSIC₁) needs at least 4 inputs; got n = {n}.")
+    if n < 4: raise InputError(f"the debiased estimator (HSIC₁) needs at least 4 inputs; got n = {n}.")
     k = k.to(torch.float64).clone()
     k.fill_diagonal_(0)
     r = k.sum(0)
@@ -136,7 +137,7 @@ def hsic1(k: Tensor, l: Tensor) -> float:
 # %% ../nbs/01_similarity.ipynb #a1b9b51c
 def _form(n, d1, d2, form):
     "The form `linear_cka` uses: the one asked for, or for 'auto' the cheaper for n inputs of widths d1, d2."
-    if form not in ('auto', 'feature', 'gram'): raise ValueError(f"form is 'auto', 'feature' or 'gram'; got {form!r}.")
+    if form not in ('auto', 'feature', 'gram'): raise InputError(f"form is 'auto', 'feature' or 'gram'; got {form!r}.")
     if form != 'auto': return form
     return 'feature' if d1 * d2 + d1 * d1 + d2 * d2 < n * (d1 + d2) else 'gram'
 
@@ -180,7 +181,7 @@ def cka(x: Tensor, y: Tensor, estimator: str = 'linear', sigma_frac: float = 0.8
     if estimator == 'linear': return linear_cka(x, y)
     if estimator == 'linear-debiased': return debiased_cka(x, y)
     if estimator == 'rbf': return rbf_cka(x, y, sigma_frac)
-    raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
 
 # %% ../nbs/01_similarity.ipynb #e69eae8d
 class LinearCKA:
@@ -208,7 +209,7 @@ def _combine(self: LinearCKA, n, mx, my, cxx, cyy, cyx):
         self.n, self.mx, self.my, self.cxx, self.cyy, self.cyx = n, mx, my, cxx, cyy, cyx
         return
     if mx.shape != self.mx.shape or my.shape != self.my.shape:
-        raise ValueError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and ({len(mx)}, {len(my)}).")
+        raise InputError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and ({len(mx)}, {len(my)}).")
     tot = self.n + n
     dx, dy, w = mx - self.mx, my - self.my, self.n * n / tot
     self.cxx = self.cxx + cxx + w * torch.outer(dx, dx)
@@ -223,7 +224,7 @@ def update(self: LinearCKA, x: Tensor, y: Tensor) -> LinearCKA:
     x, y = check_pair(x, y, 1)
     x, y = x.detach(), y.detach()
     if self.n and (x.shape[1], y.shape[1]) != (len(self.mx), len(self.my)):
-        raise ValueError(f"feature sizes changed between batches: ({len(self.mx)}, {len(self.my)}) then "
+        raise InputError(f"feature sizes changed between batches: ({len(self.mx)}, {len(self.my)}) then "
                          f"({x.shape[1]}, {y.shape[1]}).")
     if self._x0 is None: self._x0, self._y0 = x[:1].double(), y[:1].double()
     self.const_x &= bool((x.double() == self._x0).all())
@@ -235,7 +236,7 @@ def update(self: LinearCKA, x: Tensor, y: Tensor) -> LinearCKA:
 @patch
 def compute(self: LinearCKA) -> float:
     "Linear CKA of everything seen so far."
-    if self.n < 2: raise ValueError(f"linear CKA needs at least 2 inputs; the accumulator has seen {self.n}.")
+    if self.n < 2: raise InputError(f"linear CKA needs at least 2 inputs; the accumulator has seen {self.n}.")
     if self.const_x or self.const_y: return _undefined("a representation has no variance (all rows equal).")
     return float(self.cyx.square().sum() / (torch.linalg.matrix_norm(self.cxx) * torch.linalg.matrix_norm(self.cyy)))
 
@@ -245,7 +246,7 @@ def merge(self: LinearCKA, other: LinearCKA) -> LinearCKA:
     "Fold another accumulator (another shard of the data, e.g. another process) into this one."
     if other.n == 0: return self
     if self.n and (other.mx.shape, other.my.shape) != (self.mx.shape, self.my.shape):
-        raise ValueError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and "
+        raise InputError(f"feature sizes differ: ({len(self.mx)}, {len(self.my)}) and "
                          f"({len(other.mx)}, {len(other.my)}).")
     if self._x0 is None: self._x0, self._y0 = other._x0, other._y0
     self.const_x &= other.const_x and bool((other._x0 == self._x0).all())
@@ -290,7 +291,7 @@ def prepared_gram(x: Tensor, # (n, d) representation
     if estimator == 'linear': return gram_linear(x, out)
     if estimator == 'linear-debiased': return out.copy_(u_centre(gram_linear(x, out)))
     if estimator == 'rbf': return out.copy_(centre_gram(gram_rbf(x, sigma_frac)))
-    raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
 
 # %% ../nbs/01_similarity.ipynb #6d714232
 def _scale(n: int, estimator: str) -> float:
@@ -301,10 +302,10 @@ def _check_terms(fa: list[Tensor], fb: list[Tensor], estimator: str) -> int:
     "The number of inputs every layer describes, checked against the estimator's minimum."
     n = len(fa[0])
     if any(len(f) != n for f in (*fa, *fb)):
-        raise ValueError(f"all layers need one row per input; got row counts {sorted({len(f) for f in (*fa, *fb)})}.")
+        raise InputError(f"all layers need one row per input; got row counts {sorted({len(f) for f in (*fa, *fb)})}.")
     least = 4 if estimator == 'linear-debiased' else 2
-    if n < least: raise ValueError(f"the {estimator!r} estimator needs at least {least} inputs; got n = {n}.")
-    if estimator not in ESTIMATORS: raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    if n < least: raise InputError(f"the {estimator!r} estimator needs at least {least} inputs; got n = {n}.")
+    if estimator not in ESTIMATORS: raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
     return n
 
 # %% ../nbs/01_similarity.ipynb #4da0f9b4
@@ -362,8 +363,8 @@ class CKAMatrix:
                  sigma_frac: float = 0.8, # RBF bandwidth fraction
                  same: bool = False, # B is A (one model with itself): compute each Gram once
                 ):
-        if estimator not in ESTIMATORS: raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
-        if mode not in ('full', 'minibatch'): raise ValueError(f"mode is 'full' or 'minibatch'; got {mode!r}.")
+        if estimator not in ESTIMATORS: raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+        if mode not in ('full', 'minibatch'): raise InputError(f"mode is 'full' or 'minibatch'; got {mode!r}.")
         self.estimator, self.mode, self.sigma_frac, self.same = estimator, mode, sigma_frac, same
         self.names_a = self.names_b = None
         self.n, self.n_batches, self.batch_sizes = 0, 0, set()
@@ -386,7 +387,7 @@ def update(self: CKAMatrix, fa: Mapping[str, Tensor], fb: Mapping[str, Tensor] |
     "Add one batch: `{layer: (b, ·)}` for model A and for model B (omit B when it is A)."
     fb = fa if (fb is None or self.same) else fb
     if self.names_a is None: self.names_a, self.names_b = list(fa), list(fb)
-    elif list(fa) != self.names_a or list(fb) != self.names_b: raise ValueError("the layers changed between batches.")
+    elif list(fa) != self.names_a or list(fb) != self.names_b: raise InputError("the layers changed between batches.")
     b = len(next(iter(fa.values())))
     self.n, self.n_batches = self.n + b, self.n_batches + 1
     self.batch_sizes.add(b)
@@ -404,7 +405,7 @@ def update(self: CKAMatrix, fa: Mapping[str, Tensor], fb: Mapping[str, Tensor] |
 def merge(self: CKAMatrix, other: CKAMatrix) -> CKAMatrix:
     "Fold in an accumulator that saw other inputs (another shard or process)."
     if (other.estimator, other.mode, other.same) != (self.estimator, self.mode, self.same):
-        raise ValueError("only accumulators with the same estimator, mode and pairing can be merged.")
+        raise InputError("only accumulators with the same estimator, mode and pairing can be merged.")
     if other.n == 0: return self
     if self.names_a is None: self.names_a, self.names_b = other.names_a, other.names_b
     self.n, self.n_batches = self.n + other.n, self.n_batches + other.n_batches
@@ -429,10 +430,10 @@ def sync(self: CKAMatrix) -> CKAMatrix:
 @patch
 def terms(self: CKAMatrix):
     "HSIC cross matrix, self terms, constant-layer flags: summed over batches, or on all inputs."
-    if self.n == 0: raise ValueError("no batch was added: call update() first.")
+    if self.n == 0: raise InputError("no batch was added: call update() first.")
     if self.mode == 'minibatch':
         if self.n_batches > 1 and any(b < 4 for b in self.batch_sizes) and self.estimator == 'linear-debiased':
-            raise ValueError("every minibatch needs at least 4 inputs for HSIC₁.")
+            raise InputError("every minibatch needs at least 4 inputs for HSIC₁.")
         return self._terms
     fa = [torch.cat(self._rows_a[k]) for k in self.names_a]
     fb = None if self.same else [torch.cat(self._rows_b[k]) for k in self.names_b]

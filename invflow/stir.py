@@ -16,6 +16,7 @@ from torch import nn, Tensor
 from .capture import capture, resolve_layers
 from .similarity import ESTIMATORS, gram_cka, is_constant, prepared_gram
 from .invert import Inversion, Inverter, InvertConfig
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['invert_reference', 'stir_from_inversions', 'self_terms', 'stir_matrix', 'stir']
@@ -24,7 +25,7 @@ __all__ = ['invert_reference', 'stir_from_inversions', 'self_terms', 'stir_matri
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
     "Seed indices from k or from a list."
     s = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    if not s: raise ValueError("STIR averages over at least one seed set: pass seeds=1 or a list of seed indices.")
+    if not s: raise InputError("STIR averages over at least one seed set: pass seeds=1 or a list of seed indices.")
     return s
 
 # %% ../nbs/04_stir.ipynb #e7a380fe
@@ -47,10 +48,10 @@ def invert_reference(reference: nn.Module, # the model whose invariances are pro
 # %% ../nbs/04_stir.ipynb #9c46b5b3
 def _check_inversions(x: Tensor, inversions: Mapping[tuple[str, int], Inversion]):
     "One sentence when there is nothing to score or an inversion is of other images."
-    if not inversions: raise ValueError("no inversions given: run invert_reference first.")
+    if not inversions: raise InputError("no inversions given: run invert_reference first.")
     for (l1, r), inv in inversions.items():
         if inv.x.shape != x.shape:
-            raise ValueError(f"the inversion of {l1!r} (seed {r}) has images of shape {tuple(inv.x.shape)}, but x has "
+            raise InputError(f"the inversion of {l1!r} (seed {r}) has images of shape {tuple(inv.x.shape)}, but x has "
                              f"{tuple(x.shape)}: STIR compares a set of images with its own inversion.")
 
 # %% ../nbs/04_stir.ipynb #76247399
@@ -92,7 +93,7 @@ def stir_from_inversions(target: nn.Module, # the model whose invariance is test
                          sigma_frac: float = 0.8, # RBF bandwidth fraction
                         ) -> pd.DataFrame:
     "Tidy STIR table for one target: a row per (reference layer, target layer), averaged over seed sets."
-    if estimator not in ESTIMATORS: raise ValueError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    if estimator not in ESTIMATORS: raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
     _check_inversions(x, inversions)
     layers = [s for s, _, _ in resolve_layers(target, layers)]
     vals = _stir_values(target, x, layers, inversions, estimator, pool, batch_size, sigma_frac)

@@ -28,6 +28,7 @@ from .robustness import (corrupted_sets, accuracy_over_checkpoints, mean_corrupt
 from .taskhead import tau_sweep
 from .train import TrainConfig, train, checkpoints
 from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
+from .errors import InputError, MissingFile
 
 # %% auto #0
 __all__ = ['DEMO', 'QUICK', 'PAIRS', 'SUMMARY_METRICS', 'SUITE', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data',
@@ -67,10 +68,10 @@ class StudyConfig:
 
     def __post_init__(self):
         if self.classes_b > self.classes_a:
-            raise ValueError(f"task B's objects are among task A's: classes_b ({self.classes_b}) must be at most "
+            raise InputError(f"task B's objects are among task A's: classes_b ({self.classes_b}) must be at most "
                              f"classes_a ({self.classes_a}).")
-        if not self.seeds: raise ValueError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
-        if self.inversion_seeds < 1: raise ValueError("inversion_seeds counts inversion seed sets: 1 or more.")
+        if not self.seeds: raise InputError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
+        if self.inversion_seeds < 1: raise InputError("inversion_seeds counts inversion seed sets: 1 or more.")
 
 # %% ../nbs/15_study.ipynb #ca43f1ff
 DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=(), suite_at=('blocks.0', 'blocks.5', 'head:in'),
@@ -209,7 +210,7 @@ class Finding:
 
     def __post_init__(self):
         if self.about not in ('finetuning', 'these models'):
-            raise ValueError(f"Finding.about is 'finetuning' or 'these models', not {self.about!r}.")
+            raise InputError(f"Finding.about is 'finetuning' or 'these models', not {self.about!r}.")
 
     def seeds(self) -> int:
         "The training seeds with a value (1 for an exact statement, which is read once)."
@@ -303,9 +304,9 @@ def _term(g: pd.DataFrame, pair: str, metric: str, layers) -> np.ndarray:
     from invflow.metrics import _with_seed_sets
     if 'scope' in g: t = g[(g.pair == pair) & (g.metric == metric) & (g.scope == (layers or 'blocks'))]
     else: t = g[(g.pair == pair) & (g.metric == metric) & (True if layers is None else g.layer.isin(layers))]
-    if t.empty: raise ValueError(f"no replicates of {metric} for {pair!r} at {layers} in seed {g.seed.iloc[0]}.")
+    if t.empty: raise InputError(f"no replicates of {metric} for {pair!r} at {layers} in seed {g.seed.iloc[0]}.")
     if 'layer' in t and layers is not None and (gone := sorted(set(layers) - set(t.layer))):
-        raise ValueError(f"no replicates of {metric} for {pair!r} at {gone} in seed {g.seed.iloc[0]}.")
+        raise InputError(f"no replicates of {metric} for {pair!r} at {gone} in seed {g.seed.iloc[0]}.")
     mean = _with_seed_sets(t).groupby(['seed_set', 'replicate']).value.agg(lambda v: v.mean(skipna=False))
     return mean.unstack('replicate').sort_index().values
 
@@ -318,10 +319,10 @@ def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), 
     rep = rep[rep.estimator == estimator] if 'estimator' in rep else rep
     values, ses = [], []
     for s, g in rep.groupby('seed', sort=True):
-        if g.resampling.nunique() > 1: raise ValueError(f"seed {s} mixes resampling schemes: analyse the pairs alike.")
+        if g.resampling.nunique() > 1: raise InputError(f"seed {s} mixes resampling schemes: analyse the pairs alike.")
         arrays = [w * _term(g, pair, metric, layers) for w, pair, metric, layers in terms]
         if len({a.shape for a in arrays}) > 1:
-            raise ValueError(f"the terms {[t[1:3] for t in terms]} have different numbers of inversion seed sets or "
+            raise InputError(f"the terms {[t[1:3] for t in terms]} have different numbers of inversion seed sets or "
                              f"replicates ({[a.shape for a in arrays]}) in seed {s}: analyse them alike.")
         total = sum(arrays)
         value, _, _, se = seed_set_se(total, g.resampling.iloc[0])
@@ -338,7 +339,7 @@ def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Val
     if validity is None: return None
     t = validity[(validity.change == 'stem floor') & (validity.measure == measure) & validity.layer.isin(layers)]
     if set(t.layer) != set(layers):
-        raise ValueError(f"the validity table has no {measure!r} floor for {sorted(set(layers) - set(t.layer))}.")
+        raise InputError(f"the validity table has no {measure!r} floor for {sorted(set(layers) - set(t.layer))}.")
     return bool(t.detected.eq(True).all())       # undefined (None, NaN) is not seen
 
 # %% ../nbs/15_study.ipynb #ade7d87d
@@ -557,7 +558,7 @@ def _check_settings(run: Path, cfg: StudyConfig):
     "Refuse a run folder that holds a study with other settings; record these."
     f = run / 'study.json'
     if f.exists() and json.loads(f.read_text()) != json.loads(json.dumps(asdict(cfg))):
-        raise ValueError(f"{run} holds a study with other settings; pass another run folder (or delete this one).")
+        raise InputError(f"{run} holds a study with other settings; pass another run folder (or delete this one).")
     atomic_write_bytes(f, json.dumps(asdict(cfg), indent=1).encode())
 
 # %% ../nbs/15_study.ipynb #e68e8230
@@ -692,7 +693,7 @@ def seed_models(run_dir: str | Path, # a folder written by `run_study`
     run = Path(run_dir)
     cfg = _read_config(run)
     s = cfg.seeds[0] if s is None else s
-    if s not in cfg.seeds: raise ValueError(f"{run} was trained with seeds {cfg.seeds}; got seed {s}.")
+    if s not in cfg.seeds: raise InputError(f"{run} was trained with seeds {cfg.seeds}; got seed {s}.")
     ck = run / 'checkpoints'
     vit = lambda **kw: make_vit('vit_t32', **kw)
     ms = {'pretrained': load_checkpoint(vit(n_classes=cfg.classes_a), _last(ck / 'pretrain_A'))}
@@ -711,7 +712,7 @@ def load_run(run_dir: str | Path, # a folder written by `run_study`
     run = Path(run_dir)
     res = run / 'results'
     if not (run / 'study.json').exists() or not (res / 'summary.csv').exists():
-        raise FileNotFoundError(f"{run} holds no finished study: run `invflow demo --run-dir {run}` "
+        raise MissingFile(f"{run} holds no finished study: run `invflow demo --run-dir {run}` "
                                 "(or run_study) first.")
     cfg = _read_config(run)
     out = dict(config=cfg, run=run, **{k: pd.read_csv(res / f'{f}.csv') for k, f in _TABLES.items()})

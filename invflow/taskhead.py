@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 from .train import TrainConfig, train, as_tensors, evaluate
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['energy', 'feature_adaptation', 'new_head', 'hp_ft', 'tau_sweep']
@@ -42,7 +43,7 @@ def energy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> dic
 def feature_adaptation(z0: Tensor, zT: Tensor) -> dict:
     "How far features moved: mean Euclidean distance, cosine distance, dot product, and mean ‖z_T‖ (float64)."
     z0, zT = z0.double().flatten(1), zT.double().flatten(1)
-    if z0.shape != zT.shape: raise ValueError(f"feature shapes differ: {tuple(z0.shape)} and {tuple(zT.shape)}.")
+    if z0.shape != zT.shape: raise InputError(f"feature shapes differ: {tuple(z0.shape)} and {tuple(zT.shape)}.")
     cos = F.cosine_similarity(zT, z0, dim=1)
     return dict(euclidean=float((zT - z0).norm(dim=1).mean()), cosine_distance=float((1 - cos).mean()),
                 dot=float((zT * z0).sum(1).mean()), norm=float(zT.norm(dim=1).mean()))

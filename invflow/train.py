@@ -19,6 +19,7 @@ from safetensors.torch import load as st_load, save as st_save
 from tqdm.auto import tqdm
 
 from .cache import atomic_write_bytes, tensor_digest, CacheWarning
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['TrainConfig', 'as_tensors', 'evaluate', 'save_checkpoint', 'checkpoints', 'model_state', 'train']
@@ -39,10 +40,10 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.optimizer not in ('sgd', 'adamw'):
-            raise ValueError(f"optimizer is 'sgd' or 'adamw'; got {self.optimizer!r}.")
+            raise InputError(f"optimizer is 'sgd' or 'adamw'; got {self.optimizer!r}.")
         if self.task not in ('classification', 'reconstruction'):
-            raise ValueError(f"task is 'classification' or 'reconstruction'; got {self.task!r}.")
-        if self.epochs < 0 or self.batch_size < 1: raise ValueError("epochs must be ≥ 0 and batch_size ≥ 1.")
+            raise InputError(f"task is 'classification' or 'reconstruction'; got {self.task!r}.")
+        if self.epochs < 0 or self.batch_size < 1: raise InputError("epochs must be ≥ 0 and batch_size ≥ 1.")
 
 # %% ../nbs/13_train.ipynb #a8b7f14a
 def as_tensors(data) -> tuple[Tensor, Tensor]:
@@ -62,7 +63,7 @@ def _lr(cfg: TrainConfig, step: int, total: int) -> float:
 def _params(model, cfg):
     "The (name, parameter) pairs that train."
     ps = [(n, p) for n, p in model.named_parameters() if cfg.train_only is None or n.startswith(cfg.train_only)]
-    if not ps: raise ValueError(f"no parameter name starts with {cfg.train_only!r}.")
+    if not ps: raise InputError(f"no parameter name starts with {cfg.train_only!r}.")
     return ps
 
 def _make_opt(model, cfg):
@@ -137,7 +138,7 @@ def _read_checkpoint(st: Path):
     "The tensors and JSON of a checkpoint, after checking the tensors against the recorded digest."
     doc = json.loads(st.with_suffix('.json').read_text())
     t = st_load(st.read_bytes())
-    if tensor_digest(*(t[k] for k in sorted(t))) != doc.get('tensors_digest'): raise ValueError("checksum mismatch")
+    if tensor_digest(*(t[k] for k in sorted(t))) != doc.get('tensors_digest'): raise InputError("checksum mismatch")
     return t, doc
 
 def model_state(t: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -162,7 +163,7 @@ def _resume(folder: Path, model: nn.Module, opt, cfg: TrainConfig) -> tuple[list
             warnings.warn(f"checkpoint {st} is unreadable or corrupt ({err}); trying the one before it.", CacheWarning)
             continue
         if doc.get('config', {}) != asdict(cfg) | {'epochs': doc.get('config', {}).get('epochs')}:
-            raise ValueError(f"{folder} holds checkpoints of another training configuration ({doc.get('config')}); "
+            raise InputError(f"{folder} holds checkpoints of another training configuration ({doc.get('config')}); "
                              "use another out_dir or the same settings.")
         _restore(model, opt, t)
         done = sorted(checkpoints(folder).items())
@@ -202,7 +203,7 @@ def train(model: nn.Module, # the model, trained in place
     cfg = config or TrainConfig(**kw)
     x, y = as_tensors(train_data)
     xt, yt = as_tensors(test_data) if test_data is not None else (None, None)
-    if len(x) == 0: raise ValueError("no training data.")
+    if len(x) == 0: raise InputError("no training data.")
     trainable = {n for n, _ in _params(model, cfg)}
     for n, p in model.named_parameters(): p.requires_grad_(n in trainable)
     opt = _make_opt(model, cfg)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import patch
+from .errors import InputError, MissingFile
 
 # %% auto #0
 __all__ = ['ELASTIC_ALPHA', 'ELASTIC_SIGMA', 'TRANSFORMS', 'GEOMETRIC', 'SPLITS', 'make_objects', 'make_backgrounds',
@@ -73,7 +74,7 @@ def _read_images(folder: Path, sub: str, mode: str, size: int) -> Tensor:
     from PIL import Image
     files = sorted(p for p in (folder / sub).glob('*') if p.suffix.lower() in ('.png', '.jpg', '.jpeg'))
     if not files:
-        raise FileNotFoundError(f"no images in {folder / sub}: put the objects (RGBA PNG) in {folder}/objects "
+        raise MissingFile(f"no images in {folder / sub}: put the objects (RGBA PNG) in {folder}/objects "
                                 f"and the backgrounds in {folder}/backgrounds.")
     read = lambda f: np.asarray(Image.open(f).convert(mode).resize((size, size), Image.BILINEAR), dtype=np.float32)
     return torch.from_numpy(np.stack([read(f) / 255 for f in files])).permute(0, 3, 1, 2).contiguous()
@@ -321,7 +322,7 @@ GEOMETRIC = ('scale', 'translate', 'vflip', 'hflip', 'rotate', 'shear', 'elastic
 def apply_transforms(obj: Tensor, names: Sequence[str], g: torch.Generator) -> Tensor:
     "Apply the named transformations, in the order given, to RGBA objects."
     for t in names:
-        if t not in TRANSFORMS: raise ValueError(f"unknown transformation {t!r}; use any of {list(TRANSFORMS)}.")
+        if t not in TRANSFORMS: raise InputError(f"unknown transformation {t!r}; use any of {list(TRANSFORMS)}.")
         obj = TRANSFORMS[t](obj, g)
     return obj
 
@@ -348,8 +349,8 @@ class Transforms2D(torch.utils.data.Dataset):
                  assets: tuple[Tensor, Tensor] | None = None, # real (objects RGBA, backgrounds) from load_assets
                 ):
         bad = [t for t in transforms if t not in TRANSFORMS]
-        if bad: raise ValueError(f"unknown transformations {bad}; use any of {list(TRANSFORMS)}.")
-        if split not in SPLITS: raise ValueError(f"split is one of {list(SPLITS)}; got {split!r}.")
+        if bad: raise InputError(f"unknown transformations {bad}; use any of {list(TRANSFORMS)}.")
+        if split not in SPLITS: raise InputError(f"split is one of {list(SPLITS)}; got {split!r}.")
         self.transforms, self.n, self.split, self.seed, self.size = list(transforms), n, split, seed, size
         made = assets is None
         self.objects = make_objects(n_classes, size, seed) if made else assets[0]
@@ -404,7 +405,7 @@ def tensors(self: Transforms2D, n: int | None = None) -> tuple[Tensor, Tensor]:
 def invariance_pairs(ds: Transforms2D, transform: str, n: int = 512) -> tuple[Tensor, Tensor]:
     "Images x, x' (n each): the same objects and backgrounds under two independent draws of `transform`."
     if transform not in TRANSFORMS:
-        raise ValueError(f"unknown transformation {transform!r}; use any of {list(TRANSFORMS)}.")
+        raise InputError(f"unknown transformation {transform!r}; use any of {list(TRANSFORMS)}.")
     xs, xs2 = [], []
     for b in range(-(-n // _BLOCK)):
         o1, bg, _ = ds.parts(b, [transform], draw=1)

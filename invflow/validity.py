@@ -26,6 +26,7 @@ from .measures import MEASURES, Prepared, prepare, score
 from .metrics import _raw_gram, resampled_cka
 from .similarity import DegenerateWarning, centre
 from .stir import invert_reference
+from .errors import InputError
 
 # %% auto #0
 __all__ = ['NOISE', 'SUITE_MEASURES', 'ModelParts', 'model_parts', 'ReinitWarning', 'reinitialised', 'noised', 'planted_changes',
@@ -81,7 +82,7 @@ def _cut(events: list, owners: Mapping[str, list[str]], layers: Sequence[str]) -
     for kind, name in events:
         if kind == 'start' and where == 'stem': where = layers[0]
         elif kind == 'mark' and name not in marked:
-            if name != layers[len(marked)]: raise ValueError(_order_message(events, layers))
+            if name != layers[len(marked)]: raise InputError(_order_message(events, layers))
             marked.add(name)
             later = [l for l in layers if l not in marked]
             where = later[0] if later else 'rest'
@@ -163,7 +164,7 @@ def _plant_parts(parts: ModelParts, at: Sequence[str] | None) -> dict[str, tuple
     out = {'identical copy': ('none', []), 'stem floor': ('after the stem', [n for n in everything if n not in stem]),
            'stem re-init': ('stem', parts.stem)}
     for l in (at if at is not None else [l for l, v in parts.layers.items() if v]):
-        if not parts.layers.get(l): raise ValueError(f"layer {l!r} owns no parameters of its own; nothing to re-init.")
+        if not parts.layers.get(l): raise InputError(f"layer {l!r} owns no parameters of its own; nothing to re-init.")
         out[f're-init {l}'] = (l, parts.layers[l])
     out['random init'] = ('all', everything)
     return out
@@ -189,7 +190,7 @@ def half_samples(n: int, # images
                  seed: int = 0, # seed of the draw
                 ) -> Tensor:
     "`(B, ⌊n/2⌋)` row indices: `B` halves of the images, each without replacement."
-    if n < 8: raise ValueError(f"the validity suite needs at least 8 images (halves of 4); got {n}.")
+    if n < 8: raise InputError(f"the validity suite needs at least 8 images (halves of 4); got {n}.")
     g = torch.Generator().manual_seed(seed)
     return torch.stack([torch.randperm(n, generator=g)[:n // 2] for _ in range(n_boot)])
 
@@ -341,11 +342,11 @@ SUITE_MEASURES = ('procrustes', 'svcca', 'pwcca', 'rsa_spearman', 'mutual_knn', 
 def _check_measures(measures: Sequence[str], n: int | None = None):
     "One sentence for a measure `invflow.measures` does not have, or a k-NN measure the halves of n images cannot hold."
     bad = [m for m in measures if m not in MEASURES]
-    if bad: raise ValueError(f"unknown measures {bad}; use any of {list(MEASURES)}.")
+    if bad: raise InputError(f"unknown measures {bad}; use any of {list(MEASURES)}.")
     for m in measures:
         k = inspect.signature(MEASURES[m]).parameters.get('k')
         if n is not None and k is not None and n // 2 <= k.default:
-            raise ValueError(f"{m} compares {k.default} nearest neighbours, so its halves need more than {k.default} "
+            raise InputError(f"{m} compares {k.default} nearest neighbours, so its halves need more than {k.default} "
                              f"images: pass at least {2 * k.default + 2} images, or leave {m} out of the measures.")
 
 # %% ../nbs/16_validity.ipynb #3eab746c

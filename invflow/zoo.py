@@ -19,6 +19,7 @@ from torch import nn, Tensor
 from .cache import load_checkpoint, model_weights, read_state_dict
 from .capture import find_vit, layer_names, vit_layers
 from .models import PRESETS, OfflineError, make_vit
+from .errors import InputError, InvflowError, MissingFile
 
 # %% auto #0
 __all__ = ['FAMILIES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'ModelSpec', 'parse_spec', 'PixelModel', 'load_timm', 'MissingExtra',
@@ -40,15 +41,15 @@ def parse_spec(spec: str, # `timm:NAME[=PATH]`, `hf:PATH`, `torchvision:NAME[=PA
               ) -> ModelSpec:
     "Read a model spec; one sentence when it is malformed."
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"a model spec is a non-empty string such as timm:NAME=PATH or hf:FOLDER; got {spec!r}.")
+        raise InputError(f"a model spec is a non-empty string such as timm:NAME=PATH or hf:FOLDER; got {spec!r}.")
     kind, sep, rest = spec.partition(':')
     if not sep or kind not in FAMILIES: return ModelSpec('invflow', None, Path(spec).expanduser())
     if kind == 'hf':
-        if not rest: raise ValueError("hf: needs a folder, e.g. hf:runs/my-vit (the folder save_pretrained wrote).")
+        if not rest: raise InputError("hf: needs a folder, e.g. hf:runs/my-vit (the folder save_pretrained wrote).")
         return ModelSpec('hf', None, Path(rest).expanduser())
     name, eq, path = rest.partition('=')
-    if not name: raise ValueError(f"{spec!r} names no architecture; write {kind}:NAME or {kind}:NAME=PATH.")
-    if eq and not path: raise ValueError(f"{spec!r} ends in '=' without a path; write {kind}:{name}=PATH.")
+    if not name: raise InputError(f"{spec!r} names no architecture; write {kind}:NAME or {kind}:NAME=PATH.")
+    if eq and not path: raise InputError(f"{spec!r} ends in '=' without a path; write {kind}:{name}=PATH.")
     return ModelSpec(kind, name, Path(path).expanduser() if path else None)
 
 # %% ../nbs/08_zoo.ipynb #ddb72da3
@@ -82,7 +83,7 @@ class PixelModel(nn.Module):
                  call: str = 'tensor', # 'tensor': model(x); 'hf': model(pixel_values=x) → logits or pooled embedding
                 ):
         super().__init__()
-        if call not in ('tensor', 'hf'): raise ValueError(f"call is 'tensor' or 'hf'; got {call!r}.")
+        if call not in ('tensor', 'hf'): raise InputError(f"call is 'tensor' or 'hf'; got {call!r}.")
         self.model, self.source, self.call = model, source, call
         self.pooled = nn.Identity()
         as_buffer = lambda v: torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1)
@@ -150,7 +151,7 @@ def _timm_check(name: str):
     if timm.is_model(name): return
     close = difflib.get_close_matches(name, timm.list_models(), n=5, cutoff=0.6)
     hint = f"; close names: {', '.join(close)}" if close else ''
-    raise ValueError(f"timm has no model {name!r}{hint} (timm.list_models() lists them all).")
+    raise InputError(f"timm has no model {name!r}{hint} (timm.list_models() lists them all).")
 
 # %% ../nbs/08_zoo.ipynb #ee2b180b
 def _timm_create(name: str, **kw) -> nn.Module:
@@ -163,10 +164,10 @@ def _timm_create(name: str, **kw) -> nn.Module:
 def _weights_file(path: Path, what: str) -> Path:
     "A weights file: `path` itself, or the one safetensors / .pt / .bin file of a folder."
     if path.is_file(): return path
-    if not path.exists(): raise FileNotFoundError(f"{what}: {path} does not exist.")
+    if not path.exists(): raise MissingFile(f"{what}: {path} does not exist.")
     found = sorted(p for ext in ('*.safetensors', '*.pt', '*.pth', '*.bin') for p in path.glob(ext))
     if len(found) != 1:
-        raise ValueError(f"{what}: the folder {path} holds {len(found)} weight files; name the file to load.")
+        raise InputError(f"{what}: the folder {path} holds {len(found)} weight files; name the file to load.")
     return found[0]
 
 # %% ../nbs/08_zoo.ipynb #1f65cb54
@@ -206,7 +207,7 @@ def _fit(template: nn.Module, sd: dict[str, Tensor], spec: str) -> nn.Module:
     try: return load_checkpoint(template, sd)
     except ValueError as e:
         why = str(e).split(': ', 1)[-1].rstrip('.')
-        raise ValueError(f"the weights of {spec} do not fit that architecture ({why}); check the architecture name, "
+        raise InputError(f"the weights of {spec} do not fit that architecture ({why}); check the architecture name, "
                          "or put its constructor arguments in a timm config.json beside the weights.") from None
 
 # %% ../nbs/08_zoo.ipynb #ee01bc31
@@ -236,7 +237,7 @@ def load_timm(name: str, # a timm model name, e.g. 'vit_small_patch16_224', 'res
     return PixelModel(m, data['mean'], data['std'], _timm_fixed_size(m), source=f'timm:{name}{where}').eval()
 
 # %% ../nbs/08_zoo.ipynb #fc106d74
-class MissingExtra(ImportError):
+class MissingExtra(InvflowError, ImportError):
     "An optional dependency is not installed; the message names the extra to install."
 
 def _transformers():
@@ -254,7 +255,7 @@ def _hf_class(cfg: dict):
     if 'vision_config' in cfg:
         name = (archs[0] if archs else cfg.get('model_type', '')).replace('Model', 'VisionModel')
         if not hasattr(tf, name):
-            raise ValueError(f"invflow finds no vision tower class ({name}) for {archs or cfg.get('model_type')}.")
+            raise InputError(f"invflow finds no vision tower class ({name}) for {archs or cfg.get('model_type')}.")
         return getattr(tf, name)
     if 'id2label' in cfg or any(a.endswith('ForImageClassification') for a in archs):
         return tf.AutoModelForImageClassification
@@ -316,13 +317,13 @@ def _hf_from_pretrained(cls, path: Path) -> nn.Module:
     except Exception as e:
         lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()] or [type(e).__name__]
         msg = ' '.join(lines[:2] if lines[0].endswith(':') else lines[:1])[:200]
-        if 'mismatched_sizes' in msg: raise ValueError(f"{misfit} (tensor shapes differ): pass the folder that "
+        if 'mismatched_sizes' in msg: raise InputError(f"{misfit} (tensor shapes differ): pass the folder that "
                                                        "save_pretrained wrote for this model.") from None
-        raise ValueError(f"transformers could not load hf:{path} ({msg}).") from None
+        raise InputError(f"transformers could not load hf:{path} ({msg}).") from None
     missing = [k for k in info.get('missing_keys', []) if not re.match(r'(.*\.)?pooler\.', k)]
     bad = missing + [str(k) for k in info.get('mismatched_keys', [])]
     if bad:
-        raise ValueError(f"{misfit} (e.g. {bad[0]}): pass the folder that save_pretrained wrote for this model.")
+        raise InputError(f"{misfit} (e.g. {bad[0]}): pass the folder that save_pretrained wrote for this model.")
     return m.float().eval()
 
 # %% ../nbs/08_zoo.ipynb #ef777aff
@@ -331,10 +332,10 @@ def load_hf(path: str | Path, # a folder written by `save_pretrained` (config.js
     "A Hugging Face vision model from a local folder, on pixels in [0, 1]."
     path = Path(path)
     if not path.is_dir():
-        raise FileNotFoundError(f"hf:{path} is not a local folder; hub names are not fetched here: download the model "
+        raise MissingFile(f"hf:{path} is not a local folder; hub names are not fetched here: download the model "
                                 "where the hub is reachable (hf download NAME --local-dir DIR) and pass hf:DIR.")
     if not (path / 'config.json').is_file():
-        raise ValueError(f"hf:{path} has no config.json: pass the folder that save_pretrained wrote "
+        raise InputError(f"hf:{path} has no config.json: pass the folder that save_pretrained wrote "
                          "(config.json, model.safetensors and preprocessor_config.json).")
     m = _hf_from_pretrained(_hf_class(json.loads((path / 'config.json').read_text())), path)
     mean, std = _hf_stats(path, m.config)
@@ -356,7 +357,7 @@ def _torchvision_create(name: str, **kw) -> nn.Module:
     if name not in known:
         close = difflib.get_close_matches(name, known, n=5, cutoff=0.6)
         hint = f"; close names: {', '.join(close)}" if close else ''
-        raise ValueError(f"torchvision has no model {name!r}{hint} (torchvision.models.list_models() lists them).")
+        raise InputError(f"torchvision has no model {name!r}{hint} (torchvision.models.list_models() lists them).")
     return torchvision.models.get_model(name, **kw)
 
 # %% ../nbs/08_zoo.ipynb #660992ad
@@ -385,7 +386,7 @@ def _vit_shape(sd: dict[str, Tensor], path) -> dict:
     "Width, patch size, depth and image size of an invflow ViT state dict."
     w, pos = sd.get('patch_embed.proj.weight'), sd.get('pos_embed')
     if w is None or pos is None:
-        raise ValueError(f"{path} is not an invflow ViT checkpoint (it has no patch_embed/pos_embed); for other models "
+        raise InputError(f"{path} is not an invflow ViT checkpoint (it has no patch_embed/pos_embed); for other models "
                          "write timm:NAME=PATH, torchvision:NAME=PATH or hf:FOLDER.")
     depth = len({k.split('.')[1] for k in sd if k.startswith('blocks.')})
     patch = int(w.shape[-1])
@@ -399,7 +400,7 @@ def infer_preset(sd: dict[str, Tensor], path='the checkpoint') -> str:
     for name, p in PRESETS.items():
         if all(p[k] == v for k, v in shape.items()): return name
     what = f"width {shape['embed_dim']}, patch {shape['patch_size']}, depth {shape['depth']} at {shape['img_size']} px"
-    raise ValueError(f"{path}: a ViT of {what} matches no preset ({', '.join(PRESETS)}); pass --arch.")
+    raise InputError(f"{path}: a ViT of {what} matches no preset ({', '.join(PRESETS)}); pass --arch.")
 
 # %% ../nbs/08_zoo.ipynb #73e5a2ac
 def _invflow_head(sd: dict[str, Tensor], path) -> tuple[str, int, int]:
@@ -407,7 +408,7 @@ def _invflow_head(sd: dict[str, Tensor], path) -> tuple[str, int, int]:
     task = 'reconstruction' if any(k.startswith('decoder.') for k in sd) else 'classification'
     heads = sorted((k for k in sd if k.startswith('head.') and k.endswith('weight')), key=lambda k: (len(k), k))
     if task == 'classification' and not heads:
-        raise ValueError(f"{path} has no classification head ('head.*') and no decoder.")
+        raise InputError(f"{path} has no classification head ('head.*') and no decoder.")
     return task, max(1, len(heads)), int(sd[heads[-1]].shape[0]) if heads else 10
 
 # %% ../nbs/08_zoo.ipynb #7f3faf11
@@ -416,9 +417,9 @@ def load_invflow(path: str | Path, # an invflow checkpoint (safetensors or weigh
                 ) -> nn.Module:
     "An invflow `ViT` (it takes pixels in [0, 1] itself) from a checkpoint."
     if arch is not None and arch not in PRESETS:
-        raise ValueError(f"unknown --arch {arch!r}; use one of {list(PRESETS)}.")
+        raise InputError(f"unknown --arch {arch!r}; use one of {list(PRESETS)}.")
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"model checkpoint {path} does not exist.")
+    if not path.is_file(): raise MissingFile(f"model checkpoint {path} does not exist.")
     sd = model_weights(read_state_dict(path))
     preset = arch or infer_preset(sd, path)
     task, head_depth, n_classes = _invflow_head(sd, path)
@@ -501,7 +502,7 @@ def auto_layers(model: nn.Module, # any model, wrapped in a PixelModel or not
     names = layer_names(model)
     shown = ', '.join(names[:30]) + (f', … ({len(names) - 30} more)' if len(names) > 30 else '')
     what = type(getattr(model, 'model', model)).__name__
-    raise ValueError(f"invflow knows no layer list for {what}; pass layer names yourself (--layers a,b,c), chosen "
+    raise InputError(f"invflow knows no layer list for {what}; pass layer names yourself (--layers a,b,c), chosen "
                      f"from: {shown}.")
 
 # %% ../nbs/08_zoo.ipynb #be5ae4b7
@@ -514,7 +515,7 @@ def _last_number(p: Path, default: int) -> int:
 def _checkpoint_paths(s: ModelSpec) -> list[Path]:
     "The checkpoints in a folder spec's folder: sub-folders with config.json (hf) or weights files."
     if s.path is None or not s.path.is_dir():
-        raise FileNotFoundError(f"--checkpoints needs a folder of checkpoints; {s.path} is not a folder.")
+        raise MissingFile(f"--checkpoints needs a folder of checkpoints; {s.path} is not a folder.")
     if s.kind == 'hf': return sorted(p for p in s.path.iterdir() if (p / 'config.json').is_file())
     exts = ('.safetensors', '.pt', '.pth', '.bin')
     return sorted(p for p in s.path.iterdir() if p.suffix in exts and not p.name.startswith('.'))
@@ -526,11 +527,11 @@ def checkpoint_models(spec: str, # a folder spec: timm:NAME=DIR, torchvision:NAM
     "`{epoch or step: loader}` for the checkpoints in a folder, in order; each loader returns the model."
     s = parse_spec(spec)
     if s.kind in ('timm', 'torchvision') and s.path is None:
-        raise ValueError(f"--checkpoints {spec}: name the folder, e.g. {s.kind}:{s.name}=runs/ft/checkpoints.")
+        raise InputError(f"--checkpoints {spec}: name the folder, e.g. {s.kind}:{s.name}=runs/ft/checkpoints.")
     paths = _checkpoint_paths(s)
     if not paths:
         kinds = 'sub-folders with config.json' if s.kind == 'hf' else 'safetensors, .pt or .bin files'
-        raise FileNotFoundError(f"no checkpoints in {s.path} ({kinds}).")
+        raise MissingFile(f"no checkpoints in {s.path} ({kinds}).")
     prefix = {'timm': f'timm:{s.name}=', 'torchvision': f'torchvision:{s.name}=', 'hf': 'hf:', 'invflow': ''}[s.kind]
     keyed = {}
     for i, p in enumerate(paths): keyed.setdefault(_last_number(p, i + 1), p)
@@ -542,18 +543,18 @@ def check_images(x: Tensor, # images (n, C, H, W)
                 ) -> Tensor:
     "`x` when it holds at least 4 distinct images of finite pixels in [0, 1]; one sentence otherwise."
     if not isinstance(x, Tensor) or x.ndim != 4:
-        raise ValueError(f"{what} must be a tensor (n, channels, height, width); got {getattr(x, 'shape', type(x))}.")
-    if len(x) < 4: raise ValueError(f"{what}: {len(x)} images; CKA and STIR need at least 4 (better 64 or more).")
+        raise InputError(f"{what} must be a tensor (n, channels, height, width); got {getattr(x, 'shape', type(x))}.")
+    if len(x) < 4: raise InputError(f"{what}: {len(x)} images; CKA and STIR need at least 4 (better 64 or more).")
     finite = torch.isfinite(x).flatten(1).all(1)
     if not finite.all():
         bad = (~finite).nonzero().flatten().tolist()
-        raise ValueError(f"{what}: {len(bad)} of {len(x)} images hold NaN or infinite pixels (first: image {bad[0]}); "
+        raise InputError(f"{what}: {len(bad)} of {len(x)} images hold NaN or infinite pixels (first: image {bad[0]}); "
                          "pixels must be finite values in [0, 1].")
     lo, hi = float(x.min()), float(x.max())
     if lo < 0 or hi > 1:
-        raise ValueError(f"{what}: pixels range over [{lo:.3g}, {hi:.3g}], not [0, 1]; pass unnormalised pixels "
+        raise InputError(f"{what}: pixels range over [{lo:.3g}, {hi:.3g}], not [0, 1]; pass unnormalised pixels "
                          "(the model applies its own normalisation).")
     if bool((x == x[:1]).all()):
-        raise ValueError(f"{what}: all {len(x)} images are identical, so every representation is constant and CKA is "
+        raise InputError(f"{what}: all {len(x)} images are identical, so every representation is constant and CKA is "
                          "undefined; pass images that differ.")
     return x
