@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from fastcore.basics import patch
 
 from .distributed import is_distributed, rank_world, exchange
-from .errors import InputError, InputTypeError
+from .errors import InputError, InputTypeError, SetupError
 
 # %% auto #0
 __all__ = ['POOLS', 'layer_names', 'find_vit', 'vit_layers', 'resolve_layers', 'pool_output', 'first_tensor', 'model_device',
@@ -198,7 +198,7 @@ def __call__(self: LayerTap,
     self.seen = list(out)
     missing = [l for l in self._wanted() if l not in out]
     if missing:
-        raise RuntimeError(f"layers {missing} did not run in the forward pass of {type(self.model).__name__}; "
+        raise SetupError(f"layers {missing} did not run in the forward pass of {type(self.model).__name__}; "
                            "they exist but are not called by forward().")
     return {l: out[l] for l in self._wanted()}
 

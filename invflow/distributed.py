@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import torch
 import torch.distributed as dist
-from .errors import InputError, InvflowError
+from .errors import InputError, InvflowError, SetupError
 
 # %% auto #0
 __all__ = ['RankError', 'is_distributed', 'rank_world', 'is_main', 'device', 'init_distributed', 'shard', 'exchange',
@@ -48,7 +48,7 @@ def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nc
     "Join the process group `torchrun` describes in the environment (WORLD_SIZE > 1); True when distributed."
     if int(os.environ.get('WORLD_SIZE', '1')) <= 1 or (dist.is_available() and dist.is_initialized()):
         return is_distributed()
-    if not dist.is_available(): raise RuntimeError("this PyTorch build has no torch.distributed: run on one process.")
+    if not dist.is_available(): raise SetupError("this PyTorch build has no torch.distributed: run on one process.")
     cuda = torch.cuda.is_available()
     if cuda: torch.cuda.set_device(device())
     own_gpu = cuda and torch.cuda.device_count() >= int(os.environ.get('LOCAL_WORLD_SIZE', os.environ['WORLD_SIZE']))

@@ -8,17 +8,22 @@ Docs: https://invflow.github.io/invflow/errors.html.md"""
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['InvflowError', 'InputError', 'InputTypeError', 'MissingFile']
+__all__ = ['InvflowError', 'InputError', 'InputTypeError', 'SetupError', 'MissingFile']
 
 # %% ../nbs/00_errors.ipynb #b8fdff93
 class InvflowError(Exception):
     "Base of every error invflow raises about its input; the message is one sentence saying what to do."
 
+# %% ../nbs/00_errors.ipynb #e0a3
 class InputError(InvflowError, ValueError):
     "A value invflow cannot use: a shape, a range, a name, a setting (still a `ValueError`)."
 
 class InputTypeError(InvflowError, TypeError):
     "An argument of a type invflow cannot use (still a `TypeError`)."
+
+# %% ../nbs/00_errors.ipynb #e0a5
+class SetupError(InvflowError, RuntimeError):
+    "A model, its layers or this machine cannot do what was asked (still a `RuntimeError`)."
 
 class MissingFile(InvflowError, FileNotFoundError):
     "A file or folder invflow was pointed at does not exist, or holds nothing it can read (still a"
