@@ -210,6 +210,21 @@ def _fit(template: nn.Module, sd: dict[str, Tensor], spec: str) -> nn.Module:
         raise InputError(f"the weights of {spec} do not fit that architecture ({why}); check the architecture name, "
                          "or put its constructor arguments in a timm config.json beside the weights.") from None
 
+# %% ../nbs/08_zoo.ipynb #f10a0002
+def _vit_size_args(template: nn.Module, # the architecture built with its defaults
+                   sd: dict[str, Tensor], # the checkpoint's weights
+                  ) -> dict:
+    "The patch_size, in_chans and img_size a ViT checkpoint's shapes fix, where they differ from `template`'s ({})."
+    pe, w, pos = getattr(template, 'patch_embed', None), sd.get('patch_embed.proj.weight'), sd.get('pos_embed')
+    if pe is None or getattr(template, 'pos_embed', None) is None or w is None or w.ndim != 4 or pos is None: return {}
+    prefix = template.pos_embed.shape[1] - math.prod(pe.grid_size)      # class / register tokens inside pos_embed
+    cells = pos.shape[1] - prefix
+    side = math.isqrt(max(cells, 0))
+    if side * side != cells or w.shape[-1] != w.shape[-2]: return {}    # not a square grid: the fit check says why
+    got = dict(patch_size=int(w.shape[-1]), in_chans=int(w.shape[1]), img_size=side * int(w.shape[-1]))
+    now = dict(patch_size=pe.patch_size[0], in_chans=pe.proj.in_channels, img_size=pe.img_size[0])
+    return {} if got == now else got
+
 # %% ../nbs/08_zoo.ipynb #ee01bc31
 def _timm_local(name: str, path: Path) -> tuple[nn.Module, dict]:
     "timm architecture `name` with the weights of `path`, and the sidecar config."
@@ -217,6 +232,8 @@ def _timm_local(name: str, path: Path) -> tuple[nn.Module, dict]:
     sd = model_weights(read_state_dict(_weights_file(path, f'timm:{name}')))
     args = {k: v for k, v in cfg.get('model_args', {}).items() if k != 'num_classes'}
     template = _timm_create(name, pretrained=False, **args)
+    sized = {} if {'img_size', 'patch_size', 'in_chans'} & args.keys() else _vit_size_args(template, sd)
+    if sized: template = _timm_create(name, pretrained=False, **args, **sized)
     classifier = template.pretrained_cfg.get('classifier')
     classifier = classifier[0] if isinstance(classifier, (list, tuple)) else classifier
     n_classes = _classifier_size(sd, classifier)
