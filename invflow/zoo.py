@@ -220,7 +220,7 @@ def _vit_size_args(template: nn.Module, # the architecture built with its defaul
     prefix = template.pos_embed.shape[1] - math.prod(pe.grid_size)      # class / register tokens inside pos_embed
     cells = pos.shape[1] - prefix
     side = math.isqrt(max(cells, 0))
-    if side * side != cells or w.shape[-1] != w.shape[-2]: return {}    # not a square grid: the fit check says why
+    if cells <= 0 or side * side != cells or w.shape[-1] != w.shape[-2]: return {}    # no square grid: left to _fit
     got = dict(patch_size=int(w.shape[-1]), in_chans=int(w.shape[1]), img_size=side * int(w.shape[-1]))
     now = dict(patch_size=pe.patch_size[0], in_chans=pe.proj.in_channels, img_size=pe.img_size[0])
     return {} if got == now else got
