@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/invflow demo
 
-# The default study the tutorials read (two inversion seed sets, finetunings at three learning rates): ≈ 1 hour.
+# The default study the tutorials read (two inversion seed sets, finetunings at three learning rates): ≈ 35 minutes.
 study: $(STAMP)
 	$(BIN)/invflow demo --study
 
@@ -45,7 +45,8 @@ nbtest: $(STAMP)
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	INVFLOW_TUTORIAL_RUN=$$tmp/run $(BIN)/nbdev-test --n-workers 2 --timing && echo "notebooks: $$n passed, 0 failed"
 
-# Process-level and browser tests (the quick demo end to end, resume after a kill, the report in headless Chromium).
+# Process-level and browser tests (the quick demo end to end, resume after a kill, the report in headless Chromium,
+# the explorer in JupyterLab driven by headless Chromium).
 pytest: $(STAMP) browser
 	$(BIN)/python -m pytest -q tests
 
@@ -53,6 +54,9 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the report's browser test"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromedriver >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium-driver for the explorer's JupyterLab test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium-driver >/dev/null; }
 
 export: $(STAMP)
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean

@@ -4,7 +4,7 @@
     python benchmarks/demo_verdicts.py --compare A.csv B.csv  # same verdicts? (exit 1 where one differs)
 
 The tutorials are executed in this process (execnb, as nbdev-test does, but on RUN_DIR instead of the toy run), with
-`invflow.study.findings` recording each table it returns: tutorial, finding, value, interval, verdict.
+`invflow.findings.findings` recording each table it returns: tutorial, finding, value, interval, verdict.
 """
 import os, sys
 from pathlib import Path
@@ -18,7 +18,7 @@ def verdicts(run: Path) -> pd.DataFrame:
     "Execute every tutorial on `run`; the rows of every findings table they build."
     from fastcore.nbio import read_nb
     from execnb.shell import CaptureShell
-    import invflow.study as study
+    import invflow.findings as study
     tables, original = [], study.findings
     def recording(*rows, **kw):
         t = original(*rows, **kw)

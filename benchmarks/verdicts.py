@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-RECORD = """import invflow.study as _study
+RECORD = """import invflow.findings as _study
 _found, _orig_findings = [], _study.findings
 def _recording_findings(*rows, **kw):
     t = _orig_findings(*rows, **kw)

@@ -6,7 +6,7 @@ Docs: https://invflow.github.io/invflow/capture.html.md"""
 
 # %% ../nbs/00_capture.ipynb #8f58be4e
 from __future__ import annotations
-import difflib
+import difflib, warnings
 from contextlib import contextmanager
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -20,8 +20,8 @@ from .errors import InputError, InputTypeError, SetupError
 
 # %% auto #0
 __all__ = ['POOLS', 'layer_names', 'find_vit', 'vit_layers', 'resolve_layers', 'pool_output', 'first_tensor', 'model_device',
-           'LayerTap', 'drop_rows', 'StackTap', 'layer_order', 'check_stack', 'batch_input', 'iter_batches',
-           'n_batches', 'iter_capture', 'capture', 'shared_features']
+           'LayerTap', 'drop_rows', 'StackTap', 'layer_order', 'check_stack', 'UnwrappedWarning', 'normalising_family',
+           'warn_unwrapped', 'batch_input', 'iter_batches', 'n_batches', 'iter_capture', 'capture', 'shared_features']
 
 # %% ../nbs/00_capture.ipynb #d1e589a0
 def layer_names(model: nn.Module, # any PyTorch model
@@ -296,6 +296,28 @@ def check_stack(model: nn.Module, # the model
         if not d <= tol: return f"layer {l!r} differs by {d:.2g} (relative) on a stacked batch"
     return None
 
+# %% ../nbs/00_capture.ipynb #5b25f5a6
+class UnwrappedWarning(UserWarning):
+    "A model that expects normalised input is read on raw pixels in [0, 1] (wrap it with `invflow.wrap`)."
+
+def normalising_family(model: nn.Module) -> str | None:
+    "The family (timm, Hugging Face, torchvision) of a model that expects input normalised outside its forward pass."
+    if hasattr(model, 'pixel_mean'): return None               # normalises inside: invflow's ViT and wrapper
+    where = type(model).__module__
+    if where.startswith('transformers.'): return 'Hugging Face'
+    if where.startswith('torchvision.models.'): return 'torchvision'
+    cfg = getattr(model, 'pretrained_cfg', None)                # timm.create_model sets it, with the data config
+    return 'timm' if isinstance(cfg, Mapping) and 'mean' in cfg else None
+
+# %% ../nbs/00_capture.ipynb #de6aba3c
+def warn_unwrapped(model: nn.Module):
+    "An `UnwrappedWarning` when `model` expects normalised input (shown once per model class, like any warning)."
+    family = normalising_family(model)
+    if family is None: return
+    warnings.warn(f"{type(model).__name__} is a {family} model that expects normalised input, but invflow gives it "
+                  "pixels in [0, 1] as they are: wrap it first (model = invflow.wrap(model)) so it normalises them "
+                  "as it was trained.", UnwrappedWarning, stacklevel=2)
+
 # %% ../nbs/00_capture.ipynb #ce8a4ea1
 _INPUT_KEYS = ('pixel_values', 'image', 'images', 'x', 'input', 'inputs')
 
@@ -359,6 +381,7 @@ def capture(model: nn.Module, # the model to read
             progress: bool = True, # show a progress bar over batches
            ) -> dict[str, Tensor]:
     "Representations `{layer: (n, features)}` of `data`, on the CPU, from one pass over the data."
+    warn_unwrapped(model)
     names = [layers] if isinstance(layers, str) else list(layers)
     memo = _SHARED[-1] if _SHARED else None
     if memo is not None and isinstance(data, Tensor) and set(names) <= set(memo['layers']):

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from .errors import InputError, InvflowError
+from .capture import batch_input
+from .errors import InputError, InputTypeError, InvflowError, MissingFile
 
 # %% auto #0
-__all__ = ['KNOWN', 'DataSpec', 'DataUnavailable', 'load_images', 'model_size']
+__all__ = ['KNOWN', 'IMAGE_SUFFIXES', 'DataSpec', 'DataUnavailable', 'load_images', 'model_size', 'as_images']
 
 # %% ../nbs/10_data.ipynb #8f49996d
 @dataclass(frozen=True)
@@ -107,3 +108,84 @@ def load_images(name: str, # 'cifar10', 'cifar100', 'pets', 'eurosat', or any na
 def model_size(model) -> int:
     "The input side a ViT expects (its patch embedding's image size)."
     return int(model.patch_embed.img_size[0])
+
+# %% ../nbs/10_data.ipynb #913d004d
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
+
+def _pil_batch(images, size: int | None, what: str) -> Tensor:
+    "PIL images or arrays as `(n, 3, H, W)` pixels: at `size` (shorter side, centre crop) when given, else as they are."
+    if size is not None: return _to_tensor(images, size)
+    from PIL import Image
+    rgb = [np.asarray((im if isinstance(im, Image.Image) else Image.fromarray(np.asarray(im))).convert('RGB'))
+           for im in images]
+    shapes = sorted({a.shape[:2] for a in rgb})
+    if len(shapes) > 1:
+        raise InputError(f"{what} have {len(shapes)} sizes (e.g. {shapes[0]} and {shapes[-1]}): pass size= the side "
+                         "to resize them to (the model's input size).")
+    return torch.from_numpy(np.stack(rgb)).permute(0, 3, 1, 2).float() / 255
+
+# %% ../nbs/10_data.ipynb #f77c945d
+def _folder_images(p: Path, n: int | None, size: int | None) -> Tensor:
+    "The image files under folder `p` (sorted by path, the first `n`) as pixels."
+    from PIL import Image
+    if not p.is_dir(): raise MissingFile(f"{p} is not a folder of images.")
+    files = sorted(f for f in p.rglob('*') if f.suffix.lower() in IMAGE_SUFFIXES)[:n]
+    if not files: raise InputError(f"{p} holds no image files ({', '.join(IMAGE_SUFFIXES)}).")
+    return _pil_batch([Image.open(f) for f in files], size, f"the images in {p}")
+
+# %% ../nbs/10_data.ipynb #af089dec
+def _is_hf_dataset(data) -> bool: return type(data).__module__.startswith('datasets.') and hasattr(data, 'features')
+
+def _hf_images(ds, n: int | None, size: int | None) -> Tensor:
+    "The image column of a Hugging Face dataset (the first `n` rows) as pixels."
+    import datasets
+    col = next((c for c, f in ds.features.items() if isinstance(f, datasets.Image)), None)
+    col = col or next((c for c in _IMAGE_COLUMNS if c in ds.column_names), None)
+    if col is None: raise InputError(f"the dataset has no image column among {ds.column_names}.")
+    rows = ds.select(range(min(n, len(ds)))) if n is not None else ds
+    vals = rows.with_format(None)[col]
+    return _pil_batch(vals, size, 'the dataset\'s images') if not isinstance(vals[0], Tensor) else torch.stack(vals)
+
+# %% ../nbs/10_data.ipynb #a63ee6ab
+def _pixels(x: Tensor, what: str) -> Tensor:
+    "`x` as float pixels in [0, 1] (uint8 divided by 255), or one sentence saying what is wrong."
+    if x.dtype == torch.uint8: x = x.float() / 255
+    if x.ndim != 4:
+        raise InputError(f"{what} must be images shaped (n, channels, height, width); got {tuple(x.shape)}.")
+    if len(x) == 0: raise InputError(f"{what} hold no images.")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < 0 or hi > 1:
+        raise InputError(f"{what} must be pixels in [0, 1] (values {lo:.3g} to {hi:.3g}: normalised already?); pass "
+                         "them unnormalised — the wrapped model normalises (invflow.wrap).")
+    return x.float()
+
+# %% ../nbs/10_data.ipynb #716ad630
+def _loader_images(data, n: int | None) -> Tensor:
+    "The inputs of a torch Dataset (item by item) or an iterable of batches, the first `n`."
+    if isinstance(data, torch.utils.data.Dataset) and hasattr(data, '__len__'):
+        return torch.stack([batch_input(data[i]) for i in range(len(data) if n is None else min(n, len(data)))])
+    parts, got = [], 0
+    for b in data:
+        parts.append(batch_input(b))
+        got += len(parts[-1])
+        if n is not None and got >= n: break
+    if not parts: raise InputError("the data yielded no batch.")
+    return torch.cat(parts)[:n]
+
+# %% ../nbs/10_data.ipynb #67400b03
+def as_images(data, # a tensor, torch Dataset or DataLoader, Hugging Face dataset, folder of images, or PIL images
+              n: int | None = None, # the first n images (default: all)
+              *, size: int | None = None, # resize image files and PIL images to size × size (shorter side, crop)
+              what: str = 'the images', # how messages name them
+             ) -> Tensor:
+    "Images as one tensor `(n, C, H, W)` of pixels in [0, 1], from the data in whatever form it is held."
+    from PIL import Image
+    if isinstance(data, Tensor): return _pixels(data[:n], what)
+    if isinstance(data, (str, Path)): return _folder_images(Path(data), n, size)
+    if _is_hf_dataset(data): return _pixels(_hf_images(data, n, size), what)
+    if isinstance(data, (list, tuple)) and data and isinstance(data[0], Image.Image):
+        return _pil_batch(data[:n], size, what)
+    if isinstance(data, torch.utils.data.Dataset) or hasattr(data, '__iter__'):
+        return _pixels(_loader_images(data, n), what)
+    raise InputTypeError(f"{what}: cannot read images from a {type(data).__name__}; pass a tensor, a Dataset or "
+                         "DataLoader, a Hugging Face dataset, a folder of images or a list of PIL images.")

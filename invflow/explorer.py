@@ -148,10 +148,10 @@ def select(self: FlowExplorer, i: str, j: str):
     self.selected = (i, j)
     self.detail.value = self._detail(i, j)
     self.curves.clear_output()
-    with self.curves:
-        from invflow.viz import per_layer_chart
-        from IPython.display import display
-        display(per_layer_chart({self.pair.value: self.analysis.per_layer}))
+    with self.curves:                                 # drawn in the kernel: no Vega script to fetch (offline too)
+        from invflow.viz import chart_svg, per_layer_chart
+        from IPython.display import SVG, display
+        display(SVG(chart_svg(per_layer_chart({self.pair.value: self.analysis.per_layer}))))
     self.gallery.children = self._gallery(j)
 
 # %% ../nbs/21_explorer.ipynb #f001ce2b

@@ -8,22 +8,24 @@ Docs: https://invflow.github.io/invflow/invert.html.md"""
 from __future__ import annotations
 import contextlib, json, math, time, warnings
 from pathlib import Path
-from dataclasses import dataclass
-from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 
-from .capture import StackTap, check_stack, layer_order, resolve_layers, model_device
+from .capture import StackTap, check_stack, layer_order, resolve_layers, model_device, warn_unwrapped
 from .cache import TensorCache, content_key, model_digest, tensor_digest
 from .distributed import map_sharded, rank_world
 from .errors import InputError, InputTypeError
+from .data import as_images
 
 # %% auto #0
-__all__ = ['SEED_KINDS', 'OPTIMIZERS', 'seed_images', 'InvertConfig', 'Inversion', 'frozen', 'relative_distance', 'adam_step',
-           'reference_step', 'Snapshot', 'invert_stacked', 'layer_groups', 'Inverter', 'invert']
+__all__ = ['SEED_KINDS', 'OPTIMIZERS', 'seed_images', 'InvertConfig', 'invert_settings', 'Inversion', 'frozen',
+           'relative_distance', 'adam_step', 'reference_step', 'Snapshot', 'invert_stacked', 'layer_groups', 'Inverter',
+           'invert']
 
 # %% ../nbs/03_invert.ipynb #9c7e7ba1
 SEED_KINDS = ('noise', 'uniform', 'shared-noise', 'images', 'grey')
@@ -71,6 +73,15 @@ def _check_config(c: InvertConfig):
     if not (c.snapshot_s >= 0 and math.isfinite(c.snapshot_s)):
         raise InputError(f"snapshot_s is the seconds between snapshots (0: none); got {c.snapshot_s}.")
 
+def _steps_at(v) -> tuple:
+    "Per-layer budgets as sorted (layer, steps) pairs, from a dict or pairs; one sentence for a bad one."
+    pairs = list(v.items() if isinstance(v, Mapping) else v)
+    for p in pairs:
+        if not (isinstance(p, (tuple, list)) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], int)
+                and p[1] >= 1):
+            raise InputError(f"steps_at gives layers a step budget of their own, e.g. {{'head:in': 600}}; got {p!r}.")
+    return tuple(sorted((l, s) for l, s in pairs))
+
 # %% ../nbs/03_invert.ipynb #08a8a7bb
 _DEFAULT_LR = {'adam': 0.1, 'reference': 0.5}
 
@@ -87,8 +98,11 @@ class InvertConfig:
     autocast: str | None = None      # 'bf16': bfloat16 forward passes (GPUs); the ρ reported is re-measured in float32
     stack_rows: int = 4096           # rows (layers × batch) of one stacked pass; < 2 × batch_size: one layer each
     snapshot_s: float = 60.0         # seconds of work between snapshots of an inversion in progress (0: none)
+    steps_at: tuple = ()             # {layer: steps} or pairs: layers with a budget of their own (e.g. the pooled one)
 
-    def __post_init__(self): _check_config(self)
+    def __post_init__(self):
+        object.__setattr__(self, 'steps_at', _steps_at(self.steps_at))   # frozen: normalised once, as it is made
+        _check_config(self)
 
 # %% ../nbs/03_invert.ipynb #42a644da
 @patch(as_prop=True)
@@ -111,7 +125,39 @@ def key(self: InvertConfig) -> dict:
     k = dict(optimizer=self.optimizer, steps=self.steps, lr=self.step_size, schedule=self.lr_schedule,
              target_rho=self.target_rho, pool=self.pool)
     if self.target_rho is not None: k['stop'] = 'sample'      # each sample stops on its own (not its whole batch)
+    if self.steps_at: k['steps_at'] = dict(self.steps_at)
     return k | ({'autocast': self.autocast} if self.autocast else {})
+
+# %% ../nbs/03_invert.ipynb #475f41ae
+@patch
+def steps_for(self: InvertConfig, layer: str) -> int:
+    "The step budget of `layer`: its own from `steps_at`, else `steps`."
+    return dict(self.steps_at).get(layer, self.steps)
+
+@patch
+def at(self: InvertConfig, layer: str) -> InvertConfig:
+    "The settings `layer` is inverted with: its budget as `steps`, no per-layer budgets."
+    return replace(self, steps=self.steps_for(layer), steps_at=())
+
+@patch
+def scaled(self: InvertConfig, f: float) -> InvertConfig:
+    "Every budget times `f`, at least one step (the smaller budgets of a convergence curve)."
+    s = lambda n: max(1, round(f * n))
+    return replace(self, steps=s(self.steps), steps_at=tuple((l, s(n)) for l, n in self.steps_at))
+
+# %% ../nbs/03_invert.ipynb #be7c6806
+def invert_settings(config: InvertConfig | None = None, # the settings, whole
+                    pool: str | None = None, # the pooling of the representations (None: the config's)
+                    **kw, # InvertConfig fields, when no config is given
+                   ) -> InvertConfig:
+    "The one `InvertConfig` of a call: `config`, or one built from `pool` and `kw`; an error when they conflict."
+    if config is None: return InvertConfig(**({'pool': pool} if pool is not None else {}), **kw)
+    if kw:
+        raise InputError(f"settings given twice: config= and {', '.join(f'{k}=' for k in kw)}; put them in the config "
+                         f"(dataclasses.replace(config, {', '.join(f'{k}=…' for k in kw)})).")
+    if pool is not None and pool != config.pool:
+        raise InputError(f"pool={pool!r} contradicts config.pool={config.pool!r}: give the pooling once.")
+    return config
 
 # %% ../nbs/03_invert.ipynb #c9c0cba3
 @dataclass
@@ -372,6 +418,7 @@ class Inverter:
                  cache: TensorCache | str | Path | None = None, # cache (or its folder); None: no cache
                  progress: bool = True, # progress bar over batches
                 ):
+        warn_unwrapped(model)                                         # pixels in [0, 1]: the model must normalise
         self.model, self.config, self.progress = model, config or InvertConfig(), progress
         self.cache = TensorCache(cache) if isinstance(cache, (str, Path)) else cache
         self._model_key = None
@@ -472,7 +519,9 @@ def invert(self: Inverter,
            ids: Sequence[int] | None = None, # data-set indices of the samples (default 0…n−1)
           ) -> dict[str, Inversion]:
     "Invert each layer on `x`: `{layer: Inversion}`."
+    x = x if isinstance(x, Tensor) else as_images(x, what='the images to invert')   # a Dataset, loader, folder, …
     self._check(x)
+    if self.config.steps_at: return self._by_budget(x, layers, seed, seed_index, ids)
     specs = [s for s, _, _ in resolve_layers(self.model, layers)]
     x = x.detach().cpu()
     x0 = seed_images(x, seed, seed_index, ids)
@@ -493,6 +542,17 @@ def invert(self: Inverter,
     n = len(chunks)
     return {l: _inversion(l, seed, seed_index, [parts[l][k] for k in range(n)], self.config) for l in specs}
 
+# %% ../nbs/03_invert.ipynb #55507543
+@patch
+def _by_budget(self: Inverter, x: Tensor, layers, seed: str, seed_index: int, ids) -> dict[str, Inversion]:
+    "Invert the layers of each step budget apart (`InvertConfig.steps_at`): `{layer: Inversion}` in the order asked."
+    specs, groups, out = [s for s, _, _ in resolve_layers(self.model, layers)], {}, {}
+    for l in specs: groups.setdefault(self.config.steps_for(l), []).append(l)
+    for group in groups.values():
+        sub = Inverter(self.model, self.config.at(group[0]), self.cache, self.progress)
+        out |= sub.invert(x, group, seed, seed_index, ids)
+    return {l: out[l] for l in specs}
+
 # %% ../nbs/03_invert.ipynb #bc6735bd
 def invert(model: nn.Module, # the model whose layers are inverted
            x: Tensor, # images (n, C, H, W) in [0, 1]
@@ -504,5 +564,5 @@ def invert(model: nn.Module, # the model whose layers are inverted
            progress: bool = True, # progress bar
            **kw) -> dict[str, Inversion]:
     "Invert `layers` of `model` on images `x`; keyword arguments go to `InvertConfig` (steps, optimizer, lr, …)."
-    cfg = config or InvertConfig(**kw)
+    cfg = invert_settings(config, **kw)                                # both: one sentence, not a dropped setting
     return Inverter(model, cfg, cache, progress).invert(x, layers, seed, seed_index)

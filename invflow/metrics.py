@@ -22,11 +22,12 @@ from tqdm.auto import tqdm
 import invflow
 from .capture import resolve_layers
 from .cache import model_digest, tensor_digest
-from .invert import InvertConfig, Inversion
+from .invert import InvertConfig, Inversion, invert_settings
 from .capture import capture, shared_features
 from .similarity import cka_matrix, cka_square, centre_gram, gram_linear, gram_rbf, linear_cka, u_centre
 from .stir import invert_reference, stir_from_inversions, self_terms
 from .errors import InputError
+from .data import as_images
 
 # %% auto #0
 __all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHEMES', 'RHO_GATE', 'finetune_metrics',
@@ -589,18 +590,20 @@ def _matrix_tables(layers: list[str], r: dict, raw: dict[str, np.ndarray]) -> di
     return mats | {k: frame(v) for k, v in raw.items()}
 
 # %% ../nbs/05_finetune_metrics.ipynb #e1b16875
-def _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
+def _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, self_terms, n_boot, level, rho_gate,
                 seconds) -> dict:
     "What an analysis rests on, as one dict."
     k = len({s for _, s in inv_pt})
     return dict(estimator=estimator, n=len(x), k=k, seed=next(iter(inv_pt.values())).seed, steps=cfg.steps,
-                optimizer=cfg.optimizer, lr=cfg.step_size, target_rho=cfg.target_rho, pool=pool, self_terms=self_terms,
+                optimizer=cfg.optimizer, lr=cfg.step_size, target_rho=cfg.target_rho, pool=cfg.pool,
+                self_terms=self_terms,
                 median_rho_pt=float(np.median(per_layer.median_rho_pt)),
                 median_rho_ft=float(np.median(per_layer.median_rho_ft)),
                 min_self_stir=float(min(r['self_pt'].min(), r['self_ft'].min())),
                 pt=model_digest(pt), ft=model_digest(ft), seconds=seconds,
                 invflow=invflow.__version__, inversions=2 * len(per_layer) * k,
-                n_boot=n_boot, ci_level=level, rho_gate=rho_gate)
+                n_boot=n_boot, ci_level=level, rho_gate=rho_gate,
+                **({'steps_at': dict(cfg.steps_at)} if cfg.steps_at else {}))   # budgets of their own
 
 # %% ../nbs/05_finetune_metrics.ipynb #5abf40f6
 def _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, batch_size, progress) -> pd.DataFrame | None:
@@ -624,40 +627,48 @@ def _floor_columns(pt, x, layers, inv_pt, estimator, pool, batch_size, level) ->
     return floor_table(pt, x, layers, inv_pt, level=level, estimator=estimator, pool=pool, batch_size=batch_size)
 
 # %% ../nbs/05_finetune_metrics.ipynb #db5a947b
-def _budget_rows(layers: list[str], invs: Mapping, steps: int, s_pt: np.ndarray, s_ft: np.ndarray) -> list[dict]:
-    "Rows of one inversion budget from the diagonals STIR(pt^l | pt^l) and STIR(ft^l | pt^l)."
-    return [dict(layer=l, steps=steps, median_rho=_median_rho(invs, l), self_stir=s_pt[k], stir_ft_pt=s_ft[k],
-                 forgetting=1 - s_ft[k], forgetting_measured=s_pt[k] - s_ft[k]) for k, l in enumerate(layers)]
+_CURVE = ['layer', 'steps', 'median_rho', 'self_stir', 'stir_ft_pt', 'forgetting', 'forgetting_measured']
 
+def _budget_rows(layers: list[str], invs: Mapping, cfg: InvertConfig, s_pt: np.ndarray, s_ft: np.ndarray
+                ) -> list[dict]:
+    "Rows of one inversion budget (each layer's own, `cfg.steps_for`) from STIR(pt^l | pt^l) and STIR(ft^l | pt^l)."
+    return [dict(layer=l, steps=cfg.steps_for(l), median_rho=_median_rho(invs, l), self_stir=s_pt[k],
+                 stir_ft_pt=s_ft[k], forgetting=1 - s_ft[k], forgetting_measured=s_pt[k] - s_ft[k])
+            for k, l in enumerate(layers)]
+
+# %% ../nbs/05_finetune_metrics.ipynb #65d4d0c1
 def convergence(pt: nn.Module, ft: nn.Module, # the two models
                 x: Tensor, # the images
                 layers: Sequence[str], # the layers
-                *, fractions: Sequence[float] = (0.25, 0.5), # budgets, as fractions of `config.steps`
+                *, fractions: Sequence[float] = (0.25, 0.5), # budgets, as fractions of each layer's steps
                 seeds: int | Sequence[int] = 1, config: InvertConfig | None = None, cache=None,
-                estimator: str = 'linear', pool: str = 'flatten', progress: bool = False,
+                estimator: str = 'linear', pool: str | None = None, progress: bool = False,
                ) -> pd.DataFrame:
     "Per layer and smaller inversion budget: pt's median ρ and self term, and ft's forgetting, from inversions of pt."
-    cfg, rows = config or InvertConfig(pool=pool), []
-    budgets = {max(1, round(f * cfg.steps)) for f in fractions}
-    for steps in sorted(b for b in budgets if b < cfg.steps):
-        c = dataclasses.replace(cfg, steps=steps)
+    cfg, rows = invert_settings(config, pool), []
+    pool = cfg.pool
+    smaller = lambda c: any(c.steps_for(l) < cfg.steps_for(l) for l in layers)
+    budgets = {(c.steps, c.steps_at): c for f in sorted(fractions) if smaller(c := cfg.scaled(f))}
+    for c in budgets.values():
         invs = invert_reference(pt, x, layers, seeds, config=c, cache=cache, progress=progress)
         s_pt = np.diag(_stir_square(pt, x, layers, invs, estimator, pool, c.batch_size))
         s_ft = np.diag(_stir_square(ft, x, layers, invs, estimator, pool, c.batch_size))
-        rows += _budget_rows(layers, invs, c.steps, s_pt, s_ft)
-    return pd.DataFrame(rows)
+        rows += _budget_rows(layers, invs, c, s_pt, s_ft)
+    out = pd.DataFrame(rows, columns=_CURVE)
+    out = out[out.steps < out.layer.map(cfg.steps_for)]                     # each layer's budgets below its own
+    return out.drop_duplicates(['layer', 'steps']).reset_index(drop=True)   # two fractions, one budget: once
 
 # %% ../nbs/05_finetune_metrics.ipynb #c54f5afa
-def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, inv_pt, steps: int, raw: dict,
+def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, inv_pt, cfg: InvertConfig, raw: dict,
                   self_terms: str = 'one') -> tuple[pd.DataFrame, pd.DataFrame | None]:
     "(per-layer table with `forgetting_drift` in the analysis' self-term convention, the curve with the full budget)."
     if not isinstance(curve, pd.DataFrame) or curve.empty: return per_layer, None
-    full = _budget_rows(layers, inv_pt, steps, np.diag(raw['stir_pt|pt']), np.diag(raw['stir_ft|pt']))
-    curve = pd.concat([curve[curve.steps < steps], pd.DataFrame(full)], ignore_index=True)
-    curve = curve.sort_values(['steps'], kind='stable')
-    prev = curve[curve.steps < steps].groupby('layer').steps.max()
+    full = _budget_rows(layers, inv_pt, cfg, np.diag(raw['stir_pt|pt']), np.diag(raw['stir_ft|pt']))
+    smaller = curve[curve.steps < curve.layer.map(cfg.steps_for)]          # each layer's budgets below its own
+    curve = pd.concat([smaller, pd.DataFrame(full)], ignore_index=True).sort_values(['steps'], kind='stable')
+    prev = smaller.groupby('layer').steps.max()
     at = curve.set_index(['layer', 'steps'])['forgetting' if self_terms == 'one' else 'forgetting_measured']
-    drift = {l: at[(l, steps)] - at[(l, prev[l])] for l in layers}
+    drift = {l: at[(l, cfg.steps_for(l))] - at[(l, prev[l])] for l in layers}
     return per_layer.assign(forgetting_drift=per_layer.layer.map(drift)), curve.reset_index(drop=True)
 
 # %% ../nbs/05_finetune_metrics.ipynb #218939ab
@@ -667,13 +678,15 @@ def convergence_gate(curve: pd.DataFrame, # the convergence curve with every bud
                      level: float = 0.95, # interval level of the half-width
                     ) -> pd.Series | None:
     "Per layer, True when forgetting moved less than z·SE over each of the last two budgets (None: too few budgets)."
-    steps = sorted(curve.steps.unique()) if curve is not None else []
-    if len(steps) < 3 or 'forgetting_se' not in per_layer: return None
+    if curve is None or 'forgetting_se' not in per_layer: return None
+    steps = {l: sorted(g.steps.unique()) for l, g in curve.groupby('layer')}     # each layer's own budgets
+    if len(steps) < curve.layer.nunique() or min(map(len, steps.values())) < 3: return None
     at = curve.set_index(['layer', 'steps'])['forgetting' if self_terms == 'one' else 'forgetting_measured']
     half = scipy.stats.norm.ppf(0.5 + level / 2) * per_layer.set_index('layer').forgetting_se
-    moves = lambda l: [abs(at[(l, b)] - at[(l, a)]) for a, b in zip(steps[-3:-1], steps[-2:])]
-    return per_layer.layer.map({l: bool(max(moves(l)) <= half[l]) for l in half.index}).astype(bool)
+    moves = lambda l, s: [abs(at[(l, b)] - at[(l, a)]) for a, b in zip(s[-3:-1], s[-2:])]
+    return per_layer.layer.map({l: bool(max(moves(l, steps[l])) <= half[l]) for l in half.index}).astype(bool)
 
+# %% ../nbs/05_finetune_metrics.ipynb #02ae06a7
 def _gate(per_layer: pd.DataFrame, curve, self_terms: str, level: float, rho_gate: float) -> tuple[pd.DataFrame, str]:
     "(the table with `rho_ok` from the convergence gate where it can decide, else from the fixed ρ gate; its name)."
     ok = convergence_gate(curve, per_layer, self_terms, level)
@@ -707,18 +720,19 @@ def _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, pool, batch_siz
     return flow_table(rep, flow_noise_null(f, layers), resampling, level), rep
 
 # %% ../nbs/05_finetune_metrics.ipynb #8d3779b0
-def _gated(per_layer, curve, layers, inv_pt, steps, raw, self_terms, level, rho_gate):
+def _gated(per_layer, curve, layers, inv_pt, cfg, raw, self_terms, level, rho_gate):
     "(per-layer table with the drift and the gate, the curve with the full budget, the gate's name)."
-    per_layer, curve = _with_budgets(per_layer, curve, layers, inv_pt, steps, raw, self_terms)
+    per_layer, curve = _with_budgets(per_layer, curve, layers, inv_pt, cfg, raw, self_terms)
     per_layer, gate = _gate(per_layer, curve, self_terms, level, rho_gate)
     return per_layer, curve, gate
 
-def _pair_layers(pt: nn.Module, ft: nn.Module, layers: Sequence[str], self_terms: str) -> list[str]:
-    "The layer names, resolved on both models (one sentence for a layer either lacks), after checking `self_terms`."
+def _pair(pt: nn.Module, ft: nn.Module, x, layers: Sequence[str], self_terms: str, config, pool
+         ) -> tuple[Tensor, list[str], InvertConfig]:
+    "(the images as a tensor, the layers resolved on both models, the one set of settings), after checking them."
     _check_self_terms(self_terms)
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     resolve_layers(ft, layers)
-    return layers
+    return x if isinstance(x, Tensor) else as_images(x), layers, invert_settings(config, pool)   # a loader, folder, …
 
 def analyze(pt: nn.Module, # the pretrained model
             ft: nn.Module, # the finetuned model (same architecture and layer names)
@@ -729,7 +743,7 @@ def analyze(pt: nn.Module, # the pretrained model
             cache=None, # TensorCache or folder for inversions
             estimator: str = 'linear', # CKA estimator for STIR and CKA divergence
             self_terms: str = 'one', # 'one' (the paper) or 'measured'
-            pool: str = 'flatten', # pooling of representations
+            pool: str | None = None, # pooling of representations (None: the config's, else 'flatten')
             pt_inversions: Mapping | None = None, # inversions of `pt` made earlier (reused as they are)
             ft_inversions: Mapping | None = None, # inversions of `ft` made earlier (reused as they are)
             progress: bool = True, # progress bars
@@ -743,21 +757,21 @@ def analyze(pt: nn.Module, # the pretrained model
             resampling: str = 'jackknife', # intervals over images: 'jackknife' (leave one out) or 'bootstrap'
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
-    layers, t0, cfg = _pair_layers(pt, ft, layers, self_terms), time.perf_counter(), config or InvertConfig(pool=pool)
+    (x, layers, cfg), t0 = _pair(pt, ft, x, layers, self_terms, config, pool), time.perf_counter()
     with shared_features(layers):                  # each model read once per tensor, for every consumer
         inv_pt = _inversions(pt, x, layers, seeds, cfg, cache, progress, pt_inversions)
         inv_ft = _inversions(ft, x, layers, seeds, cfg, cache, progress, ft_inversions)
-        raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, pool, cfg.batch_size)
+        raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, cfg.pool, cfg.batch_size)
         r = finetune_metrics(*raw.values(), self_terms)
-        per_layer, rep = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool,
-                                      cfg.batch_size, floor, resampling)
+        per_layer, rep = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level,
+                                      cfg.pool, cfg.batch_size, floor, resampling)
         curve = rho_curve and convergence(pt, ft, x, layers, fractions=rho_curve, seeds=seeds, config=cfg, cache=cache,
-                                          estimator=estimator, pool=pool)
-        per_layer, curve, gate = _gated(per_layer, curve, layers, inv_pt, cfg.steps, raw, self_terms, level, rho_gate)
-        prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, pool, self_terms, n_boot, level, rho_gate,
+                                          estimator=estimator, pool=cfg.pool)
+        per_layer, curve, gate = _gated(per_layer, curve, layers, inv_pt, cfg, raw, self_terms, level, rho_gate)
+        prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, self_terms, n_boot, level, rho_gate,
                            time.perf_counter() - t0) | dict(resampling=resampling, images=tensor_digest(x), gate=gate)
-        ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, cfg.batch_size, progress)
-        ftab, frep = _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, pool, cfg.batch_size, resampling)
+        ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, cfg.pool, cfg.batch_size, progress)
+        ftab, frep = _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, cfg.pool, cfg.batch_size, resampling)
     return FinetuneAnalysis(layers, per_layer, _matrix_tables(layers, r, raw),
                             flow_summary(r['invariance_flow'], layers), prov, ms, curve, rep, ftab, frep)
 
@@ -805,7 +819,8 @@ def _quality(reads: list) -> dict:
         rho += pl.rho_ok.tolist()
         floor += pl.floor_seen.tolist() if 'floor_seen' in pl else [None]
     unknown = any(v is None or (isinstance(v, float) and np.isnan(v)) for v in floor)
-    return dict(rho_ok=all(bool(v) for v in rho), floor_ok=None if unknown else all(bool(v) for v in floor))
+    passed = lambda v: v is not None and v == v and bool(v)                  # a gate not measured (NaN) has not passed
+    return dict(rho_ok=all(passed(v) for v in rho), floor_ok=None if unknown else all(bool(v) for v in floor))
 
 # %% ../nbs/05_finetune_metrics.ipynb #a803c226
 def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken

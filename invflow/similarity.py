@@ -8,6 +8,7 @@ Docs: https://invflow.github.io/invflow/similarity.html.md"""
 from __future__ import annotations
 import contextlib, math, warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from fastcore.basics import patch
 from .capture import LayerTap, iter_batches, n_batches, model_device, resolve_layers
 from .distributed import is_distributed, rank_world, exchange
 from .errors import InputError
+from .data import as_images, _is_hf_dataset
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'DegenerateWarning', 'as_rows', 'check_pair', 'is_constant', 'centre', 'self_product', 'gram_linear',
@@ -494,6 +496,7 @@ def cka_matrix(model_a: nn.Module, # first model
                progress: bool = True, # progress bar over batches
               ) -> pd.DataFrame:
     "Tidy CKA table of every (layer of A, layer of B) pair, from one pass over `data`."
+    if isinstance(data, (str, Path)) or _is_hf_dataset(data): data = as_images(data)   # streamed otherwise
     layers_b = list(layers_a) if layers_b is None else list(layers_b)
     same = model_b is None or (model_b is model_a and list(layers_b) == list(layers_a))
     resolve_layers(model_a, layers_a)

@@ -17,6 +17,7 @@ from .capture import capture, resolve_layers
 from .similarity import ESTIMATORS, gram_cka, is_constant, prepared_gram
 from .invert import Inversion, Inverter, InvertConfig
 from .errors import InputError
+from .data import as_images
 
 # %% auto #0
 __all__ = ['invert_reference', 'stir_from_inversions', 'self_terms', 'stir_matrix', 'stir']
@@ -39,6 +40,7 @@ def invert_reference(reference: nn.Module, # the model whose invariances are pro
                      progress: bool = True, # progress bars
                     ) -> dict[tuple[str, int], Inversion]:
     "One inversion per (reference layer, seed set): `{(layer, r): Inversion}`."
+    x = x if isinstance(x, Tensor) else as_images(x)                  # a Dataset, loader, folder, …
     inv = Inverter(reference, config, cache, progress)
     out = {}
     for r in _seed_list(seeds):
@@ -128,6 +130,7 @@ def stir_matrix(reference: nn.Module, # m1: the model whose invariances are prob
                 progress: bool = True, # progress bars
                ) -> pd.DataFrame:
     "STIR(target^{l2} | reference^{l1}) of every target and layer pair, one inversion per reference layer and seed."
+    x = x if isinstance(x, Tensor) else as_images(x)                  # a Dataset, loader, folder, …
     targets = {'reference': reference} if targets is None else targets
     if isinstance(targets, nn.Module): targets = {'target': targets}
     target_layers = list(ref_layers) if target_layers is None else list(target_layers)

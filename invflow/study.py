@@ -29,11 +29,12 @@ from .taskhead import tau_sweep
 from .train import TrainConfig, train, checkpoints
 from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
 from .errors import InputError, MissingFile
+from .findings import seed_interval
 
 # %% auto #0
-__all__ = ['DEMO', 'QUICK', 'PAIRS', 'SUMMARY_METRICS', 'SUITE', 'StudyConfig', 'init_seed', 'seed_dir', 'run_lock', 'study_data',
-           'seed_interval', 'summarise_seeds', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means',
-           'gate_ok', 'paired_means', 'floor_seen', 'run_study', 'seed_models', 'load_run', 'tutorial_run', 'regime']
+__all__ = ['DEMO', 'QUICK', 'PAIRS', 'SUMMARY_METRICS', 'SUITE', 'StudyConfig', 'invert_config', 'init_seed', 'seed_dir',
+           'run_lock', 'study_data', 'summarise_seeds', 'run_study', 'seed_models', 'load_run', 'tutorial_run',
+           'regime']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class StudyConfig:
     weight_decay: float = 0.05
     n_analysis: int = 48                  # images X for STIR and CKA
     inversion_steps: int = 150
+    pooled_steps: int | None = 600        # the pooled layer's own budget (it converges slowest); None: inversion_steps
     inversion_seeds: int = 2              # k inversion seed sets per analysis: their spread is in every interval
     n_corrupt: int = 200                  # test images per corruption and severity
     n_invariance: int = 128               # pairs per transformation
@@ -72,15 +74,28 @@ class StudyConfig:
                              f"classes_a ({self.classes_a}).")
         if not self.seeds: raise InputError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
         if self.inversion_seeds < 1: raise InputError("inversion_seeds counts inversion seed sets: 1 or more.")
+        if self.pooled_steps is not None and self.pooled_steps < 1:
+            raise InputError(f"pooled_steps is the pooled layer's step budget (None: inversion_steps); got "
+                             f"{self.pooled_steps}.")
 
 # %% ../nbs/15_study.ipynb #ca43f1ff
 DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=(), suite_at=('blocks.0', 'blocks.5', 'head:in'),
-               suite_noise=(0.1, 1.0))
+               suite_noise=(0.1, 1.0), pooled_steps=None)
 
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3,
                     scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 1, 2),
                     tau_ft_epochs=1, seeds=(0, 1), suite_at=('blocks.0', 'head:in'), suite_noise=(0.1,),
-                    robustness_lrs=())
+                    robustness_lrs=(), pooled_steps=None)
+
+# %% ../nbs/15_study.ipynb #94c84765
+def invert_config(cfg: StudyConfig, # the study's settings
+                  layers: Sequence[str], # the layers analysed
+                  pooled: bool = True, # the pooled layer at `pooled_steps` (False: where no finding reads it)
+                 ) -> InvertConfig:
+    "The study's inversion settings: `inversion_steps`, and `pooled_steps` for the layers that are not blocks."
+    others = [l for l in layers if l not in block_layers(layers)]
+    own = {l: cfg.pooled_steps for l in others} if cfg.pooled_steps and pooled else {}
+    return InvertConfig(steps=cfg.inversion_steps, steps_at=own)
 
 # %% ../nbs/15_study.ipynb #b8a6383f
 PAIRS = {'finetuned (classification)': 'finetune_B_classification',
@@ -144,23 +159,6 @@ def _stage(path: Path, compute, log):
     _save_csv(df, path)
     return df
 
-# %% ../nbs/15_study.ipynb #90c453d1
-def seed_interval(values, # the statistic in each training seed
-                  se_images=0.0, # its standard error over images, per seed or one for all
-                  level: float = 0.95, # interval level
-                 ) -> tuple[float, float, float]:
-    "(mean over seeds, low, high): t over seeds (k − 1 degrees of freedom) and normal over images, in quadrature."
-    v = np.asarray(values, dtype=np.float64)
-    v = v[~np.isnan(v)]
-    k = len(v)
-    if k == 0: return (float('nan'),) * 3
-    se_img = float(np.sqrt(np.mean(np.square(np.asarray(se_images, dtype=np.float64)))))
-    if k == 1 and se_img == 0:
-        return float(v[0]), float('nan'), float('nan')        # one seed, no image error: no interval
-    seeds = stats.t.ppf((1 + level) / 2, k - 1) * v.std(ddof=1) / np.sqrt(k) if k > 1 else 0.0
-    half = float(np.hypot(seeds, stats.norm.ppf((1 + level) / 2) * se_img))
-    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
-
 # %% ../nbs/15_study.ipynb #454c8d22
 SUMMARY_METRICS = ('forgetting', 'learning', 'cka_divergence')
 
@@ -178,169 +176,6 @@ def summarise_seeds(per_seed: pd.DataFrame, # one row per (seed, pair), as `_sum
             row.update({c: est, f'{c}_ci_low': lo, f'{c}_ci_high': hi})
         rows.append(dict(row, median_rho=g.median_rho.max(), min_self_stir=g.min_self_stir.min()))
     return pd.DataFrame(rows)
-
-# %% ../nbs/15_study.ipynb #5c09f13a
-def fisher_interval(r: float, # a Pearson (or partial) correlation
-                    n: int, # the number of points it was computed on
-                    covariates: int = 0, # variables held fixed (partial correlation)
-                    level: float = 0.95,
-                   ) -> tuple[float, float]:
-    "Fisher's z interval of a correlation: tanh(atanh r ± q / sqrt(n − 3 − covariates)); NaN when too few points."
-    df = n - 3 - covariates
-    if df <= 0 or not np.isfinite(r): return float('nan'), float('nan')
-    z, half = np.arctanh(np.clip(r, -1, 1)), stats.norm.ppf((1 + level) / 2) / np.sqrt(df)
-    return float(np.tanh(z - half)), float(np.tanh(z + half))
-
-# %% ../nbs/15_study.ipynb #cee497cb
-@dataclass
-class Finding:
-    "A paper's finding as a statistic measured in each training seed; it holds when the statistic is `op` `threshold`."
-    claim: str                           # the paper's finding, in words
-    measured: str                        # what was measured, in words (with the numbers a reader wants)
-    values: Sequence[float]              # the statistic in each training seed
-    op: str = '>'                        # '>', '<' (the interval must clear the threshold), '=' (exactly)
-    threshold: float = 0.0
-    se_images: float | Sequence[float] = 0.0   # the standard error over images, per seed or one
-    control: str = ''                    # the control the statistic is read against, in words
-    ci: tuple | None = None              # an interval from elsewhere (e.g. Fisher's z for a correlation)
-    rho_ok: bool | None = None           # every layer it reads passes the inversion-quality gate (None: no inversions)
-    floor_ok: bool | None = None         # the instrument sees the stem floor at every layer it reads (None: not read)
-    about: str = 'finetuning'            # 'finetuning' (≥ 2 training seeds) or 'these models' (one pair is enough)
-    missing: str = ''                    # evidence this run lacks for the finding (verdict: inconclusive (missing))
-
-    def __post_init__(self):
-        if self.about not in ('finetuning', 'these models'):
-            raise InputError(f"Finding.about is 'finetuning' or 'these models', not {self.about!r}.")
-
-    def seeds(self) -> int:
-        "The training seeds with a value (1 for an exact statement, which is read once)."
-        return 1 if self.op == '=' else int(np.sum(~np.isnan(np.asarray(self.values, dtype=np.float64))))
-
-    def interval(self, level: float = 0.95) -> tuple[float, float, float]:
-        "(value, low, high): the seed interval, or the interval given; the largest |value| for '='."
-        if self.op == '=':
-            v = float(np.max(np.abs(self.values)))
-            return v, v, v
-        est, lo, hi = seed_interval(self.values, self.se_images, level)
-        return (est, *self.ci) if self.ci is not None else (est, lo, hi)
-
-    def verdict(self, level: float = 0.95) -> str:
-        "holds / does not hold / inconclusive (the interval crosses the threshold or is missing; ρ gate; floor)."
-        if self.missing: return f'inconclusive ({self.missing})'
-        if self.rho_ok is False: return 'inconclusive (inversion quality)'
-        if self.floor_ok is False: return 'inconclusive (instrument floor)'
-        est, lo, hi = self.interval(level)
-        if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
-        if self.about == 'finetuning' and self.ci is None and self.seeds() < 2: return 'inconclusive (one seed)'
-        if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
-        above, below = lo > self.threshold, hi < self.threshold
-        if self.op == '>':
-            return 'holds' if above else 'does not hold' if hi <= self.threshold else 'inconclusive'
-        return 'holds' if below else 'does not hold' if lo >= self.threshold else 'inconclusive'
-
-# %% ../nbs/15_study.ipynb #54097166
-def flips_if(f: Finding, # the finding
-             verdict: str, # its verdict
-             lo: float, hi: float, # its interval
-            ) -> str:
-    "What would change the verdict, in words: the interval end that would cross, or the missing evidence."
-    thr = f"{f.threshold:g}"
-    missing = {'inconclusive (inversion quality)': "inversions that pass the gate at every layer read",
-               'inconclusive (instrument floor)': "a stem floor the measure sees at every layer read",
-               'inconclusive (one seed)': "a second training seed"}
-    if verdict in missing: return missing[verdict]
-    if f.missing: return f"a run with what is missing here: {f.missing}"
-    if f.op == '=': return f"any entry ≠ {thr}" if verdict == 'holds' else f"every entry exactly {thr}"
-    if np.isnan(lo) or np.isnan(hi): return "an interval (a second seed or an image standard error)"
-    side, other = ('>', '≤') if f.op == '>' else ('<', '≥')
-    end, now = ('low', lo) if f.op == '>' else ('high', hi)
-    if verdict == 'holds': return f"the {end} end {other} {thr} (now {now:.3g})"
-    if verdict == 'does not hold':
-        far, at = ('high', hi) if f.op == '>' else ('low', lo)
-        return f"the {far} end {side} {thr} (now {at:.3g})"
-    return f"the interval [{lo:.3g}, {hi:.3g}] wholly {side} {thr} (holds) or {other} {thr} (does not hold)"
-
-# %% ../nbs/15_study.ipynb #71583719
-def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
-    "The closing table of a tutorial: each finding's value, interval, seeds, control, verdict and what would flip it."
-    out = []
-    for f in rows:
-        est, lo, hi = f.interval(level)
-        test = f"{f.op} {f.threshold:g}" if f.op != '=' else f"= {f.threshold:g} exactly"
-        verdict = f.verdict(level)
-        out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test,
-                        seeds=f.seeds(), control=f.control, rho_ok=f.rho_ok, floor_ok=f.floor_ok, verdict=verdict,
-                        flips_if=flips_if(f, verdict, lo, hi)))
-    return pd.DataFrame(out)
-
-# %% ../nbs/15_study.ipynb #97e79a65
-def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any per-layer table with `seed`, `pair`)
-                pair: str, # the pair's name
-                metric: str, # 'forgetting', 'learning' or 'cka_divergence'
-                layers: Sequence[str] | None = None, # the layers averaged (default: all)
-                level: float = 0.95,
-               ) -> tuple[np.ndarray, np.ndarray]:
-    "Per training seed: the metric's mean over `layers`, and its standard error over images (the layers' mean SE)."
-    t = table[table.pair == pair]
-    if layers is not None: t = t[t.layer.isin(layers)]
-    z = stats.norm.ppf((1 + level) / 2)
-    se = (t[f'{metric}_ci_high'] - t[f'{metric}_ci_low']) / (2 * z)
-    g = t.assign(_se=se).groupby('seed')
-    return g[metric].mean().values, g['_se'].mean().values
-
-# %% ../nbs/15_study.ipynb #2cf98543
-def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
-            pairs: Sequence[str] | None = None, # the pairs a finding reads (default: all)
-            layers: Sequence[str] | None = None, # the layers it reads (default: all)
-           ) -> bool:
-    "Whether every (pair, seed, layer) a finding reads passes the inversion-quality gate (`quality_gate`)."
-    t = table if pairs is None else table[table.pair.isin(pairs)]
-    if layers is not None: t = t[t.layer.isin(layers)]
-    return bool(t.rho_ok.astype(bool).all())
-
-# %% ../nbs/15_study.ipynb #e212dd8f
-def _term(g: pd.DataFrame, pair: str, metric: str, layers) -> np.ndarray:
-    "One term's replicates in one seed's table, `(k, 1 + R)`: a mean over layers, or a flow total over a scope."
-    from invflow.metrics import _with_seed_sets
-    if 'scope' in g: t = g[(g.pair == pair) & (g.metric == metric) & (g.scope == (layers or 'blocks'))]
-    else: t = g[(g.pair == pair) & (g.metric == metric) & (True if layers is None else g.layer.isin(layers))]
-    if t.empty: raise InputError(f"no replicates of {metric} for {pair!r} at {layers} in seed {g.seed.iloc[0]}.")
-    if 'layer' in t and layers is not None and (gone := sorted(set(layers) - set(t.layer))):
-        raise InputError(f"no replicates of {metric} for {pair!r} at {gone} in seed {g.seed.iloc[0]}.")
-    mean = _with_seed_sets(t).groupby(['seed_set', 'replicate']).value.agg(lambda v: v.mean(skipna=False))
-    return mean.unstack('replicate').sort_index().values
-
-def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), metric, [seed_set,] replicate, value, …
-                 *terms: tuple, # (weight, pair, metric, layers or None for all; a flow total: 'blocks' or 'all')
-                 estimator: str = 'linear', # the estimator's replicates (a run keeps both for one pair)
-                ) -> tuple[np.ndarray, np.ndarray]:
-    "Per training seed: the combination and its standard error (images and inversion seed sets) from shared replicates."
-    from invflow.metrics import seed_set_se
-    rep = rep[rep.estimator == estimator] if 'estimator' in rep else rep
-    values, ses = [], []
-    for s, g in rep.groupby('seed', sort=True):
-        if g.resampling.nunique() > 1: raise InputError(f"seed {s} mixes resampling schemes: analyse the pairs alike.")
-        arrays = [w * _term(g, pair, metric, layers) for w, pair, metric, layers in terms]
-        if len({a.shape for a in arrays}) > 1:
-            raise InputError(f"the terms {[t[1:3] for t in terms]} have different numbers of inversion seed sets or "
-                             f"replicates ({[a.shape for a in arrays]}) in seed {s}: analyse them alike.")
-        total = sum(arrays)
-        value, _, _, se = seed_set_se(total, g.resampling.iloc[0])
-        values.append(value)
-        ses.append(se)
-    return np.array(values), np.array(ses)
-
-# %% ../nbs/15_study.ipynb #f2e2eb77
-def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None
-               layers: Sequence[str], # the layers a finding reads
-               measure: str = 'forgetting', # the measure it reads
-              ) -> bool | None:
-    "Whether the stem floor is detected at every layer in `layers` under `measure` (None without a suite)."
-    if validity is None: return None
-    t = validity[(validity.change == 'stem floor') & (validity.measure == measure) & validity.layer.isin(layers)]
-    if set(t.layer) != set(layers):
-        raise InputError(f"the validity table has no {measure!r} floor for {sorted(set(layers) - set(t.layer))}.")
-    return bool(t.detected.eq(True).all())       # undefined (None, NaN) is not seen
 
 # %% ../nbs/15_study.ipynb #ade7d87d
 def _tc(cfg: StudyConfig, epochs: int, lr: float, s: int, **kw) -> TrainConfig:
@@ -387,7 +222,7 @@ def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache,
                 out[name] = FinetuneAnalysis.from_json(f)
                 continue
             except Exception: log(f"  {f.name} unreadable: recomputing")
-        out[name] = analyze(pt, m, X, layers, cfg.inversion_seeds, InvertConfig(steps=cfg.inversion_steps), cache,
+        out[name] = analyze(pt, m, X, layers, cfg.inversion_seeds, invert_config(cfg, layers), cache,
                             progress=progress)
         res.mkdir(parents=True, exist_ok=True)
         out[name].to_json(f)
@@ -418,7 +253,7 @@ def _debiased(res: Path, pt, ft, X, layers, cfg: StudyConfig, cache, progress: b
     if f.exists():
         try: return FinetuneAnalysis.from_json(f)
         except Exception: log(f"  {f.name} unreadable: recomputing")
-    deb = analyze(pt, ft, X, layers, cfg.inversion_seeds, InvertConfig(steps=cfg.inversion_steps), cache,
+    deb = analyze(pt, ft, X, layers, cfg.inversion_seeds, invert_config(cfg, layers), cache,
                   estimator='linear-debiased', progress=progress)
     deb.to_json(f)
     return deb
@@ -438,8 +273,8 @@ def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, p
     files = res / 'dynamics_per_epoch.csv', res / 'dynamics_per_layer.csv'
     if all(p.exists() for p in files): dyn_epoch, dyn_layer = (pd.read_csv(p) for p in files)
     else:
-        d = dynamics(pt, ckpts, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache,
-                     template=template, progress=progress)
+        d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
+                     template=template, progress=progress)           # its findings read the blocks only
         dyn_epoch, dyn_layer = d.per_epoch, d.per_layer
         _save_csv(dyn_layer, files[1])
         _save_csv(dyn_epoch, files[0])
@@ -487,8 +322,8 @@ def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: flo
     if all(f.exists() for f in files): return tuple(pd.read_csv(f) for f in files)
     ckpts = checkpoints(_ft_dir(run / 'checkpoints', cfg, lr, s))
     template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s))
-    d = dynamics(pt, ckpts, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache, template=template,
-                 progress=progress)                                 # the dynamics stage's settings, gate included
+    d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
+                 template=template, progress=progress)              # the dynamics stage's settings, gate included
     acc = accuracy_over_checkpoints(template, ckpts, sets, clean=clean, progress=progress)
     _save_csv(d.per_layer, files[0])
     _save_csv(acc, files[1])
@@ -616,7 +451,7 @@ def _validity_stage(run: Path, cfg: StudyConfig, pt, X, layers, cache, progress:
     if (res / 'validity.json').exists():
         try: return load_validity(res)
         except Exception: log("  validity.csv unreadable: recomputing")
-    v = validate(pt, X, layers, config=InvertConfig(steps=cfg.inversion_steps), cache=cache, progress=progress,
+    v = validate(pt, X, layers, config=invert_config(cfg, layers), cache=cache, progress=progress,
                  at=list(cfg.suite_at) if cfg.suite_at else None, noise=cfg.suite_noise, **SUITE)
     v.save(res)
     return v

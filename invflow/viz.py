@@ -12,9 +12,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .metrics import block_layers
+
 # %% auto #0
 __all__ = ['short', 'per_layer_chart', 'flow_heatmap', 'dynamics_chart', 'correlation_chart', 'energy_chart', 'invariance_chart',
-           'convergence_chart']
+           'convergence_chart', 'chart_svg']
 
 # %% ../nbs/20_viz.ipynb #e31dc056
 def short(layer: str) -> str:
@@ -26,8 +28,9 @@ def short(layer: str) -> str:
 def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAnalysis.per_layer}
                     metrics: Sequence[str] = ('forgetting', 'learning', 'cka_divergence'),
                    ) -> alt.Chart:
-    "Per-layer learning, forgetting and CKA divergence, one line per model pair, one panel per metric."
-    rows = [dict(pair=p, layer=short(l), order=i, metric=m, value=float(v), median_rho=float(r))
+    "Per-layer learning, forgetting and CKA divergence: a line per model pair, a panel per metric and per part."
+    part = lambda l, d: 'blocks' if l in block_layers(list(d.layer)) else 'pooled layer'
+    rows = [dict(pair=p, layer=short(l), order=i, metric=m, value=float(v), median_rho=float(r), part=part(l, d))
             for p, d in tables.items() for i, (l, r) in enumerate(zip(d.layer, d.median_rho_ft))
             for m, v in ((m, d[m].iloc[i]) for m in metrics)]
     df = pd.DataFrame(rows)
@@ -37,7 +40,9 @@ def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAn
         x=alt.X('layer:N', sort=order, title='layer'), y=alt.Y('value:Q', title=None),
         color=alt.Color('pair:N', title='model pair'),
         tooltip=['pair', 'layer', 'metric', alt.Tooltip('value:Q', format='.4f'), rho],
-    ).properties(width=220, height=160).facet(column=alt.Column('metric:N', title=None, sort=list(metrics)))
+    ).properties(width=220, height=140).facet(column=alt.Column('metric:N', title=None, sort=list(metrics)),
+                                              row=alt.Row('part:N', title=None)).resolve_scale(x='independent',
+                                                                                             y='independent')
 
 # %% ../nbs/20_viz.ipynb #ec86f3e2
 def flow_heatmap(flow: pd.DataFrame, # L × L invariance flow (rows: finetuned layer i, columns: pretrained layer j)
@@ -112,3 +117,9 @@ def convergence_chart(curves: Mapping[str, pd.DataFrame], # {pair name: Finetune
         tooltip=['pair', 'layer', 'steps', alt.Tooltip('forgetting:Q', format='.4f'),
                  alt.Tooltip('median_rho:Q', format='.4f', title='median ρ (pt)')],
     ).properties(width=220, height=160).facet(column=alt.Column('pair:N', title=None))
+
+# %% ../nbs/20_viz.ipynb #2561ff9f
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    "The chart drawn as SVG in this process (vl-convert): no script, no CDN, shown by any front end."
+    import vl_convert as vlc
+    return vlc.vegalite_to_svg(chart.to_dict())

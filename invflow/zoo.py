@@ -7,7 +7,7 @@ Docs: https://invflow.github.io/invflow/zoo.html.md"""
 # %% ../nbs/08_zoo.ipynb #84fd9b35
 from __future__ import annotations
 import contextlib, difflib, json, math, re, warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -17,13 +17,13 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 from .cache import load_checkpoint, model_weights, read_state_dict
-from .capture import find_vit, layer_names, vit_layers
+from .capture import find_vit, layer_names, normalising_family, vit_layers
 from .models import PRESETS, OfflineError, make_vit
-from .errors import InputError, InvflowError, MissingFile
+from .errors import InputError, InputTypeError, InvflowError, MissingFile
 
 # %% auto #0
 __all__ = ['FAMILIES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'ModelSpec', 'parse_spec', 'PixelModel', 'load_timm', 'MissingExtra',
-           'load_hf', 'load_torchvision', 'infer_preset', 'load_invflow', 'load_model', 'auto_layers',
+           'load_hf', 'load_torchvision', 'infer_preset', 'load_invflow', 'load_model', 'auto_layers', 'wrap',
            'checkpoint_models', 'check_images']
 
 # %% ../nbs/08_zoo.ipynb #d524217e
@@ -132,6 +132,15 @@ def _named_modules(self: PixelModel, memo=None, prefix: str = '', remove_duplica
     yield from self.pooled.named_modules(memo, f'{prefix}.pooled' if prefix else 'pooled', remove_duplicate)
 
 PixelModel.named_modules = _named_modules
+
+# %% ../nbs/08_zoo.ipynb #c19df152
+def _get_submodule(self: PixelModel, target: str) -> nn.Module:
+    "The module `named_modules` lists under `target`: the inner model's own names, `pooled`, '' for the wrapper."
+    if target == '' or target == 'pooled' or target.startswith(('pooled.', 'model.')):
+        return nn.Module.get_submodule(self, target)
+    return self.model.get_submodule(target)
+
+PixelModel.get_submodule = _get_submodule
 
 # %% ../nbs/08_zoo.ipynb #941c6063
 def _extra_repr(self: PixelModel) -> str:
@@ -521,6 +530,78 @@ def auto_layers(model: nn.Module, # any model, wrapped in a PixelModel or not
     what = type(getattr(model, 'model', model)).__name__
     raise InputError(f"invflow knows no layer list for {what}; pass layer names yourself (--layers a,b,c), chosen "
                      f"from: {shown}.")
+
+# %% ../nbs/08_zoo.ipynb #f86e5759
+def _processor_stats(processor) -> tuple[Sequence[float], Sequence[float]]:
+    "(mean, std) from a timm data config, a Hugging Face image processor, torchvision weights or a transform."
+    processor = getattr(processor, 'image_processor', processor)        # a Hugging Face processor holding one
+    if isinstance(processor, Mapping) and {'mean', 'std'} <= processor.keys():
+        return processor['mean'], processor['std']
+    if hasattr(processor, 'image_mean'):
+        if not getattr(processor, 'do_normalize', True): return (0.0,) * 3, (1.0,) * 3
+        return processor.image_mean, processor.image_std
+    if callable(getattr(processor, 'transforms', None)) and hasattr(processor, 'meta'):   # torchvision weights
+        processor = processor.transforms()
+    if hasattr(processor, 'mean') and hasattr(processor, 'std'): return tuple(processor.mean), tuple(processor.std)
+    raise InputTypeError(f"wrap cannot read a normalisation from a {type(processor).__name__}: pass a timm data "
+                         "config, a Hugging Face image processor, torchvision weights (e.g. ResNet18_Weights.DEFAULT) "
+                         "or mean= and std=.")
+
+# %% ../nbs/08_zoo.ipynb #c947b024
+def _family_stats(model: nn.Module, family: str | None) -> tuple[Sequence[float], Sequence[float]]:
+    "(mean, std) a model of `family` was trained with, from the model itself (Hugging Face: warned where guessed)."
+    if family == 'timm':
+        import timm
+        data = timm.data.resolve_model_data_config(model)
+        return data['mean'], data['std']
+    if family == 'torchvision': return IMAGENET_MEAN, IMAGENET_STD
+    if family == 'Hugging Face':
+        cfg = model.config
+        d = {k: getattr(cfg, k) for k in ('image_mean', 'image_std') if hasattr(cfg, k)} or \
+            _hf_default_stats(cfg.model_type)
+        if d: warnings.warn(f"no image processor given for this {cfg.model_type} model: normalising with the family's "
+                            f"defaults {d}; pass wrap(model, processor) to be sure.")
+        if d: return d['image_mean'], d['image_std']
+    raise InputError(f"invflow cannot tell how a {type(model).__name__} normalises its input: pass mean= and std= (the "
+                     "per-channel statistics it was trained with; mean=(0, 0, 0), std=(1, 1, 1) if it takes pixels "
+                     "in [0, 1]).")
+
+def _family_size(model: nn.Module, family: str | None) -> tuple[int, int] | None:
+    "The input size a model of `family` requires, or None when it takes any size."
+    if family == 'timm': return _timm_fixed_size(model)
+    if family == 'Hugging Face': return _hf_fixed_size(model.config)
+    size = getattr(model, 'image_size', None) if family == 'torchvision' else None
+    return (size, size) if isinstance(size, int) else None
+
+# %% ../nbs/08_zoo.ipynb #43880681
+def wrap(model: nn.Module, # a timm, Hugging Face or torchvision model, or any nn.Module (with mean and std)
+         processor=None, # its normalisation: HF image processor, timm data config, torchvision weights or transform
+         *, mean: Sequence[float] | None = None, # per-channel mean (instead of a processor)
+         std: Sequence[float] | None = None, # per-channel standard deviation
+         input_size: Sequence[int] | None = None, # (H, W) it requires (default: its family's rule)
+        ) -> nn.Module:
+    "`model` on pixels in [0, 1]: resized and normalised as its family does it; its own layer names and weights."
+    given = processor is not None or mean is not None or std is not None or input_size is not None
+    if hasattr(model, 'pixel_mean'):
+        if given: raise InputError(f"this {type(model).__name__} already normalises its input: wrap it only once.")
+        return model
+    if processor is not None and (mean is not None or std is not None):
+        raise InputError("wrap takes the normalisation once: a processor, or mean= and std=, not both.")
+    if (mean is None) != (std is None): raise InputError("pass mean= and std= together (one value per channel each).")
+    family = normalising_family(model)
+    stats = (mean, std) if mean is not None else _processor_stats(processor) if processor is not None else \
+        _family_stats(model, family)
+    size = tuple(input_size) if input_size is not None else _family_size(model, family)
+    source = f"{type(model).__name__} ({family or 'nn.Module'}, in memory)"
+    pm = PixelModel(model, *stats, size, source=source, call='hf' if family == 'Hugging Face' else 'tensor')
+    return pm.train(model.training)
+
+# %% ../nbs/08_zoo.ipynb #95cad531
+def _layers(self: PixelModel) -> list[str]:
+    "The family's layer list (`auto_layers`): blocks or stages, then the pooled representation feeding the head."
+    return auto_layers(self)
+
+PixelModel.layers = property(_layers)
 
 # %% ../nbs/08_zoo.ipynb #be5ae4b7
 def _last_number(p: Path, default: int) -> int:
