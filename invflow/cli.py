@@ -17,11 +17,11 @@ from .distributed import is_main
 from .errors import InputError, InvflowError, MissingFile
 
 # %% auto #0
-__all__ = ['PRESETS', 'DEFAULT_IMAGES', 'LIMITS', 'USER_ERRORS', 'load_model', 'image_size', 'load_data', 'parser',
+__all__ = ['RUN_PRESETS', 'DEFAULT_IMAGES', 'LIMITS', 'USER_ERRORS', 'load_spec', 'image_size', 'load_data', 'parser',
            'warnings_once', 'main']
 
 # %% ../nbs/30_cli.ipynb #bdaed93a
-PRESETS = {'paper': dict(arch='vit_b32', n=500, steps=500, optimizer='reference', split='test')}
+RUN_PRESETS = {'paper': dict(arch='vit_b32', n=500, steps=500, optimizer='reference', split='test')}
 
 def _device(name: str | None) -> torch.device:
     "The device `--device` names ('auto': this rank's)."
@@ -32,7 +32,7 @@ def _device(name: str | None) -> torch.device:
     return torch.device(name)
 
 # %% ../nbs/30_cli.ipynb #41b6981a
-def load_model(spec: str, # timm:NAME[=PATH], hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint (`invflow.zoo`)
+def load_spec(spec: str, # timm:NAME[=PATH], hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint (`invflow.zoo`)
                arch: str | None = None, # preset of a bare invflow checkpoint, when its shapes do not determine it
                device: str | None = None, # 'auto', 'cpu', 'cuda:0', …
               ) -> torch.nn.Module:
@@ -133,7 +133,7 @@ def _layers(spec: str, *models) -> list[str]:
 def _apply_preset(a):
     "Set the preset's settings on the parsed arguments."
     if getattr(a, 'preset', None):
-        for k, v in PRESETS[a.preset].items(): setattr(a, k, v)
+        for k, v in RUN_PRESETS[a.preset].items(): setattr(a, k, v)
 
 # %% ../nbs/30_cli.ipynb #699cec01
 def _prepare(a, *specs):
@@ -141,7 +141,7 @@ def _prepare(a, *specs):
     _apply_preset(a)
     _check_options(a)
     out = _out_dir(a.out) if getattr(a, 'out', None) else None
-    models = [load_model(s, a.arch, a.device) for s in specs]
+    models = [load_spec(s, a.arch, a.device) for s in specs]
     x = load_data(a.data, a.data_path, a.split, a.n, a.image_size or image_size(models[0]),
                   default=getattr(a, 'default_n', DEFAULT_IMAGES))
     return models, x, out
@@ -493,7 +493,8 @@ def _analyze_parser(sub, fmt):
     an.add_argument('--layers', default='auto', help=_LAYERS)
     an.add_argument('--estimator', default='linear', choices=['linear', 'linear-debiased', 'rbf'])
     an.add_argument('--self-terms', default='one', choices=['one', 'measured'])
-    an.add_argument('--preset', choices=list(PRESETS), help="'paper': ViT-B/32 at 224, 500 images, 500 reference steps")
+    an.add_argument('--preset', choices=list(RUN_PRESETS),
+                    help="'paper': ViT-B/32 at 224, 500 images, 500 reference steps")
     an.add_argument('--measures', default='', help="measures beside CKA, comma-separated, or 'all': "
                     "cka, procrustes, svcca, pwcca, rsa_pearson, rsa_spearman, mutual_knn, cknna, deconfounded_cka")
     an.add_argument('--permutations', type=int, default=0,
@@ -511,7 +512,7 @@ def _dynamics_parser(sub, fmt):
                     'torchvision:NAME=DIR or hf:DIR (sub-folders with config.json)')
     dy.add_argument('--layers', default='auto', help=_LAYERS)
     dy.add_argument('--self-terms', default='one', choices=['one', 'measured'])
-    dy.add_argument('--preset', choices=list(PRESETS))
+    dy.add_argument('--preset', choices=list(RUN_PRESETS))
     _common(dy)
     dy.set_defaults(func=_cmd_dynamics)
 
