@@ -16,12 +16,12 @@ from torch import nn
 
 import invflow
 from .cache import model_digest, tensor_digest
-from .capture import capture, resolve_layers, shared_features
+from .capture import capture, shared_features
 from .data import as_images
 from .errors import InputError
 from .invert import InvertConfig, invert_settings
 from .metrics import (
-    RHO_GATE, _check_self_terms, _interval, _median_rho, _raw_gram, _replicator, _stir_replicates, block_layers,
+    RHO_GATE, _check_self_terms, _interval, _median_rho, _pair, _raw_gram, _replicator, _stir_replicates, block_layers,
     convergence, convergence_gate, flow_noise_null, flow_replicates, flow_table, flow_totals, seed_set_se)
 from .stir import invert_reference
 from .zoo import auto_layers
@@ -31,11 +31,10 @@ __all__ = ['LayerResult', 'forgetting', 'learning', 'FlowResult', 'invariance_fl
 
 # %% ../nbs/18_questions.ipynb #28da8db6
 def _inputs(pt: nn.Module, ft: nn.Module, x, layers, n: int | None):
-    "(images as a tensor, the first `n`; layer names) for a pair of models."
+    "(images as a tensor, the first `n`; layer names, the family's when none are given) for a pair of models."
     layers = auto_layers(pt) if layers is None else [layers] if isinstance(layers, str) else list(layers)
-    layers = [s for s, _, _ in resolve_layers(pt, layers)]
-    resolve_layers(ft, layers)
-    return as_images(x, n), layers
+    x, layers, _ = _pair(pt, ft, as_images(x, n), layers, 'one', None, None)    # as `analyze` resolves them
+    return x, layers
 
 # %% ../nbs/18_questions.ipynb #0697fd05
 def _side(reference: nn.Module, target: nn.Module, x, layers: list[str], inv, estimator: str, self_terms: str,
