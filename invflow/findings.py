@@ -18,7 +18,7 @@ from .errors import InputError
 
 # %% auto #0
 __all__ = ['seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok', 'paired_means',
-           'floor_seen', 'floor_ok']
+           'floor_seen', 'floor_ok', 'fall_null', 'largest_fall']
 
 # %% ../nbs/19_findings.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
@@ -157,15 +157,20 @@ def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any p
     return g[metric].mean().values, g['_se'].mean().values
 
 # %% ../nbs/19_findings.ipynb #2cf98543
-def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok` (and `pair`)
+def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok`, `rho_ok_ft` (and `pair`)
             pairs: Sequence[str] | None = None, # the pairs a finding reads (default: all)
             layers: Sequence[str] | None = None, # the layers it reads (default: all)
-           ) -> bool:
-    "Whether every (pair, seed, layer) a finding reads passes the inversion-quality gate (`quality_gate`)."
+            metric: str | Sequence[str] = 'forgetting', # the metric(s) it reads: each reads its side's gate
+           ) -> bool | None:
+    "Whether every (pair, seed, layer) a finding reads passes its metrics' gates (None: it reads no inversions)."
+    from invflow.metrics import gate_column
     t = table if pairs is None else table[table.pair.isin(pairs)]
     if layers is not None: t = t[t.layer.isin(layers)]
     if t.empty: raise InputError(f"no (pair, layer) to read: pairs {pairs}, layers {layers} are not in the table.")
-    return bool(t.rho_ok.map(lambda v: v is not None and v == v and bool(v)).all())    # unknown (NaN): not passed
+    cols = {c for m in ([metric] if isinstance(metric, str) else metric) if (c := gate_column(m))}
+    if not cols: return None
+    passed = lambda v: v is not None and v == v and bool(v)                             # unknown (NaN): not passed
+    return all(c in t and bool(t[c].map(passed).all()) for c in cols)                   # a column absent: not passed
 
 # %% ../nbs/19_findings.ipynb #e212dd8f
 def _term(g: pd.DataFrame, pair: str, metric: str, layers) -> np.ndarray:
@@ -223,3 +228,26 @@ def floor_ok(table: pd.DataFrame, # a per-layer table with `floor_seen` (and `pa
     if t.empty: raise InputError(f"no (pair, layer) to read: pairs {pairs}, layers {layers} are not in the table.")
     if 'floor_seen' not in t or t.floor_seen.isna().any(): return None
     return bool(t.floor_seen.astype(bool).all())
+
+# %% ../nbs/19_findings.ipynb #f7d7bd2f
+def fall_null(ses: np.ndarray, # each epoch's standard error
+              n_sim: int = 4000, # draws
+              seed: int = 0,
+             ) -> np.ndarray:
+    "`(n_sim,)` largest falls between consecutive epochs of a flat curve with independent normal noise of SE `ses`."
+    noise = np.random.default_rng(seed).normal(size=(n_sim, len(ses))) * np.asarray(ses, np.float64)
+    return (noise[:, :-1] - noise[:, 1:]).max(axis=1)
+
+# %% ../nbs/19_findings.ipynb #9e5892dc
+def largest_fall(means: np.ndarray, # the metric's mean at each epoch, in order
+                 ses: np.ndarray, # each epoch's standard error (over images)
+                 n_sim: int = 4000, # draws of the null
+                 seed: int = 0,
+                ) -> dict:
+    "The largest fall between consecutive epochs, its SE, and its null under a flat curve with noise (q95, p)."
+    m, s = np.asarray(means, np.float64), np.asarray(ses, np.float64)
+    if len(m) < 2: raise InputError(f"a fall needs at least two epochs; got {len(m)}.")
+    k, null = int(np.argmax(m[:-1] - m[1:])), fall_null(s, n_sim, seed)
+    fall, q95 = m[k] - m[k + 1], float(np.quantile(null, 0.95))
+    return dict(fall=fall, se=float(np.hypot(s[k], s[k + 1])), at=k, null_q95=q95,
+                p=float((1 + (null >= fall).sum()) / (1 + n_sim)), excess=float(fall - q95))

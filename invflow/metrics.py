@@ -35,7 +35,7 @@ __all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHE
            'leave_one_out_se', 'replicate_se', 'seed_set_se', 'per_layer_replicates', 'intervals_from_replicates',
            'per_layer_intervals', 'block_layers', 'flow_replicates', 'flow_totals', 'flow_noise_null', 'flow_table',
            'coverage_simulation', 'InversionQualityWarning', 'quality_gate', 'FloorWarning', 'convergence',
-           'convergence_gate', 'analyze', 'contrast', 'Dynamics', 'dynamics']
+           'learning_convergence', 'convergence_gate', 'analyze', 'gate_column', 'contrast', 'Dynamics', 'dynamics']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
@@ -76,8 +76,7 @@ def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
 # %% ../nbs/05_finetune_metrics.ipynb #b9a2d487
 def flow_summary(flow: np.ndarray, layers: Sequence[str]) -> dict:
     "Compression (positive flow with i < j) and expansion (i > j): totals, means over the triangle, the largest entry."
-    L = len(flow)
-    up, lo = np.triu_indices(L, 1), np.tril_indices(L, -1)
+    L, up, lo = len(flow), np.triu_indices(len(flow), 1), np.tril_indices(len(flow), -1)
     pos = np.clip(flow, 0, None)       # only positive flow counts as moved invariance (by definition, not a guard)
     def arg(idx):
         if len(idx[0]) == 0: return None
@@ -105,6 +104,9 @@ class FinetuneAnalysis:
     replicates: pd.DataFrame | None = None  # per (layer, metric, seed set, replicate): what intervals and contrasts use
     flow_totals: pd.DataFrame | None = None # per (scope, total): signed and positive flow totals, intervals, noise null
     flow_replicates: pd.DataFrame | None = None  # per (scope, total, seed set, replicate): the totals' replicates
+    learning_convergence: pd.DataFrame | None = None  # per (layer, inversion steps): ft's median ρ, self term, learning
+
+_TABLES = ('measures', 'convergence', 'replicates', 'flow_totals', 'flow_replicates', 'learning_convergence')
 
 # %% ../nbs/05_finetune_metrics.ipynb #7193c650
 @patch
@@ -113,8 +115,7 @@ def to_json(self: FinetuneAnalysis, path: str | Path | None = None) -> str:
     d = dict(layers=self.layers, per_layer=self.per_layer.to_dict(orient='split', index=False),
              matrices={k: v.values.tolist() for k, v in self.matrices.items()}, flow=self.flow,
              provenance=self.provenance, format='invflow.FinetuneAnalysis/1')
-    for k in ('measures', 'convergence', 'replicates', 'flow_totals', 'flow_replicates'):
-        if getattr(self, k) is not None: d[k] = getattr(self, k).to_dict(orient='split', index=False)
+    d |= {k: getattr(self, k).to_dict(orient='split', index=False) for k in _TABLES if getattr(self, k) is not None}
     s = json.dumps(d, allow_nan=True)
     if path is not None:
         from invflow.cache import atomic_write_bytes
@@ -132,8 +133,7 @@ def from_json(cls: FinetuneAnalysis, src: str | Path) -> FinetuneAnalysis:
     frame = lambda t: None if t is None else pd.DataFrame(t['data'], columns=t['columns'])
     return cls(d['layers'], frame(d['per_layer']),
                {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
-               d['flow'], d['provenance'], frame(d.get('measures')), frame(d.get('convergence')),
-               frame(d.get('replicates')), frame(d.get('flow_totals')), frame(d.get('flow_replicates')))
+               d['flow'], d['provenance'], *(frame(d.get(k)) for k in _TABLES))
 
 # %% ../nbs/05_finetune_metrics.ipynb #7be5b80a
 @patch
@@ -600,7 +600,7 @@ def _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, self_terms, n_b
                 median_rho_pt=float(np.median(per_layer.median_rho_pt)),
                 median_rho_ft=float(np.median(per_layer.median_rho_ft)),
                 min_self_stir=float(min(r['self_pt'].min(), r['self_ft'].min())),
-                pt=model_digest(pt), ft=model_digest(ft), seconds=seconds,
+                pt=model_digest(pt), ft=model_digest(ft), images=tensor_digest(x), seconds=seconds,
                 invflow=invflow.__version__, inversions=2 * len(per_layer) * k,
                 n_boot=n_boot, ci_level=level, rho_gate=rho_gate,
                 **({'steps_at': dict(cfg.steps_at)} if cfg.steps_at else {}))   # budgets of their own
@@ -658,45 +658,76 @@ def convergence(pt: nn.Module, ft: nn.Module, # the two models
     out = out[out.steps < out.layer.map(cfg.steps_for)]                     # each layer's budgets below its own
     return out.drop_duplicates(['layer', 'steps']).reset_index(drop=True)   # two fractions, one budget: once
 
+# %% ../nbs/05_finetune_metrics.ipynb #11dbd21b
+_CURVE_FT = ['layer', 'steps', 'median_rho', 'self_stir', 'stir_pt_ft', 'learning', 'learning_measured']
+
+def _as_learning(curve: pd.DataFrame) -> pd.DataFrame:
+    "A curve made on inversions of ft (models swapped), in learning's names."
+    return curve.rename(columns=dict(zip(_CURVE[4:], _CURVE_FT[4:])))
+
+def learning_convergence(pt: nn.Module, ft: nn.Module, x: Tensor, layers: Sequence[str], **kw) -> pd.DataFrame:
+    "Per layer and smaller budget: ft's median ρ and self term, and learning, from inversions of ft (`convergence`)."
+    return _as_learning(convergence(ft, pt, x, layers, **kw))
+
 # %% ../nbs/05_finetune_metrics.ipynb #c54f5afa
-def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, inv_pt, cfg: InvertConfig, raw: dict,
-                  self_terms: str = 'one') -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    "(per-layer table with `forgetting_drift` in the analysis' self-term convention, the curve with the full budget)."
+_SIDES = {'forgetting': ('stir_pt|pt', 'stir_ft|pt'), 'learning': ('stir_ft|ft', 'stir_pt|ft')}   # (self, scored)
+
+def _full_rows(layers, invs, cfg: InvertConfig, raw: dict, metric: str) -> pd.DataFrame:
+    "The full budget's rows of `metric`'s curve, from the analysis' own matrices."
+    full = pd.DataFrame(_budget_rows(layers, invs, cfg, *(np.diag(raw[k]) for k in _SIDES[metric])), columns=_CURVE)
+    return _as_learning(full) if metric == 'learning' else full
+
+def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, invs, cfg: InvertConfig, raw: dict,
+                  self_terms: str = 'one', metric: str = 'forgetting') -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    "(per-layer table with `{metric}_drift` in the analysis' self-term convention, the curve with the full budget)."
     if not isinstance(curve, pd.DataFrame) or curve.empty: return per_layer, None
-    full = _budget_rows(layers, inv_pt, cfg, np.diag(raw['stir_pt|pt']), np.diag(raw['stir_ft|pt']))
     smaller = curve[curve.steps < curve.layer.map(cfg.steps_for)]          # each layer's budgets below its own
-    curve = pd.concat([smaller, pd.DataFrame(full)], ignore_index=True).sort_values(['steps'], kind='stable')
+    full = _full_rows(layers, invs, cfg, raw, metric)
+    curve = pd.concat([smaller, full], ignore_index=True).sort_values(['steps'], kind='stable')
     prev = smaller.groupby('layer').steps.max()
-    at = curve.set_index(['layer', 'steps'])['forgetting' if self_terms == 'one' else 'forgetting_measured']
+    at = curve.set_index(['layer', 'steps'])[metric if self_terms == 'one' else f'{metric}_measured']
     drift = {l: at[(l, cfg.steps_for(l))] - at[(l, prev[l])] for l in layers}
-    return per_layer.assign(forgetting_drift=per_layer.layer.map(drift)), curve.reset_index(drop=True)
+    return per_layer.assign(**{f'{metric}_drift': per_layer.layer.map(drift)}), curve.reset_index(drop=True)
 
 # %% ../nbs/05_finetune_metrics.ipynb #218939ab
 def convergence_gate(curve: pd.DataFrame, # the convergence curve with every budget (`FinetuneAnalysis.convergence`)
-                     per_layer: pd.DataFrame, # the per-layer table, with `forgetting_se`
+                     per_layer: pd.DataFrame, # the per-layer table, with `{metric}_se`
                      self_terms: str = 'one', # the analysis' self-term convention
                      level: float = 0.95, # interval level of the half-width
+                     metric: str = 'forgetting', # 'forgetting' (pt's curve) or 'learning' (ft's)
                     ) -> pd.Series | None:
-    "Per layer, True when forgetting moved less than z·SE over each of the last two budgets (None: too few budgets)."
-    if curve is None or 'forgetting_se' not in per_layer: return None
+    "Per layer, True when the metric moved less than z·SE over each of the last two budgets (None: too few budgets)."
+    if curve is None or f'{metric}_se' not in per_layer: return None
     steps = {l: sorted(g.steps.unique()) for l, g in curve.groupby('layer')}     # each layer's own budgets
     if len(steps) < curve.layer.nunique() or min(map(len, steps.values())) < 3: return None
-    at = curve.set_index(['layer', 'steps'])['forgetting' if self_terms == 'one' else 'forgetting_measured']
-    half = scipy.stats.norm.ppf(0.5 + level / 2) * per_layer.set_index('layer').forgetting_se
+    at = curve.set_index(['layer', 'steps'])[metric if self_terms == 'one' else f'{metric}_measured']
+    half = scipy.stats.norm.ppf(0.5 + level / 2) * per_layer.set_index('layer')[f'{metric}_se']
     moves = lambda l, s: [abs(at[(l, b)] - at[(l, a)]) for a, b in zip(s[-3:-1], s[-2:])]
     return per_layer.layer.map({l: bool(max(moves(l, steps[l])) <= half[l]) for l in half.index}).astype(bool)
 
 # %% ../nbs/05_finetune_metrics.ipynb #02ae06a7
-def _gate(per_layer: pd.DataFrame, curve, self_terms: str, level: float, rho_gate: float) -> tuple[pd.DataFrame, str]:
-    "(the table with `rho_ok` from the convergence gate where it can decide, else from the fixed ρ gate; its name)."
-    ok = convergence_gate(curve, per_layer, self_terms, level)
-    if ok is None: return per_layer.assign(rho_ok=quality_gate(per_layer, rho_gate).values), f'median rho <= {rho_gate}'
+def _fixed_gate(per_layer: pd.DataFrame, rho_gate: float, metric: str) -> pd.Series:
+    "The fixed ρ gate of one side: both models' median ρ for forgetting (as before), ft's for learning."
+    if metric == 'forgetting': return quality_gate(per_layer, rho_gate)
+    return per_layer.median_rho_ft <= rho_gate
+
+# %% ../nbs/05_finetune_metrics.ipynb #3112815b
+_GATED = {'forgetting': ('rho_ok', "pretrained", "forgetting and flow"), 'learning': ('rho_ok_ft', "finetuned",
+                                                                                       "learning")}
+
+def _gate(per_layer: pd.DataFrame, curve, self_terms: str, level: float, rho_gate: float,
+          metric: str = 'forgetting') -> tuple[pd.DataFrame, str]:
+    "(the table with the side's gate column from its convergence gate where it can decide, else the fixed ρ gate)."
+    col, model, reads = _GATED[metric]
+    ok = convergence_gate(curve, per_layer, self_terms, level, metric)
+    if ok is None: return per_layer.assign(**{col: _fixed_gate(per_layer, rho_gate, metric).values}), \
+        f'median rho <= {rho_gate}'
     if not ok.all():
-        warnings.warn(f"forgetting at {', '.join(per_layer.layer[~ok].astype(str))} still moves with more inversion "
-                      "steps (by more than its interval over the last two budgets): forgetting, learning and flow "
+        warnings.warn(f"{metric} at {', '.join(per_layer.layer[~ok].astype(str))} still moves with more inversion "
+                      f"steps of the {model} model (by more than its interval over the last two budgets): {reads} "
                       "there are not converged; raise the inversion steps before reading them.",
                       InversionQualityWarning, stacklevel=3)
-    return per_layer.assign(rho_ok=ok.values), 'convergence'
+    return per_layer.assign(**{col: ok.values}), 'convergence'
 
 # %% ../nbs/05_finetune_metrics.ipynb #3ca154c6
 def _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level, pool, batch_size,
@@ -719,13 +750,23 @@ def _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, pool, batch_siz
     rep = flow_totals(f, layers)
     return flow_table(rep, flow_noise_null(f, layers), resampling, level), rep
 
-# %% ../nbs/05_finetune_metrics.ipynb #8d3779b0
-def _gated(per_layer, curve, layers, inv_pt, cfg, raw, self_terms, level, rho_gate):
-    "(per-layer table with the drift and the gate, the curve with the full budget, the gate's name)."
-    per_layer, curve = _with_budgets(per_layer, curve, layers, inv_pt, cfg, raw, self_terms)
+# %% ../nbs/05_finetune_metrics.ipynb #bcb05edf
+def _gated(per_layer, curves, layers, inv_pt, inv_ft, cfg, raw, self_terms, level, rho_gate):
+    "(per-layer table with both sides' drift and gate, both curves with the full budget, both gates' names)."
+    per_layer, curve = _with_budgets(per_layer, curves[0], layers, inv_pt, cfg, raw, self_terms)
     per_layer, gate = _gate(per_layer, curve, self_terms, level, rho_gate)
-    return per_layer, curve, gate
+    if curves[1] is None: return per_layer.assign(rho_ok_ft=np.nan), (curve, None), (gate, 'not measured')
+    per_layer, curve_ft = _with_budgets(per_layer, curves[1], layers, inv_ft, cfg, raw, self_terms, 'learning')
+    per_layer, gate_ft = _gate(per_layer, curve_ft, self_terms, level, rho_gate, 'learning')
+    return per_layer, (curve, curve_ft), (gate, gate_ft)
 
+def _curves(pt, ft, x, layers, seeds, cfg, cache, estimator, rho_curve, gate_ft) -> tuple:
+    "(pt's convergence curve, ft's learning curve or None when `gate_ft` is False); () budgets: the fixed gate."
+    kw = dict(fractions=rho_curve, seeds=seeds, config=cfg, cache=cache, estimator=estimator, pool=cfg.pool)
+    if not rho_curve: return (), ()
+    return convergence(pt, ft, x, layers, **kw), learning_convergence(pt, ft, x, layers, **kw) if gate_ft else None
+
+# %% ../nbs/05_finetune_metrics.ipynb #8d3779b0
 def _pair(pt: nn.Module, ft: nn.Module, x, layers: Sequence[str], self_terms: str, config, pool
          ) -> tuple[Tensor, list[str], InvertConfig]:
     "(the images as a tensor, the layers resolved on both models, the one set of settings), after checking them."
@@ -755,6 +796,7 @@ def analyze(pt: nn.Module, # the pretrained model
             floor: bool | pd.DataFrame = True, # the stem floor per layer (True: measure it; a table: use it)
             rho_curve: Sequence[float] = (0.25, 0.5), # budgets (fractions of the steps) of the convergence curve
             resampling: str = 'jackknife', # intervals over images: 'jackknife' (leave one out) or 'bootstrap'
+            gate_ft: bool = True, # learning's own gate: re-invert ft at the curve's budgets (False: `rho_ok_ft` NaN)
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
     (x, layers, cfg), t0 = _pair(pt, ft, x, layers, self_terms, config, pool), time.perf_counter()
@@ -765,15 +807,14 @@ def analyze(pt: nn.Module, # the pretrained model
         r = finetune_metrics(*raw.values(), self_terms)
         per_layer, rep = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level,
                                       cfg.pool, cfg.batch_size, floor, resampling)
-        curve = rho_curve and convergence(pt, ft, x, layers, fractions=rho_curve, seeds=seeds, config=cfg, cache=cache,
-                                          estimator=estimator, pool=cfg.pool)
-        per_layer, curve, gate = _gated(per_layer, curve, layers, inv_pt, cfg, raw, self_terms, level, rho_gate)
+        cv = _curves(pt, ft, x, layers, seeds, cfg, cache, estimator, rho_curve, gate_ft)
+        per_layer, cv, gates = _gated(per_layer, cv, layers, inv_pt, inv_ft, cfg, raw, self_terms, level, rho_gate)
         prov = _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, self_terms, n_boot, level, rho_gate,
-                           time.perf_counter() - t0) | dict(resampling=resampling, images=tensor_digest(x), gate=gate)
+                           time.perf_counter() - t0) | dict(resampling=resampling, gate=gates[0], gate_ft=gates[1])
         ms = _layer_measures(pt, ft, x, layers, measures, n_permutations, cfg.pool, cfg.batch_size, progress)
         ftab, frep = _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, cfg.pool, cfg.batch_size, resampling)
     return FinetuneAnalysis(layers, per_layer, _matrix_tables(layers, r, raw),
-                            flow_summary(r['invariance_flow'], layers), prov, ms, curve, rep, ftab, frep)
+                            flow_summary(r['invariance_flow'], layers), prov, ms, cv[0], rep, ftab, frep, cv[1])
 
 # %% ../nbs/05_finetune_metrics.ipynb #1a320bf7
 def _layer_mean(a: FinetuneAnalysis, metric: str, layers: Sequence[str] | None) -> np.ndarray:
@@ -811,16 +852,21 @@ def _same_images(a: FinetuneAnalysis, b: FinetuneAnalysis):
                                   f"number of inversion seed sets (k); "
                                   f"got {pa} and {pb}.")
 
-def _quality(reads: list) -> dict:
-    "rho_ok: every (analysis, layers) read passes the inversion gate; floor_ok: sees the stem floor (None: unknown)."
-    rho, floor = [], []
+def gate_column(metric: str) -> str | None:
+    "The per-layer gate a metric reads: `rho_ok_ft` for learning (ft's inversions), None for CKA (no inversions)."
+    return {'learning': 'rho_ok_ft', 'cka_divergence': None}.get(metric, 'rho_ok')
+
+def _quality(reads: list, metric: str = 'forgetting') -> dict:
+    "rho_ok: every (analysis, layers) read passes its side's gate (None: no inversions); floor_ok: sees the floor."
+    rho, floor, col = [], [], gate_column(metric)
     for an, layers in reads:
         pl = an.per_layer if layers is None else an.per_layer[an.per_layer.layer.isin(layers)]
-        rho += pl.rho_ok.tolist()
+        rho += pl[col].tolist() if col in pl else [None] * (col is not None)       # an old analysis: not passed
         floor += pl.floor_seen.tolist() if 'floor_seen' in pl else [None]
     unknown = any(v is None or (isinstance(v, float) and np.isnan(v)) for v in floor)
     passed = lambda v: v is not None and v == v and bool(v)                  # a gate not measured (NaN) has not passed
-    return dict(rho_ok=all(passed(v) for v in rho), floor_ok=None if unknown else all(bool(v) for v in floor))
+    rho_ok = None if gate_column(metric) is None else all(passed(v) for v in rho)
+    return dict(rho_ok=rho_ok, floor_ok=None if unknown else all(bool(v) for v in floor))
 
 # %% ../nbs/05_finetune_metrics.ipynb #a803c226
 def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
@@ -843,7 +889,7 @@ def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
     iv = _interval('c', est, se, level)
     return dict(metric=metric, value=est, se=se, ci_low=iv['c_ci_low'], ci_high=iv['c_ci_high'], se_images=se_img,
                 se_inversion=se_inv, k=len(vals), n=p['n'], resampling=p['resampling'], level=level,
-                **_quality(reads))
+                **_quality(reads, metric))
 
 # %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
 def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
@@ -893,6 +939,7 @@ def dynamics(pt: nn.Module, # the pretrained model
              cache=None, # TensorCache or folder (a killed run resumes from it)
              progress: bool = True, # progress bars
              template: nn.Module | None = None, # architecture of the checkpoints (default: `pt`)
+             gate_epochs: Sequence | None = None, # checkpoints where learning's own gate is measured (None: all)
              **kw) -> Dynamics:
     "The finetuning metrics of every checkpoint, sharing the pretrained model's inversions."
     from tqdm.auto import tqdm
@@ -905,5 +952,7 @@ def dynamics(pt: nn.Module, # the pretrained model
     analyses = {}
     for epoch, ck in tqdm(list(checkpoints.items()), desc='checkpoints', disable=not progress, leave=False):
         ft = _checkpoint_model(ck, template if template is not None else pt)
-        analyses[epoch] = analyze(pt, ft, x, layers, seeds, cfg, cache, pt_inversions=inv_pt, progress=False, **kw)
+        gated = gate_epochs is None or epoch in gate_epochs
+        analyses[epoch] = analyze(pt, ft, x, layers, seeds, cfg, cache, pt_inversions=inv_pt, progress=False,
+                                  gate_ft=gated, **kw)
     return _dynamics_tables(analyses)

@@ -29,7 +29,7 @@ from .taskhead import tau_sweep
 from .train import TrainConfig, train, checkpoints
 from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
 from .errors import InputError, MissingFile
-from .findings import seed_interval
+from .findings import seed_interval, largest_fall
 
 # %% auto #0
 __all__ = ['DEMO', 'QUICK', 'PAIRS', 'SUMMARY_METRICS', 'SUITE', 'StudyConfig', 'invert_config', 'init_seed', 'seed_dir',
@@ -67,6 +67,7 @@ class StudyConfig:
     seeds: tuple = (0, 1, 2)              # training seeds: finetuning, from scratch, the random-init control
     robustness_lrs: tuple = (2.5e-4, 1e-3)  # more finetuning learning rates for the robustness study
     robustness_seeds: int = 2             # training seeds per learning rate there (the first of `seeds`)
+    gate_ft_epochs: int = 3               # checkpoints per run where learning's own gate is measured (first … last)
 
     def __post_init__(self):
         if self.classes_b > self.classes_a:
@@ -266,6 +267,13 @@ def _estimator_table(pt, a_linear: FinetuneAnalysis, deb: FinetuneAnalysis, X, l
                                   seed=cfg.seeds[0])
 
 # %% ../nbs/15_study.ipynb #0106e2c1
+def _gate_epochs(ckpts: dict, # {epoch: checkpoint}
+                n: int, # how many
+               ) -> list:
+    "`n` epochs spread evenly from the first to the last (all when there are no more): where learning's gate is read."
+    epochs = sorted(ckpts)
+    return [epochs[i] for i in sorted({round(k * (len(epochs) - 1) / max(n - 1, 1)) for k in range(n)})] if n else []
+
 def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, progress: bool, log) -> dict:
     "Learning and forgetting over the first seed's classification checkpoints, robustness, and their correlation."
     res, ckpts = run / 'results', checkpoints(run / 'checkpoints' / PAIRS['finetuned (classification)'])
@@ -274,7 +282,8 @@ def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, p
     if all(p.exists() for p in files): dyn_epoch, dyn_layer = (pd.read_csv(p) for p in files)
     else:
         d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
-                     template=template, progress=progress)           # its findings read the blocks only
+                     template=template, progress=progress,           # its findings read the blocks only
+                     gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs))
         dyn_epoch, dyn_layer = d.per_epoch, d.per_layer
         _save_csv(dyn_layer, files[1])
         _save_csv(dyn_epoch, files[0])
@@ -312,6 +321,32 @@ def _extra_finetunes(cfg: StudyConfig, pt_file: Path, b, bt, ck: Path, progress:
         hist.append(h.assign(model=f'finetuned (classification, lr {lr:g})', seed=s))
     return hist
 
+# %% ../nbs/15_study.ipynb #51038e1d
+def _largest_fall(d: pd.DataFrame, metric: str) -> dict:
+    "The largest fall of the block mean between consecutive epochs, against noise on a flat curve (`largest_fall`)."
+    z, g = stats.norm.ppf(0.975), d.groupby('epoch')
+    mean = g[metric].mean()
+    se = g.apply(lambda t: ((t[f'{metric}_ci_high'] - t[f'{metric}_ci_low']) / (2 * z)).mean()).values
+    f = largest_fall(mean.values, se)                     # the block mean's SE: the layers' mean SE (conservative)
+    return {f'{metric}_largest_fall': f['fall'], f'{metric}_fall_se': f['se'], f'{metric}_fall_epoch':
+            int(mean.index[f['at']]), f'{metric}_fall_null_q95': f['null_q95'], f'{metric}_fall_p': f['p'],
+            f'{metric}_fall_excess': f['excess']}
+
+def _run_gates(d: pd.DataFrame) -> dict:
+    "One run's gates at the layers of `d`: pt's at every epoch; learning's (ft's) at the epochs where it was measured."
+    ft = d.rho_ok_ft.dropna() if 'rho_ok_ft' in d else pd.Series(dtype=object)
+    return dict(rho_ok=bool(d.rho_ok.eq(True).all()), rho_ok_ft=len(ft) > 0 and bool(ft.astype(bool).all()),
+                gate_ft_epochs=int(d.loc[ft.index, 'epoch'].nunique()))
+
+def _run_summaries(runs: dict, blocks: list[str]) -> pd.DataFrame:
+    "Per robustness run: the largest falls and their nulls, the learning–forgetting r over the blocks, both gates."
+    rows = []
+    for name, (d, _) in runs.items():
+        d = d[d.layer.isin(blocks)]
+        rows.append(dict(run=name, learning_forgetting_r=learning_forgetting_correlation(d).r.mean(),
+                         **_largest_fall(d, 'learning'), **_largest_fall(d, 'forgetting'), **_run_gates(d)))
+    return pd.DataFrame(rows)
+
 # %% ../nbs/15_study.ipynb #4aba4575
 def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: float, s: int, cache, progress: bool):
     "(per-layer dynamics, accuracy over checkpoints) of one robustness run, read back where finished."
@@ -323,7 +358,8 @@ def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: flo
     ckpts = checkpoints(_ft_dir(run / 'checkpoints', cfg, lr, s))
     template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s))
     d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
-                 template=template, progress=progress)              # the dynamics stage's settings, gate included
+                 template=template, progress=progress,              # the dynamics stage's settings, gates included
+                 gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs))
     acc = accuracy_over_checkpoints(template, ckpts, sets, clean=clean, progress=progress)
     _save_csv(d.per_layer, files[0])
     _save_csv(acc, files[1])
@@ -342,24 +378,6 @@ def _robustness_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache,
                early_epoch_runs=early_curve_runs(pts), dynamics_runs=_run_summaries(runs, blocks))
     for name, t in out.items(): _save_csv(t, res / f'{name}.csv')
     return out
-
-def _largest_fall(d: pd.DataFrame, metric: str) -> dict:
-    "The largest fall of the block mean between consecutive epochs, its SE (the layers' mean SE, two epochs), where."
-    z, g = stats.norm.ppf(0.975), d.groupby('epoch')
-    mean = g[metric].mean().values
-    se = g.apply(lambda t: ((t[f'{metric}_ci_high'] - t[f'{metric}_ci_low']) / (2 * z)).mean()).values
-    k = int(np.argmax(mean[:-1] - mean[1:]))
-    return {f'{metric}_largest_fall': mean[k] - mean[k + 1], f'{metric}_fall_se': float(np.hypot(se[k], se[k + 1])),
-            f'{metric}_fall_epoch': int(g[metric].mean().index[k])}
-
-def _run_summaries(runs: dict, blocks: list[str]) -> pd.DataFrame:
-    "Per robustness run: the largest falls of learning and forgetting, and the learning–forgetting r over the blocks."
-    rows = []
-    for name, (d, _) in runs.items():
-        d = d[d.layer.isin(blocks)]
-        rows.append(dict(run=name, learning_forgetting_r=learning_forgetting_correlation(d).r.mean(),
-                         **_largest_fall(d, 'learning'), **_largest_fall(d, 'forgetting')))
-    return pd.DataFrame(rows)
 
 def _points_gated(runs: dict, blocks: list[str]) -> pd.DataFrame:
     "`run_points` of the paper's hypothesis, its CKA-divergence twin, and whether each point's layers pass the gate."
