@@ -18,7 +18,7 @@ from .errors import InputError
 
 # %% auto #0
 __all__ = ['seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok', 'paired_means',
-           'floor_seen', 'floor_ok', 'fall_null', 'largest_fall']
+           'floor_seen', 'floor_ok', 'fall_null', 'largest_fall', 'stouffer_z']
 
 # %% ../nbs/19_findings.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
@@ -247,7 +247,16 @@ def largest_fall(means: np.ndarray, # the metric's mean at each epoch, in order
     "The largest fall between consecutive epochs, its SE, and its null under a flat curve with noise (q95, p)."
     m, s = np.asarray(means, np.float64), np.asarray(ses, np.float64)
     if len(m) < 2: raise InputError(f"a fall needs at least two epochs; got {len(m)}.")
+    if not (np.isfinite(m).all() and np.isfinite(s).all()):                 # unknown, not significant
+        return dict(fall=np.nan, se=np.nan, at=-1, null_q95=np.nan, p=np.nan, excess=np.nan)
     k, null = int(np.argmax(m[:-1] - m[1:])), fall_null(s, n_sim, seed)
     fall, q95 = m[k] - m[k + 1], float(np.quantile(null, 0.95))
     return dict(fall=fall, se=float(np.hypot(s[k], s[k + 1])), at=k, null_q95=q95,
                 p=float((1 + (null >= fall).sum()) / (1 + n_sim)), excess=float(fall - q95))
+
+# %% ../nbs/19_findings.ipynb #194e55a9
+def stouffer_z(p: Sequence[float]) -> float:
+    "Stouffer's combined Z of independent one-sided p-values (NaN when any is unknown)."
+    p = np.asarray(p, np.float64)
+    if len(p) == 0 or not np.isfinite(p).all(): return float('nan')
+    return float(stats.norm.isf(p).sum() / np.sqrt(len(p)))

@@ -34,8 +34,9 @@ __all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHE
            'flow_summary', 'FinetuneAnalysis', 'bootstrap_indices', 'resampled_cka', 'leave_one_out_cka',
            'leave_one_out_se', 'replicate_se', 'seed_set_se', 'per_layer_replicates', 'intervals_from_replicates',
            'per_layer_intervals', 'block_layers', 'flow_replicates', 'flow_totals', 'flow_noise_null', 'flow_table',
-           'coverage_simulation', 'InversionQualityWarning', 'quality_gate', 'FloorWarning', 'convergence',
-           'learning_convergence', 'convergence_gate', 'analyze', 'gate_column', 'contrast', 'Dynamics', 'dynamics']
+           'coverage_simulation', 'flow_coverage_simulation', 'InversionQualityWarning', 'quality_gate', 'FloorWarning',
+           'convergence', 'learning_convergence', 'convergence_gate', 'analyze', 'gate_column', 'paired_contrast',
+           'Dynamics', 'dynamics']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
@@ -523,6 +524,64 @@ def coverage_simulation(n: int = 48, # images per draw
         rows += _coverage_rows(hits, truth, _expected_at_n(models, n, reps, est, g), n, d, est)
     return pd.DataFrame(rows)
 
+# %% ../nbs/05_finetune_metrics.ipynb #5ee7f0c9
+_FLOW_MODEL = dict(r=(0.9, 0.7, 0.5, 0.35), q=(0.5, 0.8, 0.6, 0.45), leak=0.3, tau=0.1, power=0.25, private=0, b=0.0)
+_FLOW_MODELS = {'mixed': _FLOW_MODEL,                       # 'no flow': every ft layer alike but for private features
+                'no flow': _FLOW_MODEL | dict(q=(0.6,) * 4, private=16, b=0.5)}
+
+# %% ../nbs/05_finetune_metrics.ipynb #708926fe
+def _flow_model(d: int, name: str = 'mixed') -> dict:
+    "The synthetic pair's per-layer weights and the population flow matrix `F_ij = S_ij − S_jj` (diagonal model)."
+    m, k = _FLOW_MODELS[name], np.arange(d)
+    keep = [(k < d * r).astype(float) for r in m['r']]                   # what pt^j keeps: the inversion matches z
+    noise = [np.sqrt(kp * m['tau'] ** 2 + (1 - kp)) for kp in keep]       # and is fresh noise elsewhere
+    a = [(k + 1.0) ** -m['power'] * np.where(k < d * q, 1.0, m['leak']) for q in m['q']]   # what ft^i reads
+    own = m['private'] * m['b'] ** 4                                      # private features: never matched
+    cka = lambda i, j: ((a[i] ** 2 * keep[j]) ** 2).sum() / np.sqrt(
+        ((a[i] ** 4).sum() + own) * (((a[i] ** 2 * (keep[j] ** 2 + noise[j] ** 2)) ** 2).sum() + own))
+    s = np.array([[cka(i, j) for j in range(len(keep))] for i in range(len(a))])
+    return dict(keep=keep, noise=noise, a=a, private=m['private'], b=m['b'], flow=s - np.diag(s)[None, :])
+
+# %% ../nbs/05_finetune_metrics.ipynb #0ccc72d6
+def _flow_draw(model: dict, n: int, estimator: str, g: np.random.Generator) -> np.ndarray:
+    "The flow matrix of one draw of n images, on the full sample and each leave-one-out subsample: `(1 + n, L, L)`."
+    z = g.normal(size=(n, len(model['a'][0])))
+    invs = [z * kp + g.normal(size=z.shape) * nz for kp, nz in zip(model['keep'], model['noise'])]
+    L, full, b = len(model['a']), torch.arange(n)[None], model['b']
+    gram, s = lambda f, u: torch.from_numpy(f @ f.T + b ** 2 * (u @ u.T)), np.empty((1 + n, L, L))   # + private ones
+    for i, a in enumerate(model['a']):
+        kx = gram(z * a, g.normal(size=(n, model['private'])))
+        for j, inv in enumerate(invs):
+            ky = gram(inv * a, g.normal(size=(n, model['private'])))      # an inversion's private part: unmatched
+            s[:, i, j] = np.r_[resampled_cka(kx, ky, full, estimator), leave_one_out_cka(kx, ky, estimator)]
+    return s - np.diagonal(s, axis1=1, axis2=2)[:, None, :]
+
+# %% ../nbs/05_finetune_metrics.ipynb #a4e172a0
+def flow_coverage_simulation(n: int = 48, # images per draw
+                             d: int = 64, # width of the latent
+                             reps: int = 200, # draws
+                             *, level: float = 0.95, estimators: Sequence[str] = ('linear', 'linear-debiased'),
+                             model: str = 'mixed', # 'mixed' (flow of both signs) or 'no flow' (population flow 0)
+                             seed: int = 0, progress: bool = False,
+                            ) -> pd.DataFrame:
+    "Coverage of the jackknife intervals of the four flow totals, over `reps` draws of a pair with a known flow."
+    name, model = model, _flow_model(d, model)
+    g, z = np.random.default_rng(seed), scipy.stats.norm.ppf(0.5 + level / 2)
+    idx, rows = list(range(len(model['a']))), []
+    truth = {m: float(v) for m, v in _triangle_sums(model['flow'], idx).items()}
+    for est in estimators:
+        sums = [_triangle_sums(_flow_draw(model, n, est, g), idx)
+                for _ in tqdm(range(reps), desc=f'flow coverage, {est}, n = {n}', disable=not progress)]
+        for m, pop in truth.items():
+            v = np.array([s[m] for s in sums])                               # (reps, 1 + n)
+            se = np.array([leave_one_out_se(r[1:]) for r in v])
+            lo, hi, mean = v[:, 0] - z * se, v[:, 0] + z * se, v[:, 0].mean()
+            rows.append(dict(model=name, n=n, d=d, reps=reps, estimator=est, total=m, population=pop,
+                             mean_estimate=mean,
+                             coverage=np.mean((lo <= pop) & (pop <= hi)),
+                             coverage_of_expected=np.mean((lo <= mean) & (mean <= hi)), width=np.mean(hi - lo)))
+    return pd.DataFrame(rows)
+
 # %% ../nbs/05_finetune_metrics.ipynb #b0075a08
 class InversionQualityWarning(UserWarning):
     "A layer's inversions did not converge: the STIR-based numbers there are not to be read."
@@ -699,11 +758,11 @@ def convergence_gate(curve: pd.DataFrame, # the convergence curve with every bud
     "Per layer, True when the metric moved less than z·SE over each of the last two budgets (None: too few budgets)."
     if curve is None or f'{metric}_se' not in per_layer: return None
     steps = {l: sorted(g.steps.unique()) for l, g in curve.groupby('layer')}     # each layer's own budgets
-    if len(steps) < curve.layer.nunique() or min(map(len, steps.values())) < 3: return None
+    if set(per_layer.layer) - set(steps) or min(map(len, steps.values())) < 3: return None
     at = curve.set_index(['layer', 'steps'])[metric if self_terms == 'one' else f'{metric}_measured']
     half = scipy.stats.norm.ppf(0.5 + level / 2) * per_layer.set_index('layer')[f'{metric}_se']
     moves = lambda l, s: [abs(at[(l, b)] - at[(l, a)]) for a, b in zip(s[-3:-1], s[-2:])]
-    return per_layer.layer.map({l: bool(max(moves(l, steps[l])) <= half[l]) for l in half.index}).astype(bool)
+    return per_layer.layer.map({l: all(m <= half[l] for m in moves(l, steps[l])) for l in half.index}).astype(bool)
 
 # %% ../nbs/05_finetune_metrics.ipynb #02ae06a7
 def _fixed_gate(per_layer: pd.DataFrame, rho_gate: float, metric: str) -> pd.Series:
@@ -869,7 +928,7 @@ def _quality(reads: list, metric: str = 'forgetting') -> dict:
     return dict(rho_ok=rho_ok, floor_ok=None if unknown else all(bool(v) for v in floor))
 
 # %% ../nbs/05_finetune_metrics.ipynb #a803c226
-def contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
+def paired_contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
              b: FinetuneAnalysis | None = None, # the analysis subtracted (default: `a` itself when `b_layers` given)
              *, metric: str = 'forgetting', # 'forgetting', 'learning', 'cka_divergence' or a flow total (`FLOW_TOTALS`)
              layers: Sequence[str] | None = None, # layers of `a` averaged (default: all; a flow total: 'blocks'/'all')
@@ -918,7 +977,7 @@ def _dynamics_tables(analyses: dict) -> Dynamics:
     "The per-epoch and per-(epoch, layer) tables of `{epoch: FinetuneAnalysis}`."
     per_epoch = pd.DataFrame([_epoch_row(e, a) for e, a in analyses.items()])
     per_layer = pd.concat([a.per_layer.assign(epoch=e) for e, a in analyses.items()], ignore_index=True)
-    cols = next(iter(analyses.values())).per_layer.columns
+    cols = dict.fromkeys(c for a in analyses.values() for c in a.per_layer.columns)   # ungated epochs lack a few
     return Dynamics(per_epoch, per_layer[['epoch', *cols]], analyses)
 
 # %% ../nbs/05_finetune_metrics.ipynb #5b55b4b2

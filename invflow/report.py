@@ -6,18 +6,21 @@ Docs: https://invflow.github.io/invflow/report.html.md"""
 
 # %% ../nbs/22_report.ipynb #6d7c36ac
 from __future__ import annotations
-import html, json
+import html, json, math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .cache import atomic_write_bytes
-from .errors import MissingFile
+from .errors import InputError, MissingFile
 
 # %% auto #0
-__all__ = ['vega_bundle', 'render_html', 'write_report', 'report_from_run']
+__all__ = ['vega_bundle', 'fmt', 'fmt_interval', 'readable', 'Csv', 'Details', 'csv_link', 'render_html', 'write_report',
+           'report_from_run']
 
 # %% ../nbs/22_report.ipynb #0c529930
 @lru_cache(maxsize=1)
@@ -29,8 +32,61 @@ def vega_bundle() -> str:
 # %% ../nbs/22_report.ipynb #9f9e0a9c
 _CSS = """body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em}
 body{color:#1b1b1b}h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}
-th{background:#f4f4f4}.chart{margin:1em 0}.note{color:#555}"""
+table{border-collapse:collapse;font-size:.85em;max-width:100%}td,th{border:1px solid #ddd;padding:3px 7px}
+td{text-align:right;overflow-wrap:anywhere}td:first-child{text-align:left}th{background:#f4f4f4}
+table.text{table-layout:fixed;width:100%}table.text td{text-align:left;vertical-align:top}
+.chart{margin:1em 0;max-width:100%;overflow-x:auto}.note{color:#555}.csv{font-size:.9em}
+.verdict-holds{color:#1a7f37}.verdict-not{color:#b42318}.verdict-inc{color:#8a6d00}"""
+
+# %% ../nbs/22_report.ipynb #810c67d8
+def fmt(v, digits: int = 3) -> str:
+    "A value as a reader reads it: 3 significant digits, thousands apart, yes/no for a gate, '—' where there is none."
+    if v is None or (isinstance(v, (float, np.floating)) and math.isnan(v)): return '—'
+    if isinstance(v, str) and v.strip() in ('nan', 'NaN', 'None', 'nan *'): return '—'     # a table already as text
+    if isinstance(v, (bool, np.bool_)): return 'yes' if v else 'no'
+    if isinstance(v, (int, np.integer)): return f'{int(v):,}'
+    if isinstance(v, (float, np.floating)): return f'{float(v):.{digits}g}'
+    return str(v)
+
+# %% ../nbs/22_report.ipynb #56466462
+def fmt_interval(v, lo, hi, digits: int = 3) -> str:
+    "'0.048 [0.031, 0.065]'; the value alone where it has no interval; '—' where there is no value."
+    if fmt(v) == '—': return '—'
+    if '—' in (fmt(lo), fmt(hi)): return fmt(v, digits)
+    return f'{fmt(v, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]'
+
+# %% ../nbs/22_report.ipynb #64d6a84a
+def readable(df: pd.DataFrame, # a result table
+             names: dict | None = None, # column → heading
+            ) -> pd.DataFrame:
+    "The table as text: 'x [low, high]' for every column with an interval, every number formatted, columns renamed."
+    out = {}
+    for c in df.columns:
+        if str(c).endswith(('_ci_low', '_ci_high')) and str(c).rsplit('_ci_', 1)[0] in df: continue
+        if f'{c}_ci_low' in df and f'{c}_ci_high' in df:
+            out[c] = [fmt_interval(*t) for t in zip(df[c], df[f'{c}_ci_low'], df[f'{c}_ci_high'])]
+        else: out[c] = [fmt(v) for v in df[c]]
+    return pd.DataFrame(out, index=range(len(df))).rename(columns=names or {})
+
+# %% ../nbs/22_report.ipynb #126fc2a1
+@dataclass
+class Csv:
+    "A raw table linked, not printed: its path relative to the report, and what it holds."
+    path: str
+    about: str
+
+@dataclass
+class Details:
+    "Items folded under a one-line summary."
+    summary: str
+    items: list
+
+# %% ../nbs/22_report.ipynb #04f5e931
+def csv_link(res: Path, name: str, about: str) -> Csv | None:
+    "A link to `res/name` saying what it holds and its size (None when the run has no such table)."
+    if not (res / name).exists(): return None
+    t = pd.read_csv(res / name)
+    return Csv(f'{res.name}/{name}', f'{about} ({len(t):,} rows × {t.shape[1]} columns)')
 
 # %% ../nbs/22_report.ipynb #dc337ca6
 def _chart_html(chart, k: int, head: str) -> str:
@@ -42,13 +98,34 @@ def _chart_html(chart, k: int, head: str) -> str:
             f'.catch(function(e){{{fail}}});</script>')
 
 # %% ../nbs/22_report.ipynb #ccd8220d
-def _section_html(head: str, item, k: int) -> str:
-    "One section: its heading, then the table, the text or the chart."
-    out = f'<h2>{html.escape(head)}</h2>'
-    if isinstance(item, pd.DataFrame):
-        return out + item.to_html(index=False, float_format=lambda v: f'{v:.4g}', border=0)
-    if isinstance(item, str): return out + f'<p class="note">{html.escape(item)}</p>'
-    return out + _chart_html(item, k, head)
+def _table_html(df: pd.DataFrame) -> str:
+    "A table as the reader reads it (`readable`); a table of sentences fills the page and wraps (class `text`)."
+    t = readable(df)
+    wordy = any(t[c].astype(str).str.len().max() > 40 for c in t.columns) if len(t) else False
+    return t.to_html(index=False, border=0, escape=True, classes='text' if wordy else None)
+
+# %% ../nbs/22_report.ipynb #c75f683c
+def _item_html(item, k: int, head: str) -> tuple[str, int]:
+    "(the HTML of one item, the charts it drew): a table, text, a CSV link, folded items, a list of them, or a chart."
+    if item is None: return '', 0
+    if isinstance(item, (list, tuple)):
+        parts = []
+        for it in item: parts.append(_item_html(it, k + sum(n for _, n in parts), head))
+        return ''.join(h for h, _ in parts), sum(n for _, n in parts)
+    if isinstance(item, pd.DataFrame): return _table_html(item), 0
+    if isinstance(item, str): return f'<p class="note">{html.escape(item)}</p>', 0
+    if isinstance(item, Csv):
+        p = html.escape(item.path)
+        return f'<p class="csv">raw table: <a href="{p}">{p}</a> — {html.escape(item.about)}</p>', 0
+    if isinstance(item, Details):
+        inner, n = _item_html(item.items, k, head)
+        return f'<details><summary>{html.escape(item.summary)}</summary>{inner}</details>', n
+    return _chart_html(item, k, head), 1
+
+def _section_html(head: str, item, k: int) -> tuple[str, int]:
+    "(one section: its heading, then its items; the charts it drew)."
+    body, n = _item_html(item, k, head)
+    return f'<h2>{html.escape(head)}</h2>' + body, n
 
 # %% ../nbs/22_report.ipynb #c654ca51
 def render_html(title: str, # page title
@@ -57,8 +134,9 @@ def render_html(title: str, # page title
     "A self-contained HTML page: headings, Altair charts (rendered as SVG), tables and text."
     parts, k = [], 0
     for head, item in sections:
-        parts.append(_section_html(head, item, k))
-        k += not isinstance(item, (pd.DataFrame, str))
+        h, n = _section_html(head, item, k)
+        parts.append(h)
+        k += n
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f'<style>{_CSS}</style><script>{vega_bundle()}</script></head><body><!-- invflow:body -->'
             f'<h1>{html.escape(title)}</h1>' + '\n'.join(parts) + '</body></html>')
@@ -76,17 +154,34 @@ def _safe_csv(p: Path):
     return pd.read_csv(p) if p.exists() else None
 
 # %% ../nbs/22_report.ipynb #a2b3c4d5
+def _failing(quality: pd.DataFrame, col: str) -> str:
+    "'pair: layer, layer; …' where the gate `col` failed (NaN: not measured, not named here)."
+    poor = quality[quality[col] == False] if col in quality else quality.iloc[:0]     # noqa: E712
+    return '; '.join(f"{p}: {', '.join(g.layer)}" for p, g in poor.groupby('pair', sort=False))
+
 def _quality_banner(quality: pd.DataFrame, analyses: dict) -> list:
-    "A warning section naming the layers whose inversions missed the gate (none when all passed)."
-    poor = quality[quality.rho_ok == False]           # noqa: E712 (NaN: analyses written before the gate)
-    if not len(poor): return []
+    "A warning section naming the layers whose inversions missed either gate (none when all passed)."
+    pt, ft = _failing(quality, 'rho_ok'), _failing(quality, 'rho_ok_ft')
+    if not (pt or ft): return []
     prov = next(iter(analyses.values())).provenance if analyses else {}
-    where = '; '.join(f"{p}: {', '.join(g.layer)}" for p, g in poor.groupby('pair'))
-    why = ("forgetting still moves with more inversion steps (by more than its interval over the last two budgets)"
-           if prov.get('gate') == 'convergence'
-           else f"median inversion quality ρ is above the gate {prov.get('rho_gate')}")
-    return [('Inversion quality warning', f"{why} at {where}. Forgetting, learning and flow there rest on inversions "
-             "that did not converge: raise the inversion steps before reading them.")]
+    fixed = f"rests on inversions whose median ρ is above {prov.get('rho_gate')}"
+    why = lambda gate: ("still moves with more inversion steps (by more than its interval over the last two budgets)"
+                        if gate == 'convergence' else fixed)
+    say = [f"forgetting (and the flow) {why(prov.get('gate'))} at {pt}." if pt else '',
+           f"learning {why(prov.get('gate_ft', prov.get('gate')))} at {ft}." if ft else '']
+    return [('Inversion quality warning', ' '.join(s for s in say if s) + " Findings read there are inconclusive "
+             "(inversion quality): raise the inversion steps before reading them.")]
+
+# %% ../nbs/22_report.ipynb #2c1de48d
+_QUALITY = ['layer', 'self_stir_pt', 'self_stir_ft', 'median_rho_pt', 'median_rho_ft', 'rho_ok', 'rho_ok_ft',
+            'forgetting_drift', 'learning_drift', 'floor_forgetting', 'floor_ci_low', 'floor_ci_high', 'floor_seen']
+
+def _gate_grid(quality: pd.DataFrame) -> pd.DataFrame:
+    "Pairs × layers: 'yes / no' = forgetting's gate / learning's gate at each layer."
+    from invflow.viz import short
+    cell = quality.rho_ok.map(fmt) + ' / ' + quality.rho_ok_ft.map(fmt)
+    grid = quality.assign(cell=cell, layer=quality.layer.map(short)).pivot(index='pair', columns='layer', values='cell')
+    return grid[list(dict.fromkeys(quality.layer.map(short)))].reset_index()
 
 # %% ../nbs/22_report.ipynb #d95a3660
 def _analysis_sections(res: Path) -> tuple[list, list, dict]:
@@ -102,10 +197,11 @@ def _analysis_sections(res: Path) -> tuple[list, list, dict]:
             for n, a in analyses.items()]
     curves = {n: a.convergence for n, a in analyses.items() if a.convergence is not None}
     if curves: out.append(('Convergence: forgetting against the inversion budget', viz.convergence_chart(curves)))
-    cols = ['layer', 'self_stir_pt', 'self_stir_ft', 'median_rho_pt', 'median_rho_ft', 'rho_ok', 'forgetting_drift',
-            'floor_forgetting', 'floor_ci_low', 'floor_ci_high', 'floor_seen']
-    quality = pd.concat([a.per_layer.reindex(columns=cols).assign(pair=n) for n, a in analyses.items()])
-    out.append(('Inversion quality, self terms, convergence and the stem floor per layer', quality))
+    quality = pd.concat([a.per_layer.reindex(columns=_QUALITY).assign(pair=n) for n, a in analyses.items()])
+    out.append(('Inversion gates per layer: forgetting’s (the pretrained model’s inversions) / learning’s (the '
+                'finetuned model’s)', [_gate_grid(quality), csv_link(res, 'per_layer.csv', 'every per-layer number '
+                'of the first seed: metrics, intervals, self terms, median ρ, drift, gates, the stem floor')
+                or quality.drop(columns=['self_stir_pt', 'self_stir_ft'])]))
     return _quality_banner(quality, analyses), out, analyses
 
 # %% ../nbs/22_report.ipynb #c4d5e6f8
@@ -143,6 +239,11 @@ def _instrument_sections(res: Path) -> list:
     return out
 
 # %% ../nbs/22_report.ipynb #f708192a
+_RUN_TABLES = {'early_epoch_curve.csv': 'the early-epoch correlation of the strongest hypothesis',
+               'learning_forgetting_correlation.csv': 'the learning–forgetting correlation across layers, per epoch',
+               'robustness_points.csv': 'the robustness hypothesis per (run, epoch), with its baselines and gate',
+               'dynamics_runs.csv': 'per finetuning run: largest falls and their noise nulls, gates'}
+
 def _run_sections(res: Path) -> list:
     "Dynamics, robustness and the correlation study, where the run has them."
     from invflow import viz
@@ -154,11 +255,8 @@ def _run_sections(res: Path) -> list:
         rob = mean_corrupted_accuracy(acc) if acc is not None else None
         out.append(('Dynamics over finetuning epochs', viz.dynamics_chart(dyn, rob)))
     if study is not None: out.append(('Correlation study (strongest hypotheses)', viz.correlation_chart(study)))
-    tables = {'early_epoch_curve.csv': 'Early-epoch correlation of the strongest hypothesis',
-              'learning_forgetting_correlation.csv': 'Learning–forgetting correlation across layers, per epoch'}
-    for f, head in tables.items():
-        t = _safe_csv(res / f)
-        if t is not None: out.append((head, t))
+    links = [csv_link(res, f, about) for f, about in _RUN_TABLES.items()]
+    if any(links): out.append(('The finetuning run’s tables', [l for l in links if l is not None]))
     return out
 
 # %% ../nbs/22_report.ipynb #2a3b4c5d
@@ -174,7 +272,7 @@ def _study_sections(res: Path) -> list:
     if en is not None:
         if 'seed' in en: en = en.groupby('tau', as_index=False).mean(numeric_only=True)
         out.append(('Head-probing energy sweep (mean over training seeds)', viz.energy_chart(en)))
-    if tr is not None: out.append(('Training', tr))
+    if tr is not None: out.append(('Training', [viz.training_chart(tr), csv_link(res, 'training.csv', 'every epoch')]))
     return out
 
 # %% ../nbs/22_report.ipynb #5d6e7f80
@@ -186,7 +284,114 @@ def _provenance_section(run: Path, analyses: dict) -> list:
     for n, a in analyses.items():
         prov.update({f'{n}: {k}': v for k, v in a.provenance.items() if k not in ('pt', 'ft')})
     if not prov: return []
-    return [('Provenance', pd.DataFrame([dict(setting=k, value=str(v)) for k, v in prov.items()]))]
+    table = pd.DataFrame([dict(setting=k, value=str(v)) for k, v in prov.items()])
+    return [('Provenance', Details(f'{len(table)} settings: the run’s and every analysis’ (open)', [table]))]
+
+# %% ../nbs/22_report.ipynb #b236390d
+_COPY = 'control identical copy'
+_VERBS = {'forgetting': 'forgets', 'learning': 'learns', 'cka_divergence': 'changes its representation (CKA)'}
+
+def _pair_findings(res: Path) -> list:
+    "Each trained pair against the identical copy, the mean over the blocks per training seed, on shared replicates."
+    from invflow.findings import Finding, paired_means, gate_ok, floor_ok
+    from invflow.metrics import block_layers
+    T, R = _safe_csv(res / 'per_layer_seeds.csv'), _safe_csv(res / 'per_layer_replicates.csv')
+    if T is None or R is None or _COPY not in set(T.pair): return []
+    blocks, rows = block_layers(list(dict.fromkeys(T.layer))), []
+    for p in (p for p in dict.fromkeys(T.pair) if not p.startswith('control')):
+        for m, verb in _VERBS.items():
+            v, se = paired_means(R, (1, p, m, blocks), (-1, _COPY, m, blocks))
+            copy = paired_means(R, (1, _COPY, m, blocks))[0].mean()
+            rows.append(Finding(f"{p} {verb} more than an identical copy (mean over the blocks)",
+                                f"{m}: {p} − the identical copy", v, se_images=se,
+                                control=f"identical copy {fmt(copy)}", rho_ok=gate_ok(T, [p], blocks, m),
+                                floor_ok=_floor(res, T, p, blocks, m)))
+    return rows
+
+def _floor(res: Path, T: pd.DataFrame, pair: str, blocks, metric: str) -> bool | None:
+    "The stem floor seen under `metric`: the validity suite's where the run has one, else the analyses' (forgetting)."
+    from invflow.findings import floor_ok, floor_seen
+    if (res / 'validity.json').exists():
+        from invflow.validity import load_validity
+        return floor_seen(load_validity(res).table, blocks, metric)
+    return floor_ok(T, [pair], blocks) if metric == 'forgetting' else None          # not measured for the others
+
+# %% ../nbs/22_report.ipynb #bc85a96d
+def _robustness_floor(res: Path) -> bool | None:
+    "The stem floor at the blocks the hypothesis reads (all but the first), from the analyses (None: not measured)."
+    from invflow.findings import floor_ok
+    from invflow.metrics import block_layers
+    T = _safe_csv(res / 'per_layer_seeds.csv')
+    if T is None or 'floor_seen' not in T or 'finetuned (classification)' not in set(T.pair): return None
+    return floor_ok(T, ['finetuned (classification)'], block_layers(list(dict.fromkeys(T.layer)))[1:])
+
+def _robustness_findings(res: Path) -> list:
+    "The paper's robustness hypothesis over the finetuning runs, and its margin over the epoch-only baselines."
+    from invflow.findings import Finding
+    RI, pts = _safe_csv(res / 'robustness_runs.csv'), _safe_csv(res / 'robustness_points.csv')
+    if RI is None: return []
+    RI, n = RI.set_index('statistic'), int(RI.runs.iloc[0])
+    ok = bool(pts.rho_ok.eq(True).all()) if pts is not None and 'rho_ok' in pts else False    # unknown: not passed
+    few = dict(missing=f'{n} finetuning run(s): no interval over runs') if n < 3 else {}
+    hyp, exc = RI.loc['hypothesis'], RI.loc['|hypothesis| − best |baseline|']
+    seen = _robustness_floor(res)
+    return [Finding("Std of forgetting across layers correlates with robustness (r > 0.5)",
+                    f"r over {int(hyp.points)} (run, epoch) points of {n} run(s)", [hyp.r], threshold=0.5,
+                    ci=(hyp.ci_low, hyp.ci_high), control='the epoch-only baselines, next row', rho_ok=ok,
+                    floor_ok=seen, **few),
+            Finding("… and more than the epoch, log epoch or clean accuracy alone", "|r| − the best baseline's |r|",
+                    [exc.r], ci=(exc.ci_low, exc.ci_high), control='epoch, log(1 + epoch), clean accuracy',
+                    rho_ok=ok, floor_ok=seen, **few)]
+
+# %% ../nbs/22_report.ipynb #7d44bc0b
+def _findings_table(t: pd.DataFrame) -> pd.DataFrame:
+    "The findings as printed: claim, measured, value [interval], verdict, control, what would flip it."
+    return pd.DataFrame({'finding': t.finding, 'measured': t.measured,
+                         'value [95 % interval]': [fmt_interval(*r) for r in zip(t.value, t.ci_low, t.ci_high)],
+                         'verdict': t.verdict, 'control': t.control.replace('', '—'), 'would flip if': t.flips_if})
+
+def _block_means(analyses: dict) -> pd.DataFrame:
+    "Per analysis: each metric's mean over the blocks with its interval over images (the value alone without one)."
+    from invflow.metrics import paired_contrast, block_layers
+    rows = []
+    for n, a in analyses.items():
+        row, blocks = dict(pair=n), block_layers(a.layers)
+        for m in _VERBS:
+            try: c = paired_contrast(a, metric=m, layers=blocks)
+            except InputError: c = dict(value=a.per_layer.set_index('layer').loc[blocks, m].mean())   # no intervals
+            row[m] = fmt_interval(c['value'], c.get('ci_low'), c.get('ci_high'))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+def _findings_sections(res: Path, analyses: dict) -> list:
+    "Findings first: each with value [interval], verdict, control and what would flip it; else the block means."
+    from invflow.findings import findings
+    rows = _pair_findings(res) + _robustness_findings(res)
+    if rows: return [('Findings', [_findings_table(findings(*rows)), _FINDINGS_NOTE])]
+    if not analyses: return []
+    return [('Findings', [_NO_CONTROL, _block_means(analyses)])]
+
+_FINDINGS_NOTE = ("Intervals: 95 %, t over training seeds with each seed's standard error over images (and inversion "
+                  "seed sets); a verdict is 'inconclusive' where a layer read fails its inversion gate, where the "
+                  "instrument cannot see past the stem floor, or where the interval crosses the threshold.")
+_NO_CONTROL = ("This run has no identical-copy control, so no finding is judged here: analyse the pretrained model "
+               "against a copy of itself with the same settings to read one. The means over the blocks, with their "
+               "95 % intervals over images:")
+
+# %% ../nbs/22_report.ipynb #7a7db6cc
+_SUMMARY = {'pair': 'pair', 'seeds': 'seeds', 'test_accuracy': 'test accuracy', 'forgetting': 'forgetting (blocks)',
+            'learning': 'learning (blocks)', 'cka_divergence': 'CKA divergence (blocks)',
+            'forgetting_pooled': 'forgetting (pooled)', 'compression': 'compression (blocks)',
+            'expansion': 'expansion (blocks)'}
+
+def _summary_sections(res: Path) -> list:
+    "The study's summary per pair, compact and formatted, with the whole table linked."
+    s = _safe_csv(res / 'summary.csv')
+    if s is None: return []
+    keep = [c for c in _SUMMARY if c in s]
+    cols = keep + [f'{c}_ci_{e}' for c in keep for e in ('low', 'high') if f'{c}_ci_{e}' in s]
+    return [('Summary per pair (means over training seeds, 95 % intervals over seeds)',
+             [readable(s[cols], _SUMMARY), csv_link(res, 'summary.csv', 'every column, the pooled layer and quality')])]
 
 # %% ../nbs/22_report.ipynb #bd980aab
 def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
@@ -194,11 +399,8 @@ def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
     run = Path(run_dir)
     res = run / 'results'
     if not res.is_dir(): raise MissingFile(f"{run} has no results folder: is it an invflow run folder?")
-    summary = _safe_csv(res / 'summary.csv')
     banner, analysis, analyses = _analysis_sections(res)
-    title = 'Summary (block means, the pooled layer apart, signed block flow totals; intervals over training seeds)'
-    sections = banner + ([(title, summary)]
-                         if summary is not None else []) + analysis
+    sections = _findings_sections(res, analyses) + banner + _summary_sections(res) + analysis
     sections += _instrument_sections(res)
     sections += _measure_sections(_safe_csv(res / 'measures.csv')) + _run_sections(res) + _study_sections(res)
     sections += _provenance_section(run, analyses)

@@ -21,9 +21,9 @@ from .errors import InputError, MissingFile
 # %% auto #0
 __all__ = ['ELASTIC_ALPHA', 'ELASTIC_SIGMA', 'TRANSFORMS', 'GEOMETRIC', 'SPLITS', 'make_objects', 'make_backgrounds',
            'load_assets', 'scale', 'translate', 'vflip', 'hflip', 'rotate', 'shear', 'elastic_field', 'elastic', 'hue',
-           'brightness', 'contrast', 'grayscale', 'posterize', 'invert', 'sharpen', 'blur', 'noise', 'pixelate',
-           'erasing', 'apply_transforms', 'composite', 'Transforms2D', 'invariance_pairs', 'other_objects',
-           'other_backgrounds', 'invariance_score']
+           'adjust_brightness', 'adjust_contrast', 'grayscale', 'posterize', 'invert_colors', 'sharpen', 'blur',
+           'noise', 'pixelate_blocks', 'erasing', 'apply_transforms', 'composite', 'Transforms2D', 'invariance_pairs',
+           'other_objects', 'other_backgrounds', 'invariance_score']
 
 # %% ../nbs/11_transforms2d.ipynb #d644a60d
 def _gen(*parts: int) -> torch.Generator:
@@ -236,11 +236,11 @@ def hue(o, g):
     return _recolour(o, _rgb((h + _u(g, len(o), -0.5, 0.5)[:, None, None]) % 1, s, v))
 
 # %% ../nbs/11_transforms2d.ipynb #91841d77
-def brightness(o, g):
+def adjust_brightness(o, g):
     "Multiply the colour by U[0, 2]."
     return _recolour(o, o[:, :3] * _u(g, len(o), 0, 2)[:, None, None, None])
 
-def contrast(o, g):
+def adjust_contrast(o, g):
     "Blend with the object's mean grey (weighted by alpha) by a factor U[0, 2]."
     f = _u(g, len(o), 0, 2)[:, None, None, None]
     a = o[:, 3:]
@@ -262,7 +262,7 @@ def posterize(o, g):
     "Posterize to 1 bit per channel, with p = 0.5."
     return _maybe(o, g, (o[:, :3] >= 0.5).float())
 
-def invert(o, g):
+def invert_colors(o, g):
     "Invert the colour, with p = 0.5."
     return _maybe(o, g, 1 - o[:, :3])
 
@@ -291,7 +291,7 @@ def _pixelated(rgb_a: Tensor, side: int) -> Tensor:
     h, w = rgb_a.shape[-2:]
     return F.interpolate(F.interpolate(rgb_a, size=(side, side), mode='area'), size=(h, w), mode='nearest')
 
-def pixelate(o, g):
+def pixelate_blocks(o, g):
     "Pixelate by a factor drawn per image from U[0.3, 0.6] (0.3: the spec's strength), so two draws differ."
     h, w = o.shape[-2:]
     rgb_a = _premultiplied(o)
@@ -315,8 +315,10 @@ def erasing(o, g):
     return _recolour(o, torch.where(box[:, None], fill, o[:, :3]))
 
 # %% ../nbs/11_transforms2d.ipynb #fe063706
-TRANSFORMS = {f.__name__: f for f in (scale, translate, vflip, hflip, rotate, shear, hue, brightness, grayscale,
-                                       posterize, invert, sharpen, blur, noise, pixelate, elastic, erasing, contrast)}
+TRANSFORMS = dict(scale=scale, translate=translate, vflip=vflip, hflip=hflip, rotate=rotate, shear=shear, hue=hue,
+                  brightness=adjust_brightness, grayscale=grayscale, posterize=posterize, invert=invert_colors,
+                  sharpen=sharpen, blur=blur, noise=noise, pixelate=pixelate_blocks, elastic=elastic, erasing=erasing,
+                  contrast=adjust_contrast)      # the paper's names (the functions' names repeat no other module's)
 GEOMETRIC = ('scale', 'translate', 'vflip', 'hflip', 'rotate', 'shear', 'elastic')
 
 def apply_transforms(obj: Tensor, names: Sequence[str], g: torch.Generator) -> Tensor:

@@ -16,7 +16,7 @@ from .metrics import block_layers
 
 # %% auto #0
 __all__ = ['short', 'per_layer_chart', 'flow_heatmap', 'dynamics_chart', 'correlation_chart', 'energy_chart', 'invariance_chart',
-           'convergence_chart', 'chart_svg']
+           'convergence_chart', 'training_chart', 'chart_svg']
 
 # %% ../nbs/20_viz.ipynb #e31dc056
 def short(layer: str) -> str:
@@ -28,21 +28,24 @@ def short(layer: str) -> str:
 def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAnalysis.per_layer}
                     metrics: Sequence[str] = ('forgetting', 'learning', 'cka_divergence'),
                    ) -> alt.Chart:
-    "Per-layer learning, forgetting and CKA divergence: a line per model pair, a panel per metric and per part."
+    "Per-layer metrics: a line per model pair with its interval as error bars, a panel per metric and per part."
     part = lambda l, d: 'blocks' if l in block_layers(list(d.layer)) else 'pooled layer'
-    rows = [dict(pair=p, layer=short(l), order=i, metric=m, value=float(v), median_rho=float(r), part=part(l, d))
-            for p, d in tables.items() for i, (l, r) in enumerate(zip(d.layer, d.median_rho_ft))
-            for m, v in ((m, d[m].iloc[i]) for m in metrics)]
+    ci = lambda d, m, i, e: float(d[f'{m}_ci_{e}'].iloc[i]) if f'{m}_ci_{e}' in d else float('nan')
+    rows = [dict(pair=p, layer=short(l), order=i, metric=m, value=float(d[m].iloc[i]), lo=ci(d, m, i, 'low'),
+                 hi=ci(d, m, i, 'high'), median_rho=float(r), part=part(l, d))
+            for p, d in tables.items() for i, (l, r) in enumerate(zip(d.layer, d.median_rho_ft)) for m in metrics]
     df = pd.DataFrame(rows)
     order = list(dict.fromkeys(df.sort_values('order').layer))
     rho = alt.Tooltip('median_rho:Q', format='.4f', title='median ρ (ft)')
-    return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X('layer:N', sort=order, title='layer'), y=alt.Y('value:Q', title=None),
-        color=alt.Color('pair:N', title='model pair'),
-        tooltip=['pair', 'layer', 'metric', alt.Tooltip('value:Q', format='.4f'), rho],
-    ).properties(width=220, height=140).facet(column=alt.Column('metric:N', title=None, sort=list(metrics)),
-                                              row=alt.Row('part:N', title=None)).resolve_scale(x='independent',
-                                                                                             y='independent')
+    base = alt.Chart(df).encode(x=alt.X('layer:N', sort=order, title='layer'),
+                                color=alt.Color('pair:N', title='model pair'))
+    named = (('value', 'value'), ('lo', '95 % low'), ('hi', '95 % high'))
+    tips = ['pair', 'layer', 'metric', *(alt.Tooltip(f'{c}:Q', format='.4f', title=t) for c, t in named), rho]
+    line = base.mark_line(point=True).encode(y=alt.Y('value:Q', title=None), tooltip=tips)
+    bars = base.mark_rule().encode(y='lo:Q', y2='hi:Q')                  # the interval over images (none: no bar)
+    return (line + bars).properties(width=220, height=140).facet(
+        column=alt.Column('metric:N', title=None, sort=list(metrics)), row=alt.Row('part:N', title=None)
+    ).resolve_scale(x='independent', y='independent')
 
 # %% ../nbs/20_viz.ipynb #ec86f3e2
 def flow_heatmap(flow: pd.DataFrame, # L × L invariance flow (rows: finetuned layer i, columns: pretrained layer j)
@@ -103,7 +106,7 @@ def invariance_chart(inv: pd.DataFrame) -> alt.Chart:
         x=alt.X('layer:N', sort=order), y=alt.Y('transform:N', title=None),
         color=alt.Color('invariance:Q', scale=alt.Scale(scheme='viridis', reverse=True)),
         tooltip=['model', 'transform', 'layer', alt.Tooltip('invariance:Q', format='.3f')]).properties(
-        width=160, height=280).facet(column=alt.Column('model:N', title=None))
+        width=160, height=280).facet(facet=alt.Facet('model:N', title=None), columns=4)
 
 # %% ../nbs/20_viz.ipynb #3aa316e6
 def convergence_chart(curves: Mapping[str, pd.DataFrame], # {pair name: FinetuneAnalysis.convergence}
@@ -116,7 +119,20 @@ def convergence_chart(curves: Mapping[str, pd.DataFrame], # {pair name: Finetune
         color=alt.Color('layer_short:N', sort=order, title='layer'),
         tooltip=['pair', 'layer', 'steps', alt.Tooltip('forgetting:Q', format='.4f'),
                  alt.Tooltip('median_rho:Q', format='.4f', title='median ρ (pt)')],
-    ).properties(width=220, height=160).facet(column=alt.Column('pair:N', title=None))
+    ).properties(width=220, height=160).facet(facet=alt.Facet('pair:N', title=None), columns=3)   # fits 1280 px
+
+# %% ../nbs/20_viz.ipynb #bc6bb33d
+def training_chart(training: pd.DataFrame) -> alt.Chart:
+    "Training curves: loss and test accuracy over epochs, a line per model (and training seed), a panel per quantity."
+    cols = [c for c in ('train_loss', 'test_loss', 'test_accuracy') if c in training]
+    ids = [c for c in ('model', 'seed', 'epoch') if c in training]
+    d = training.melt(id_vars=ids, value_vars=cols, var_name='quantity', value_name='value').dropna(subset=['value'])
+    enc = dict(x=alt.X('epoch:Q'), y=alt.Y('value:Q', title=None),
+               tooltip=[*ids, 'quantity', alt.Tooltip('value:Q', format='.4f')])
+    if 'model' in d: enc['color'] = alt.Color('model:N', title='model')
+    if 'seed' in d: enc['detail'] = 'seed:N'
+    return alt.Chart(d).mark_line(point=True).encode(**enc).properties(width=300, height=180).facet(
+        column=alt.Column('quantity:N', title=None, sort=cols)).resolve_scale(y='independent')
 
 # %% ../nbs/20_viz.ipynb #2561ff9f
 def chart_svg(chart: alt.TopLevelMixin) -> str:

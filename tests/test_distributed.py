@@ -65,8 +65,9 @@ def test_cli_analyze_under_torchrun(tmp_path):
         np.testing.assert_allclose(np.array(m, dtype=float), np.array(a2['matrices'][k], dtype=float), rtol=0, atol=1e-9, err_msg=k)
     c1 = sorted(p.relative_to(tmp_path / 'one') for p in (tmp_path / 'one' / 'cache').rglob('*.safetensors'))
     c2 = sorted(p.relative_to(tmp_path / 'two') for p in (tmp_path / 'two' / 'cache').rglob('*.safetensors'))
-    # the shared cache: every (model, layer, batch) once, and pt again at ¼ and ½ of the steps (the convergence curve)
-    assert c1 == c2 and len(c1) == (2 + 2) * 7 * 3
+    # the shared cache: every (model, layer, batch) once, and each model again at ¼ and ½ of the steps (the curves:
+    # pt's for forgetting, ft's for learning) — 2 models × 3 budgets × 7 layers × 3 batches
+    assert c1 == c2 and len(c1) == (3 + 3) * 7 * 3
     bad = torchrun(2, '-m', 'invflow', *args[:-1], '--layers', 'blocks.0,blocks.99', '--out', str(tmp_path / 'bad'))
     assert bad.returncode != 0 and "unknown layer 'blocks.99'" in bad.stderr
     demo = torchrun(2, '-m', 'invflow', 'demo', '--quick', '--run-dir', str(tmp_path / 'demo'))
