@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/invflow demo
 
-# The default study the tutorials read (two inversion seed sets, finetunings at three learning rates): ≈ 35 minutes.
+# The default study the tutorials read (two inversion seed sets, finetunings at three learning rates): over an hour.
 study: $(STAMP)
 	$(BIN)/invflow demo --study
 
@@ -48,7 +48,7 @@ nbtest: $(STAMP)
 # Process-level and browser tests (the quick demo end to end, resume after a kill, the report in headless Chromium,
 # the explorer in JupyterLab driven by headless Chromium).
 pytest: $(STAMP) browser
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --durations=12 tests
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \

@@ -37,9 +37,11 @@ def make_inputs(folder: Path, n: int) -> dict:
     return dict(pt=folder / 'pt.pt', ft=folder / 'ft.pt', x=folder / 'x.pt')
 
 
-def command(inputs: dict, out: Path, steps: int, every: float) -> list[str]:
+def command(inputs: dict, out: Path, steps: int, every: float, layers: str | None = None) -> list[str]:
+    "The `invflow analyze` command line (every layer of the family, or the comma-separated `layers`)."
+    only = ['--layers', layers] if layers else []
     return [INVFLOW, 'analyze', '--pt', str(inputs['pt']), '--ft', str(inputs['ft']), '--data', str(inputs['x']),
-            '--steps', str(steps), '--snapshot-every', str(every), '--out', str(out), '--quiet']
+            '--steps', str(steps), '--snapshot-every', str(every), *only, '--out', str(out), '--quiet']
 
 
 def snapshots(cache: Path) -> list[Path]:
@@ -90,13 +92,14 @@ def same_results(a: Path, b: Path) -> bool:
     return tables and ra['matrices'] == rb['matrices'] and ra['per_layer'] == rb['per_layer']
 
 
-def kill_and_resume(root: Path, n: int, steps: int, at: float, every: float) -> dict:
+def kill_and_resume(root: Path, n: int, steps: int, at: float, every: float, layers: str | None = None) -> dict:
     "The three runs; their times, the snapshots left at the kill, and whether the resumed results are identical."
     inputs = make_inputs(root, n)
-    whole = timed(command(inputs, root / 'whole', steps, every))
-    killed = kill_at(command(inputs, root / 'killed', steps, every), root / 'killed', at * whole, 3 * whole)
+    cmd = lambda out: command(inputs, root / out, steps, every, layers)
+    whole = timed(cmd('whole'))
+    killed = kill_at(cmd('killed'), root / 'killed', at * whole, 3 * whole)
     left = len(snapshots(root / 'killed' / 'cache'))
-    resumed = timed(command(inputs, root / 'killed', steps, every))
+    resumed = timed(cmd('killed'))
     return dict(uninterrupted_s=whole, killed_at_s=killed, snapshots_at_kill=left, resumed_s=resumed,
                 snapshots_after=len(snapshots(root / 'killed' / 'cache')),
                 resumed_from=resumed_from(root / 'killed' / 'cache'),

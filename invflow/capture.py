@@ -178,7 +178,7 @@ def __enter__(self: LayerTap):
 def __exit__(self: LayerTap, *exc):
     for h in self._handles: h.remove()
     self._handles = []
-    for m, mode in (self._modes or {}).items(): m.train(mode)
+    for m, mode in (self._modes or {}).items(): m.training = mode   # each module's own flag (train() would recurse)
     self._out = {}
 
 # %% ../nbs/00_capture.ipynb #f83a5bb3

@@ -614,6 +614,13 @@ def _stir_square(target: nn.Module, x: Tensor, layers: list[str], invs: Mapping,
     d = stir_from_inversions(target, x, layers, invs, estimator, pool, batch_size)
     return d.pivot(index='target_layer', columns='ref_layer', values='stir').loc[layers, layers].values
 
+def _stir_diagonal(target: nn.Module, x: Tensor, layers: list[str], invs: Mapping, estimator: str, pool: str,
+                   batch_size: int) -> np.ndarray:
+    "STIR(target^l | reference^l) for each layer alone: the square's diagonal, without its L² − L other entries."
+    own = lambda l: {(m, r): v for (m, r), v in invs.items() if m == l}
+    return np.array([stir_from_inversions(target, x, [l], own(l), estimator, pool, batch_size).stir.item()
+                     for l in layers])
+
 def _cka_squares(pt: nn.Module, ft: nn.Module, x: Tensor, layers: list[str], estimator: str, pool: str):
     "CKA(pt^i, pt^j) and CKA(ft^i, pt^j) as square arrays."
     c_pt_pt = cka_square(cka_matrix(pt, x, layers, estimator=estimator, pool=pool, progress=False)).values
@@ -710,8 +717,8 @@ def convergence(pt: nn.Module, ft: nn.Module, # the two models
     budgets = {(c.steps, c.steps_at): c for f in sorted(fractions) if smaller(c := cfg.scaled(f))}
     for c in budgets.values():
         invs = invert_reference(pt, x, layers, seeds, config=c, cache=cache, progress=progress)
-        s_pt = np.diag(_stir_square(pt, x, layers, invs, estimator, pool, c.batch_size))
-        s_ft = np.diag(_stir_square(ft, x, layers, invs, estimator, pool, c.batch_size))
+        s_pt = _stir_diagonal(pt, x, layers, invs, estimator, pool, c.batch_size)    # a curve reads the diagonal
+        s_ft = _stir_diagonal(ft, x, layers, invs, estimator, pool, c.batch_size)
         rows += _budget_rows(layers, invs, c, s_pt, s_ft)
     out = pd.DataFrame(rows, columns=_CURVE)
     out = out[out.steps < out.layer.map(cfg.steps_for)]                     # each layer's budgets below its own

@@ -68,6 +68,7 @@ class StudyConfig:
     robustness_lrs: tuple = (2.5e-4, 1e-3)  # more finetuning learning rates for the robustness study
     robustness_seeds: int = 2             # training seeds per learning rate there (the first of `seeds`)
     gate_ft_epochs: int = 3               # checkpoints per run where learning's own gate is measured (first … last)
+    rho_curve: tuple = (0.25, 0.5)        # budgets (fractions of the steps) of each inversion's convergence curve
 
     def __post_init__(self):
         if self.classes_b > self.classes_a:
@@ -80,8 +81,10 @@ class StudyConfig:
                              f"{self.pooled_steps}.")
 
 # %% ../nbs/15_study.ipynb #ca43f1ff
-DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=(), suite_at=('blocks.0', 'blocks.5', 'head:in'),
-               suite_noise=(0.1, 1.0), pooled_steps=None)
+DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=(), suite_at=('blocks.0', 'head:in'),
+               suite_noise=(1.0,), pooled_steps=None, n_analysis=28, inversion_steps=70, n_train_a=6000,
+               pretrain_epochs=10, finetune_epochs=8, scratch_epochs=8, taus=(0, 1, 2, 4, 6, 8), tau_ft_epochs=1,
+               gate_ft_epochs=2, n_invariance=48, n_corrupt=100)
 
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3,
                     scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 1, 2),
@@ -224,7 +227,7 @@ def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache,
                 continue
             except Exception: log(f"  {f.name} unreadable: recomputing")
         out[name] = analyze(pt, m, X, layers, cfg.inversion_seeds, invert_config(cfg, layers), cache,
-                            progress=progress)
+                            rho_curve=cfg.rho_curve, progress=progress)
         res.mkdir(parents=True, exist_ok=True)
         out[name].to_json(f)
     return out
@@ -255,7 +258,7 @@ def _debiased(res: Path, pt, ft, X, layers, cfg: StudyConfig, cache, progress: b
         try: return FinetuneAnalysis.from_json(f)
         except Exception: log(f"  {f.name} unreadable: recomputing")
     deb = analyze(pt, ft, X, layers, cfg.inversion_seeds, invert_config(cfg, layers), cache,
-                  estimator='linear-debiased', progress=progress)
+                  estimator='linear-debiased', rho_curve=cfg.rho_curve, progress=progress)
     deb.to_json(f)
     return deb
 
@@ -283,7 +286,7 @@ def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, p
     else:
         d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
                      template=template, progress=progress,           # its findings read the blocks only
-                     gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs))
+                     gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve)
         dyn_epoch, dyn_layer = d.per_epoch, d.per_layer
         _save_csv(dyn_layer, files[1])
         _save_csv(dyn_epoch, files[0])
@@ -359,7 +362,7 @@ def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: flo
     template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s))
     d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
                  template=template, progress=progress,              # the dynamics stage's settings, gates included
-                 gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs))
+                 gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve)
     acc = accuracy_over_checkpoints(template, ckpts, sets, clean=clean, progress=progress)
     _save_csv(d.per_layer, files[0])
     _save_csv(acc, files[1])

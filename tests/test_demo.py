@@ -1,34 +1,11 @@
 """Process- and browser-level tests of the embedded study: `invflow demo --quick` end to end, resume after a kill,
 and the offline report rendering in headless Chromium. (Notebook tests cover everything else.)"""
-import os, re, shutil, signal, subprocess, sys, tempfile, time
+import os, re, shutil, subprocess, tempfile, time
 from pathlib import Path
 
 import pytest
 
-INVFLOW = [str(Path(sys.executable).parent / 'invflow')]   # the console script of this environment
-
-
-def run(args, **kw):
-    return subprocess.run([*INVFLOW, *args], capture_output=True, text=True, timeout=600, **kw)
-
-
-@pytest.fixture(scope='session')
-def quick_run(tmp_path_factory):
-    """One quick demo for every test here: killed (SIGKILL) once its first finetuning epoch is on disk, then run
-    again to the end in the same folder — so the resume is tested on the run the other tests read."""
-    d = tmp_path_factory.mktemp('demo') / 'run'
-    p = subprocess.Popen([*INVFLOW, 'demo', '--quick', '--quiet', '--run-dir', str(d)], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-    t0 = time.time()
-    while time.time() - t0 < 300 and not list((d / 'checkpoints' / 'finetune_B_classification').glob('epoch_001.json')):
-        time.sleep(0.2)
-    os.killpg(p.pid, signal.SIGKILL); p.wait()
-    first = d / 'checkpoints' / 'pretrain_A' / 'epoch_001.safetensors'
-    killed = dict(pretrain_exists=first.exists(), stamp=first.stat().st_mtime_ns if first.exists() else None,
-                  report_before=(d / 'report.html').exists())
-    r = run(['demo', '--quick', '--quiet', '--run-dir', str(d)])
-    assert r.returncode == 0, r.stderr[-2000:]
-    return d, r, killed
+from conftest import run
 
 
 def test_quick_demo_end_to_end(quick_run):

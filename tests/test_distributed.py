@@ -54,9 +54,10 @@ def test_cli_analyze_under_torchrun(tmp_path):
         save_file(make_vit('vit_t32', seed=seed).state_dict(), tmp_path / f'{name}.safetensors')
     args = ['analyze', '--pt', str(tmp_path / 'pt.safetensors'), '--ft', str(tmp_path / 'ft.safetensors'),
             '--data', 'transforms2d:hue', '--n-images', '12', '--steps', '15', '--batch-size', '4', '--quiet']
-    r1 = alone('-m', 'invflow', *args, '--out', str(tmp_path / 'one'))
+    layers = ['--layers', 'blocks.0,blocks.5,head:in']               # first, last and pooled: every kind of layer
+    r1 = alone('-m', 'invflow', *args, *layers, '--out', str(tmp_path / 'one'))
     assert r1.returncode == 0, r1.stderr[-3000:]
-    r2 = torchrun(2, '-m', 'invflow', *args, '--out', str(tmp_path / 'two'))
+    r2 = torchrun(2, '-m', 'invflow', *args, *layers, '--out', str(tmp_path / 'two'))
     assert r2.returncode == 0, r2.stderr[-3000:]
     assert r2.stdout.count('report:') == 1                                  # rank 0 alone prints and writes
     a1, a2 = (json.loads((tmp_path / d / 'results' / 'analysis_finetuned.json').read_text()) for d in ('one', 'two'))
@@ -66,9 +67,9 @@ def test_cli_analyze_under_torchrun(tmp_path):
     c1 = sorted(p.relative_to(tmp_path / 'one') for p in (tmp_path / 'one' / 'cache').rglob('*.safetensors'))
     c2 = sorted(p.relative_to(tmp_path / 'two') for p in (tmp_path / 'two' / 'cache').rglob('*.safetensors'))
     # the shared cache: every (model, layer, batch) once, and each model again at ¼ and ½ of the steps (the curves:
-    # pt's for forgetting, ft's for learning) — 2 models × 3 budgets × 7 layers × 3 batches
-    assert c1 == c2 and len(c1) == (3 + 3) * 7 * 3
-    bad = torchrun(2, '-m', 'invflow', *args[:-1], '--layers', 'blocks.0,blocks.99', '--out', str(tmp_path / 'bad'))
+    # pt's for forgetting, ft's for learning) — 2 models × 3 budgets × 3 layers × 3 batches
+    assert c1 == c2 and len(c1) == (3 + 3) * 3 * 3
+    bad = torchrun(2, '-m', 'invflow', *args, '--layers', 'blocks.0,blocks.99', '--out', str(tmp_path / 'bad'))
     assert bad.returncode != 0 and "unknown layer 'blocks.99'" in bad.stderr
     demo = torchrun(2, '-m', 'invflow', 'demo', '--quick', '--run-dir', str(tmp_path / 'demo'))
     assert demo.returncode != 0 and 'trains its models in one process' in demo.stderr

@@ -9,7 +9,7 @@ from kill_resume import kill_and_resume
 
 
 def test_killed_analysis_resumes_bit_for_bit(tmp_path):
-    r = kill_and_resume(tmp_path, n=8, steps=80, at=0.4, every=0.1)
+    r = kill_and_resume(tmp_path, n=8, steps=80, at=0.4, every=0.1, layers='blocks.0,blocks.5,head:in')
     assert r['snapshots_at_kill'] >= 1                 # it was killed with an inversion in progress
     assert r['resumed_from'] >= 1                      # … and the rerun went on from the snapshot, not from 0
     assert r['identical'], r

@@ -1,6 +1,6 @@
 """The release path as a user meets it: build the sdist and the wheel, check them, install the wheel outside the
 checkout (no editable install, no nbs/ on the path) and run the command line from there."""
-import os, subprocess, sys, sysconfig, tarfile, zipfile
+import os, shutil, subprocess, sys, sysconfig, tarfile, zipfile
 from pathlib import Path
 
 import pytest
@@ -39,8 +39,10 @@ def test_build_and_twine_check(dist):
     assert {'pyproject.toml', 'README.md', 'LICENSE', 'invflow/__init__.py'} <= members
 
 
-def test_wheel_installed_outside_the_checkout(dist, tmp_path):
-    "A fresh environment with the wheel installed (its dependencies read from this one's site-packages, offline)."
+def test_wheel_installed_outside_the_checkout(dist, tmp_path, quick_run):
+    """A fresh environment with the wheel installed (its dependencies read from this one's site-packages, offline):
+    its `invflow demo --quick` resumes a copy of the session's finished quick run (every stage read back through the
+    wheel's own code) and writes the report again — the quick run itself is tested in test_demo, once per session."""
     _, wheel = dist
     env = tmp_path / 'env'
     run([sys.executable, '-m', 'venv', '--without-pip', env])
@@ -52,6 +54,8 @@ def test_wheel_installed_outside_the_checkout(dist, tmp_path):
     where = run([py, '-c', 'import invflow; print(invflow.__file__)'], cwd=tmp_path, env=clean).stdout.strip()
     assert Path(where).is_relative_to(env), where                       # not the checkout's (editable) package
     assert 'usage: invflow' in run([env / 'bin' / 'invflow', '--help'], cwd=tmp_path, env=clean).stdout
+    shutil.copytree(quick_run[0], tmp_path / 'run')
+    (tmp_path / 'run' / 'report.html').unlink()
     out = run([env / 'bin' / 'invflow', 'demo', '--quick', '--quiet', '--run-dir', tmp_path / 'run'], cwd=tmp_path,
               env=clean).stdout
     assert 'done in' in out and (tmp_path / 'run' / 'report.html').exists()
