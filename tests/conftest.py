@@ -1,5 +1,6 @@
-"""The one quick demo the process-level tests share (`quick_run`): it costs a minute and a half on 2 cores, so it is
-run once per session — killed, resumed to the end — and every test that needs a finished run reads that folder."""
+"""The one quick demo the process-level tests share (`quick_run`): it costs about 160 s on 2 cores (measured in
+`pytest --durations`), so it is run once per session — killed, resumed to the end — and every test that needs a
+finished run reads that folder."""
 import os, signal, subprocess, sys, time
 from pathlib import Path
 
