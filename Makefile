@@ -25,7 +25,12 @@ demo: $(STAMP)
 study: $(STAMP)
 	$(BIN)/invflow demo --study
 
-test: $(STAMP) sync-check nbtest pytest
+# pytest first: its quick run (killed once, then resumed) is the one the notebook tests read afterwards.
+test: $(STAMP) sync-check
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	INVFLOW_TUTORIAL_RUN=$$tmp/run $(MAKE) --no-print-directory pytest; p=$$?; \
+	INVFLOW_TUTORIAL_RUN=$$tmp/run $(MAKE) --no-print-directory nbtest; n=$$?; \
+	[ $$p = 0 ] && [ $$n = 0 ] || { echo "make test: pytest exit $$p, nbtest exit $$n"; exit 1; }
 
 # Fails when nbdev-export or nbdev-clean would change a file: the notebooks are the source.
 sync-check: $(STAMP)
@@ -43,7 +48,7 @@ sync-check: $(STAMP)
 nbtest: $(STAMP)
 	@n=$$(find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -not -name '_*' | wc -l); \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	INVFLOW_TUTORIAL_RUN=$$tmp/run $(BIN)/nbdev-test --n-workers 2 --timing && echo "notebooks: $$n passed, 0 failed"
+	INVFLOW_TUTORIAL_RUN=$${INVFLOW_TUTORIAL_RUN:-$$tmp/run} $(BIN)/nbdev-test --n-workers 2 --timing && echo "notebooks: $$n passed, 0 failed"
 
 # Process-level and browser tests (the quick demo end to end, resume after a kill, the report in headless Chromium,
 # the explorer in JupyterLab driven by headless Chromium).

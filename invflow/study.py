@@ -89,7 +89,7 @@ DEMO = replace(StudyConfig(), inversion_seeds=1, robustness_lrs=(), suite_at=('b
 QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=2, finetune_epochs=3,
                     scratch_epochs=2, n_analysis=16, inversion_steps=25, n_corrupt=24, n_invariance=32, taus=(0, 1, 2),
                     tau_ft_epochs=1, seeds=(0, 1), suite_at=('blocks.0', 'head:in'), suite_noise=(0.1,),
-                    robustness_lrs=(), pooled_steps=None)
+                    robustness_lrs=(), pooled_steps=None, inversion_seeds=1, gate_ft_epochs=2)
 
 # %% ../nbs/15_study.ipynb #94c84765
 def invert_config(cfg: StudyConfig, # the study's settings
