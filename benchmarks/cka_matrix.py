@@ -110,7 +110,7 @@ def main():
         m = np.asarray(m, dtype=np.float64)
         rows.append((tool, estimator, seconds, float(np.nanmax(np.abs(m - ref))), int(np.isnan(m).sum())))
 
-    t, df = best_of(lambda: cka_matrix(ma, x, layers, mb, estimator='linear-debiased', mode='minibatch',
+    t, df = best_of(lambda: cka_matrix(ma, mb, x, layers, estimator='linear-debiased', mode='minibatch',
                                        batch_size=a.batch, progress=False), a.repeat)
     record('invflow', 'minibatch debiased', t, cka_square(df).values, ref_mb)
 
@@ -136,7 +136,7 @@ def main():
     except ImportError: print("# pytorch-cka is not installed: it comes with invflow's bench extra, pip install 'invflow[bench]'")
 
     for est, deb in (('linear', False), ('linear-debiased', True)):
-        t, df = best_of(lambda: cka_matrix(ma, x, layers, mb, estimator=est, batch_size=a.batch, progress=False), a.repeat)
+        t, df = best_of(lambda: cka_matrix(ma, mb, x, layers, estimator=est, batch_size=a.batch, progress=False), a.repeat)
         record('invflow', f'full-data {est}', t, cka_square(df).values, reference_full(fa, fb, deb))
 
     peers = [r for r in rows if r[0] != 'invflow']

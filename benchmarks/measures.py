@@ -81,7 +81,7 @@ def stream(n: int, batch: int = 500):
     g = torch.Generator().manual_seed(3)
     batches = (torch.rand(min(batch, n - s), 3, 32, 32, generator=g) for s in range(0, n, batch))
     base, t0 = peak_mb(), time.perf_counter()
-    m = cka_matrix(pt, batches, layers, ft, layers, estimator='linear-debiased', mode='minibatch', progress=False)
+    m = cka_matrix(pt, ft, batches, layers, layers, estimator='linear-debiased', mode='minibatch', progress=False)
     print(json.dumps(dict(n=n, seconds=time.perf_counter() - t0, peak_mb=peak_mb(), above_start_mb=peak_mb() - base,
                           pairs=len(m))))
 

@@ -193,9 +193,9 @@ def report(a, L, pairs, t_pairs, t_ref, ref_rho, runs):
 def invflow_analysis(pt, ft, x, L, cfg):
     "STIR both ways and CKA for every layer pair from 2·L inversions: wall time and each inversion's median ρ."
     t0 = time.perf_counter()
-    s_pt = stir_matrix(pt, x, L, {'pt': pt, 'ft': ft}, config=cfg, progress=False)   # STIR(· | pt^j)
-    s_ft = stir_matrix(ft, x, L, {'pt': pt, 'ft': ft}, config=cfg, progress=False)   # STIR(· | ft^j)
-    cka_matrix(pt, x, L, ft, progress=False)
+    s_pt = stir_matrix(pt, {'pt': pt, 'ft': ft}, x, L, config=cfg, progress=False)   # STIR(· | pt^j)
+    s_ft = stir_matrix(ft, {'pt': pt, 'ft': ft}, x, L, config=cfg, progress=False)   # STIR(· | ft^j)
+    cka_matrix(pt, ft, x, L, progress=False)
     secs = time.perf_counter() - t0
     rho = {('pt', l): r for l, r in s_pt.groupby('ref_layer').median_rho.first().items()}
     rho.update({('ft', l): r for l, r in s_ft.groupby('ref_layer').median_rho.first().items()})

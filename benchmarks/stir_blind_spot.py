@@ -173,7 +173,7 @@ def stem_rho(model: nn.Module, x: Tensor, xp: Tensor, stem: str) -> Tensor:
 def reference_probe(model, x, layers, stem, steps: int, seed: str = 'noise', r: int = 0) -> Probe:
     "invflow's inversion (Adam, lr 0.1, cosine) from `seed` (seed set r): X', ρ and ρ_stem per layer."
     t0 = time.perf_counter()
-    invs = invert_reference(model, x, layers, [r], seed=seed, config=InvertConfig(steps=steps), progress=False)
+    invs = invert_reference(model, x, layers, seeds=[r], seed_kind=seed, config=InvertConfig(steps=steps), progress=False)
     p = Probe(f'{seed} {steps}' + (f' r{r}' if r else ''), 'pixels', seconds=time.perf_counter() - t0)
     for l in layers:
         inv = invs[(l, r)]
@@ -269,7 +269,7 @@ class Target:
 
 def targets(pt: nn.Module, x: Tensor, all_layers, layers, stem) -> list[Target]:
     "The planted changes of `pt` (identical copy first; each layer of `layers` re-initialised alone)."
-    plants = planted_changes(pt, all_layers, x, at=layers, noise=())
+    plants = planted_changes(pt, x, all_layers, at=layers, noise=())
     out = []
     for name, (where, build) in plants.items():
         m = build()

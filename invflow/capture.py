@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from fastcore.basics import patch
 
 from .distributed import is_distributed, rank_world, exchange
-from .errors import InputError, InputTypeError, SetupError
+from .errors import InputError, InputTypeError, SetupError, Pool, check_mode, modes
 
 # %% auto #0
 __all__ = ['POOLS', 'layer_names', 'find_vit', 'vit_layers', 'resolve_layers', 'pool_output', 'first_tensor', 'model_device',
@@ -82,14 +82,14 @@ def resolve_layers(model: nn.Module, # the model whose layers are named
     return out
 
 # %% ../nbs/00_capture.ipynb #7075c9d4
-POOLS = ('flatten', 'cls', 'mean')
+POOLS = modes(Pool)
 
 def pool_output(t: Tensor, # a layer's output, batch first
-                pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
+                pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
                 n_prefix: int = 0, # leading non-patch tokens (CLS, registers) that `mean` leaves out
                ) -> Tensor:
     "One vector per sample from a layer's output."
-    if pool not in POOLS: raise InputError(f"unknown pooling {pool!r}; use one of {POOLS}.")
+    check_mode(pool, Pool)
     if t.ndim < 2:
         raise InputError(f"a layer output needs a batch and a feature dimension; got shape {tuple(t.shape)}.")
     if t.ndim == 2 or pool == 'flatten': return t.flatten(1)
@@ -128,11 +128,11 @@ class LayerTap:
     def __init__(self,
                  model: nn.Module, # the model to read
                  layers: str | Sequence[str], # layer names (`name` or `name:in`)
-                 pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
+                 pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
                  grad: bool = False, # keep the autograd graph (for inversion)
                  stop_early: bool = True, # end the pass once every layer is captured
                 ):
-        if pool not in POOLS: raise InputError(f"unknown pooling {pool!r}; use one of {POOLS}.")
+        check_mode(pool, Pool)
         self.model, self.pool, self.grad, self.stop_early = model, pool, grad, stop_early
         self.specs = resolve_layers(model, layers)
         self.layers = [s for s, _, _ in self.specs]
@@ -217,7 +217,7 @@ class StackTap(LayerTap):
     def __init__(self,
                  model: nn.Module, # the model to read
                  layers: Sequence[str], # every layer a call may read, in the order the forward pass reaches them
-                 pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
+                 pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
                 ):
         super().__init__(model, layers, pool, grad=True)
         self.active, self.sizes = list(self.layers), {}
@@ -357,7 +357,7 @@ def n_batches(data, batch_size: int = 256) -> int | None:
 def iter_capture(model: nn.Module, # the model to read
                  data, # tensor of inputs or iterable of batches
                  layers: str | Sequence[str], # layer names
-                 pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
+                 *, pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
                  batch_size: int = 256, # batch size when `data` is a tensor
                  grad: bool = False, # keep the autograd graph
                  progress: bool = True, # show a progress bar over batches
@@ -376,7 +376,7 @@ _SHARED: list[dict] = []          # the active `shared_features` blocks (below),
 def capture(model: nn.Module, # the model to read
             data, # tensor of inputs or iterable of batches
             layers: str | Sequence[str], # layer names
-            pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
+            *, pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
             batch_size: int = 256, # batch size when `data` is a tensor
             progress: bool = True, # show a progress bar over batches
            ) -> dict[str, Tensor]:
@@ -392,7 +392,7 @@ def _capture(model, data, layers, pool, batch_size, progress) -> dict[str, Tenso
     "One pass over `data`: sharded under a process group, else batch by batch."
     if is_distributed(): return _capture_sharded(model, data, layers, pool, batch_size, progress)
     parts = {}
-    for r in iter_capture(model, data, layers, pool, batch_size, progress=progress):
+    for r in iter_capture(model, data, layers, pool=pool, batch_size=batch_size, progress=progress):
         for k, v in r.items(): parts.setdefault(k, []).append(v.cpu())
     return {k: torch.cat(v) for k, v in parts.items()}
 

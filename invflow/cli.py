@@ -250,8 +250,9 @@ def _cmd_analyze(a):
     (pt, ft), x, run = _prepare(a, a.pt, a.ft)
     layers = _layers(a.layers, pt, ft)
     (run / 'results').mkdir(parents=True, exist_ok=True)
-    res = analyze(pt, ft, x, layers, a.seeds, _inv_config(a), run / 'cache', a.estimator, a.self_terms,
-                  progress=not a.quiet, measures=measures, n_permutations=a.permutations)
+    res = analyze(pt, ft, x, layers, seeds=a.seeds, config=_inv_config(a), cache=run / 'cache',
+                  estimator=a.estimator, self_terms=a.self_terms, progress=not a.quiet, measures=measures,
+                  n_permutations=a.permutations)
     if not is_main(): return 0                       # under torchrun, rank 0 writes the results
     res.to_json(run / 'results' / 'analysis_finetuned.json')
     _write(run / 'results' / 'per_layer.csv', res.per_layer.to_csv(index=False))
@@ -333,7 +334,7 @@ def _cmd_dynamics(a):
     cks = _checkpoint_loaders(a)
     layers = _layers(a.layers, pt, next(iter(cks.values())))
     (run / 'results').mkdir(parents=True, exist_ok=True)
-    d = dynamics(pt, cks, x, layers, a.seeds, _inv_config(a), run / 'cache', progress=not a.quiet,
+    d = dynamics(pt, cks, x, layers, seeds=a.seeds, config=_inv_config(a), cache=run / 'cache', progress=not a.quiet,
                  self_terms=a.self_terms)
     if not is_main(): return 0
     _write(run / 'results' / 'dynamics_per_epoch.csv', d.per_epoch.to_csv(index=False))
@@ -348,7 +349,7 @@ def _cmd_stir(a):
     (ref, tgt), x, _ = _prepare(a, a.reference, a.target)
     _layers(a.ref_layer, ref)
     _layers(a.target_layer, tgt)
-    row = stir(tgt, a.target_layer, ref, a.ref_layer, x, a.seeds, config=_inv_config(a), progress=not a.quiet)
+    row = stir(ref, tgt, x, a.ref_layer, a.target_layer, seeds=a.seeds, config=_inv_config(a), progress=not a.quiet)
     if not is_main(): return 0
     print(row.to_string())
     return 0

@@ -6,9 +6,11 @@ Docs: https://invflow.github.io/invflow/errors.html.md"""
 
 # %% ../nbs/00_errors.ipynb #d8ab8c24
 from __future__ import annotations
+from typing import Literal, get_args
 
 # %% auto #0
-__all__ = ['InvflowError', 'InputError', 'InputTypeError', 'SetupError', 'MissingFile']
+__all__ = ['Estimator', 'Pool', 'SeedKind', 'SelfTerms', 'Resampling', 'CKAMode', 'Optimizer', 'InvflowError', 'InputError',
+           'InputTypeError', 'SetupError', 'MissingFile', 'modes', 'check_mode']
 
 # %% ../nbs/00_errors.ipynb #b8fdff93
 class InvflowError(Exception):
@@ -28,3 +30,27 @@ class SetupError(InvflowError, RuntimeError):
 class MissingFile(InvflowError, FileNotFoundError):
     "A file or folder invflow was pointed at does not exist, or holds nothing it can read (still a"
     " `FileNotFoundError`)."
+
+# %% ../nbs/00_errors.ipynb #bc187794
+Estimator = Literal['linear', 'linear-debiased', 'rbf']          # CKA's estimators (01_similarity)
+Pool = Literal['flatten', 'cls', 'mean']                         # how a layer's tokens become one vector (00_capture)
+SeedKind = Literal['noise', 'uniform', 'shared-noise', 'images', 'grey']   # how an inversion's X'₀ is drawn
+SelfTerms = Literal['one', 'measured']                           # STIR(m^l | m^l): 1 (the paper) or measured
+Resampling = Literal['jackknife', 'bootstrap']                   # intervals over images
+CKAMode = Literal['full', 'minibatch']                           # exact on all inputs, or HSIC₁ summed over batches
+Optimizer = Literal['adam', 'reference']                         # the inversion's optimiser (03_invert)
+
+_NAMES = {Estimator: 'estimator', Pool: 'pooling', SeedKind: 'seed kind', SelfTerms: 'self terms',
+          Resampling: 'resampling', CKAMode: 'CKA mode', Optimizer: 'optimizer'}
+
+def modes(kind) -> tuple[str, ...]:
+    "The choices of a mode type, in order."
+    return get_args(kind)
+
+def check_mode(value, # the value given
+               kind, # its mode type, e.g. `Estimator`
+              ) -> str:
+    "`value` when it is one of `kind`'s choices; otherwise one sentence naming them."
+    if value not in get_args(kind):
+        raise InputError(f"unknown {_NAMES[kind]} {value!r}; use one of {', '.join(map(repr, get_args(kind)))}.")
+    return value

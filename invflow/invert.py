@@ -19,7 +19,7 @@ from fastcore.basics import patch
 from .capture import StackTap, check_stack, layer_order, resolve_layers, model_device, warn_unwrapped
 from .cache import TensorCache, content_key, model_digest, tensor_digest
 from .distributed import map_sharded, rank_world
-from .errors import InputError, InputTypeError
+from .errors import InputError, InputTypeError, Optimizer, Pool, SeedKind, check_mode, modes
 from .data import as_images
 
 # %% auto #0
@@ -28,7 +28,7 @@ __all__ = ['SEED_KINDS', 'OPTIMIZERS', 'seed_images', 'InvertConfig', 'invert_se
            'invert']
 
 # %% ../nbs/03_invert.ipynb #9c7e7ba1
-SEED_KINDS = ('noise', 'uniform', 'shared-noise', 'images', 'grey')
+SEED_KINDS = modes(SeedKind)
 
 def _generator(seed: int, i: int) -> torch.Generator:
     "The generator of sample `i` in seed set `seed`."
@@ -36,8 +36,8 @@ def _generator(seed: int, i: int) -> torch.Generator:
 
 # %% ../nbs/03_invert.ipynb #30830006
 def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
-                kind: str = 'noise', # one of SEED_KINDS
-                seed: int = 0, # seed index r: different seed sets give different X'
+                kind: SeedKind = 'noise', # one of SEED_KINDS
+                seed_index: int = 0, # seed set r: different seed sets give different X'
                 ids: Sequence[int] | None = None, # each sample's index in the data set (default 0…n−1)
                ) -> Tensor:
     "Starting points X'₀ for inverting `x`."
@@ -45,22 +45,22 @@ def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
     ids = list(range(n)) if ids is None else list(ids)
     if len(ids) != n: raise InputError(f"ids has {len(ids)} entries for {n} images.")
     draw = {'noise': torch.randn, 'uniform': torch.rand}.get(kind)
-    if draw is not None: return torch.stack([draw(shape, generator=_generator(seed, i)) for i in ids]).to(x.dtype)
-    if kind == 'shared-noise':
-        return torch.randn(shape, generator=_generator(seed, -1)).to(x.dtype).expand(n, *shape).clone()
+    g = lambda i: _generator(seed_index, i)
+    if draw is not None: return torch.stack([draw(shape, generator=g(i)) for i in ids]).to(x.dtype)
+    if kind == 'shared-noise': return torch.randn(shape, generator=g(-1)).to(x.dtype).expand(n, *shape).clone()
     if kind == 'grey': return torch.full_like(x, 0.5)
     if kind == 'images':
         if n < 2:
             raise InputError("the 'images' seed starts each sample from another image of the set: it needs n ≥ 2.")
         return x.flip(0).clone()
-    raise InputError(f"unknown seed {kind!r}; use one of {SEED_KINDS}.")
+    check_mode(kind, SeedKind)                                        # none of the kinds above: raises
 
 # %% ../nbs/03_invert.ipynb #d6c96d00
-OPTIMIZERS = ('adam', 'reference')
+OPTIMIZERS = modes(Optimizer)
 
 def _check_config(c: InvertConfig):
     "One sentence for a setting out of range."
-    if c.optimizer not in OPTIMIZERS: raise InputError(f"unknown optimizer {c.optimizer!r}; use one of {OPTIMIZERS}.")
+    check_mode(c.optimizer, Optimizer)
     if c.steps < 1: raise InputError(f"steps must be at least 1; got {c.steps}.")
     if c.batch_size < 1: raise InputError(f"batch_size must be at least 1; got {c.batch_size}.")
     if c.stack_rows < 0: raise InputError(f"stack_rows must be 0 or more; got {c.stack_rows}.")
@@ -88,13 +88,13 @@ _DEFAULT_LR = {'adam': 0.1, 'reference': 0.5}
 @dataclass(frozen=True)
 class InvertConfig:
     "How to invert: optimiser, step budget, step size, early stop, batching, pooling."
-    optimizer: str = 'adam'          # 'adam' (default) or 'reference' (normalised gradient step)
+    optimizer: Optimizer = 'adam'          # 'adam' (default) or 'reference' (normalised gradient step)
     steps: int = 200                 # maximum iterations per sample
     lr: float | None = None          # step size (default: 0.1 for adam, α = 0.5 for reference)
     schedule: str | None = None      # 'cosine' decay to 0 or 'constant' (default: cosine for adam, constant otherwise)
     target_rho: float | None = None  # stop each sample once its best ρ is at or below this
     batch_size: int = 256            # samples optimised together
-    pool: str = 'flatten'            # pooling of the layer's output (the representation matched)
+    pool: Pool = 'flatten'            # pooling of the layer's output (the representation matched)
     autocast: str | None = None      # 'bf16': bfloat16 forward passes (GPUs); the ρ reported is re-measured in float32
     stack_rows: int = 4096           # rows (layers × batch) of one stacked pass; < 2 × batch_size: one layer each
     snapshot_s: float = 60.0         # seconds of work between snapshots of an inversion in progress (0: none)
@@ -147,7 +147,7 @@ def scaled(self: InvertConfig, f: float) -> InvertConfig:
 
 # %% ../nbs/03_invert.ipynb #be7c6806
 def invert_settings(config: InvertConfig | None = None, # the settings, whole
-                    pool: str | None = None, # the pooling of the representations (None: the config's)
+                    pool: Pool | None = None, # the pooling of the representations (None: the config's)
                     **kw, # InvertConfig fields, when no config is given
                    ) -> InvertConfig:
     "The one `InvertConfig` of a call: `config`, or one built from `pool` and `kw`; an error when they conflict."
@@ -164,8 +164,8 @@ def invert_settings(config: InvertConfig | None = None, # the settings, whole
 class Inversion:
     "X' for one layer and seed set, with its quality: per-sample best ρ and the per-step mean ρ of each batch."
     layer: str
-    seed: str
-    seed_index: int
+    seed_kind: str        # how X'₀ is drawn (SEED_KINDS)
+    seed_index: int       # the seed set r
     x: Tensor             # X' (n, C, H, W), in [0, 1]
     rho: Tensor           # best ρ per sample (n,)
     history: Tensor       # mean ρ per step, a row per batch (stopped samples count with their final ρ)
@@ -180,9 +180,9 @@ class Inversion:
 # %% ../nbs/03_invert.ipynb #fee9688a
 @patch
 def summary(self: Inversion) -> dict:
-    "One tidy row: layer, seed, n, ρ quantiles, steps, optimiser."
+    "One tidy row: layer, seed kind and set, n, ρ quantiles, steps, optimiser."
     q = torch.quantile(self.rho.double(), torch.tensor([0.5, 0.9], dtype=torch.float64))
-    return dict(layer=self.layer, seed=self.seed, seed_index=self.seed_index, n=len(self.rho),
+    return dict(layer=self.layer, seed_kind=self.seed_kind, seed_index=self.seed_index, n=len(self.rho),
                 median_rho=float(q[0]), p90_rho=float(q[1]), max_rho=float(self.rho.max()),
                 optimizer=self.config.optimizer, steps=self.config.steps, lr=self.config.step_size,
                 mean_steps_run=float(self.steps_run.double().mean()), seconds=self.seconds, cached_batches=self.cached)
@@ -503,9 +503,9 @@ def _job(self: Inverter, group: list[str], xb: Tensor, x0b: Tensor, meta: dict) 
     return out
 
 # %% ../nbs/03_invert.ipynb #9c2ad504
-def _inversion(layer: str, seed: str, seed_index: int, parts: list[tuple], cfg: InvertConfig) -> Inversion:
+def _inversion(layer: str, seed_kind: str, seed_index: int, parts: list[tuple], cfg: InvertConfig) -> Inversion:
     "One layer's `Inversion` from its batches' results, in batch order."
-    return Inversion(layer, seed, seed_index, torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts]),
+    return Inversion(layer, seed_kind, seed_index, torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts]),
                      torch.stack([p[2] for p in parts]), torch.cat([p[3] for p in parts]), cfg,
                      sum(p[4] for p in parts), sum(p[5] for p in parts))
 
@@ -514,17 +514,17 @@ def _inversion(layer: str, seed: str, seed_index: int, parts: list[tuple], cfg: 
 def invert(self: Inverter,
            x: Tensor, # images (n, C, H, W) in [0, 1]
            layers: str | Sequence[str], # layer name(s) to invert
-           seed: str = 'noise', # seed kind (SEED_KINDS)
+           *, seed_kind: SeedKind = 'noise', # how X'₀ is drawn (SEED_KINDS)
            seed_index: int = 0, # seed set r
            ids: Sequence[int] | None = None, # data-set indices of the samples (default 0…n−1)
           ) -> dict[str, Inversion]:
     "Invert each layer on `x`: `{layer: Inversion}`."
     x = x if isinstance(x, Tensor) else as_images(x, what='the images to invert')   # a Dataset, loader, folder, …
     self._check(x)
-    if self.config.steps_at: return self._by_budget(x, layers, seed, seed_index, ids)
+    if self.config.steps_at: return self._by_budget(x, layers, seed_kind, seed_index, ids)
     specs = [s for s, _, _ in resolve_layers(self.model, layers)]
     x = x.detach().cpu()
-    x0 = seed_images(x, seed, seed_index, ids)
+    x0 = seed_images(x, seed_kind, seed_index, ids)
     self._model_key = model_digest(self.model) if self.cache else None   # per call: the weights may have changed
     chunks = list(zip(x.split(self.config.batch_size), x0.split(self.config.batch_size)))
     jobs = [(g, k) for g in layer_groups(layer_order(self.model, specs, x), self.config) for k in range(len(chunks))]
@@ -532,7 +532,7 @@ def invert(self: Inverter,
     bar = tqdm(total=-(-(len(jobs) - rank) // world), desc='invert' + (f' (rank {rank})' if world > 1 else ''),
                disable=not self.progress, leave=False)
     def job(j):
-        r = self._job(j[0], *chunks[j[1]], dict(seed=seed, seed_index=seed_index))
+        r = self._job(j[0], *chunks[j[1]], dict(seed=seed_kind, seed_index=seed_index))   # the cache key's names
         bar.update()
         return r
     with frozen(self.model), bar: results = map_sharded(job, jobs, 'cyclic')
@@ -540,24 +540,24 @@ def invert(self: Inverter,
     for (g, k), r in zip(jobs, results):
         for l, v in r.items(): parts.setdefault(l, {})[k] = v
     n = len(chunks)
-    return {l: _inversion(l, seed, seed_index, [parts[l][k] for k in range(n)], self.config) for l in specs}
+    return {l: _inversion(l, seed_kind, seed_index, [parts[l][k] for k in range(n)], self.config) for l in specs}
 
 # %% ../nbs/03_invert.ipynb #55507543
 @patch
-def _by_budget(self: Inverter, x: Tensor, layers, seed: str, seed_index: int, ids) -> dict[str, Inversion]:
+def _by_budget(self: Inverter, x: Tensor, layers, seed_kind: str, seed_index: int, ids) -> dict[str, Inversion]:
     "Invert the layers of each step budget apart (`InvertConfig.steps_at`): `{layer: Inversion}` in the order asked."
     specs, groups, out = [s for s, _, _ in resolve_layers(self.model, layers)], {}, {}
     for l in specs: groups.setdefault(self.config.steps_for(l), []).append(l)
     for group in groups.values():
         sub = Inverter(self.model, self.config.at(group[0]), self.cache, self.progress)
-        out |= sub.invert(x, group, seed, seed_index, ids)
+        out |= sub.invert(x, group, seed_kind=seed_kind, seed_index=seed_index, ids=ids)
     return {l: out[l] for l in specs}
 
 # %% ../nbs/03_invert.ipynb #bc6735bd
 def invert(model: nn.Module, # the model whose layers are inverted
            x: Tensor, # images (n, C, H, W) in [0, 1]
            layers: str | Sequence[str], # layer name(s)
-           seed: str = 'noise', # seed kind
+           *, seed_kind: SeedKind = 'noise', # how X'₀ is drawn (SEED_KINDS)
            seed_index: int = 0, # seed set r
            config: InvertConfig | None = None, # settings (else built from the keyword arguments)
            cache=None, # TensorCache or folder
@@ -565,4 +565,4 @@ def invert(model: nn.Module, # the model whose layers are inverted
            **kw) -> dict[str, Inversion]:
     "Invert `layers` of `model` on images `x`; keyword arguments go to `InvertConfig` (steps, optimizer, lr, …)."
     cfg = invert_settings(config, **kw)                                # both: one sentence, not a dropped setting
-    return Inverter(model, cfg, cache, progress).invert(x, layers, seed, seed_index)
+    return Inverter(model, cfg, cache, progress).invert(x, layers, seed_kind=seed_kind, seed_index=seed_index)

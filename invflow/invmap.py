@@ -188,8 +188,8 @@ def _read(models: Mapping[str, nn.Module], # {role: model}: pt, ft and maybe con
     read = {}
     for m in models.values():
         if id(m) in read: continue
-        f1 = capture(m, x1, layers, pool, batch_size, progress=False)
-        f2 = capture(m, x2, layers, pool, batch_size, progress=False)
+        f1 = capture(m, x1, layers, pool=pool, batch_size=batch_size, progress=False)
+        f2 = capture(m, x2, layers, pool=pool, batch_size=batch_size, progress=False)
         read[id(m)] = {l: _distances(f1[l], f2[l], perm) for l in layers}
     return {role: read[id(m)] for role, m in models.items()}
 

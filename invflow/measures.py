@@ -256,7 +256,7 @@ DEFAULT_MEASURES = ('cka', 'procrustes', 'svcca', 'pwcca', 'rsa_spearman', 'mutu
 
 def _prepared_layers(model, x, layers, pool, batch_size, features: bool, progress: bool) -> dict[str, Prepared]:
     "Each layer of `model` on `x`, prepared; the features are dropped as soon as their layer is."
-    f = capture(model, x, layers, pool, batch_size, progress=progress)
+    f = capture(model, x, layers, pool=pool, batch_size=batch_size, progress=progress)
     return {l: prepare(f.pop(l), features) for l in layers}
 
 # %% ../nbs/09_measures.ipynb #9b6857cd
@@ -264,7 +264,7 @@ def layer_measures(pt: torch.nn.Module, # the pretrained model
                    ft: torch.nn.Module, # the finetuned model (same layer names)
                    x: Tensor, # images (n, C, H, W) in [0, 1]
                    layers: Sequence[str], # layers to compare
-                   measures: Sequence[str] = DEFAULT_MEASURES, # keys of MEASURES
+                   *, measures: Sequence[str] = DEFAULT_MEASURES, # keys of MEASURES
                    n_permutations: int = 0, # draws of the permutation null (0: none)
                    seed: int = 0, # seed of the permutations
                    pool: str = 'flatten', # pooling of each layer's output

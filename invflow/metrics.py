@@ -26,7 +26,7 @@ from .invert import InvertConfig, Inversion, invert_settings
 from .capture import capture, shared_features
 from .similarity import cka_matrix, cka_square, centre_gram, gram_linear, gram_rbf, linear_cka, u_centre
 from .stir import invert_reference, stir_from_inversions, self_terms
-from .errors import InputError
+from .errors import InputError, Estimator, Pool, Resampling, SelfTerms, check_mode, modes
 from .data import as_images
 
 # %% auto #0
@@ -46,12 +46,11 @@ def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
     return m
 
 # %% ../nbs/05_finetune_metrics.ipynb #41fb1115
-SELF_TERMS = ('one', 'measured')
+SELF_TERMS = modes(SelfTerms)
 
 def _check_self_terms(self_terms: str):
-    "One sentence for self terms that are neither 'one' nor 'measured'."
-    if self_terms not in SELF_TERMS:
-        raise InputError(f"self_terms is 'one' (the paper) or 'measured'; got {self_terms!r}.")
+    "One sentence for self terms that are neither 'one' (the paper) nor 'measured'."
+    check_mode(self_terms, SelfTerms)
 
 def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      s_ft_pt: np.ndarray, # STIR(ft^i | pt^j)
@@ -59,7 +58,7 @@ def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      s_pt_ft: np.ndarray, # STIR(pt^i | ft^j)
                      c_pt_pt: np.ndarray, # CKA(pt^i, pt^j)
                      c_ft_pt: np.ndarray, # CKA(ft^i, pt^j)
-                     self_terms: str = 'one', # 'one' (the paper) or 'measured'
+                     self_terms: SelfTerms = 'one', # 'one' (the paper) or 'measured'
                     ) -> dict[str, np.ndarray]:
     "The (i, j) matrices and per-layer vectors of forgetting, learning, CKA divergence and invariance flow."
     _check_self_terms(self_terms)
@@ -174,7 +173,7 @@ def _u_centre_all(k: Tensor) -> Tensor:
 def resampled_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
                   ky: Tensor, # raw Gram of the second
                   idx: Tensor, # (B, m) resamples
-                  estimator: str = 'linear', # CKA estimator
+                  estimator: Estimator = 'linear', # CKA estimator
                  ) -> np.ndarray:
     "CKA on each resample of the rows: `(B,)` values (NaN where a resample is degenerate), in batches of Grams."
     m = idx.shape[1]
@@ -216,7 +215,7 @@ def _loo_hsic1(k: Tensor, l: Tensor) -> Tensor:
 # %% ../nbs/05_finetune_metrics.ipynb #b8aa18e8
 def leave_one_out_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
                       ky: Tensor, # raw Gram of the second
-                      estimator: str = 'linear', # CKA estimator
+                      estimator: Estimator = 'linear', # CKA estimator
                      ) -> np.ndarray:
     "CKA with each image left out in turn, `(n,)`, from the full Grams in O(n²) (NaN where a subsample is degenerate)."
     n = len(kx)
@@ -241,12 +240,11 @@ def _interval(name: str, estimate: float, se: float, level: float) -> dict:
     return {f'{name}_se': se, f'{name}_ci_low': estimate - half, f'{name}_ci_high': estimate + half}
 
 # %% ../nbs/05_finetune_metrics.ipynb #ea2f3e09
-RESAMPLING = ('jackknife', 'bootstrap')
+RESAMPLING = modes(Resampling)
 
 def _replicator(n: int, resampling: str, n_boot: int, seed: int, estimator: str):
     "`(kx, ky) → (1 + R,)` CKA values: the full sample, then the `R` replicates of `resampling`."
-    if resampling not in RESAMPLING:
-        raise InputError(f"resampling is one of {RESAMPLING}; got {resampling!r}.")
+    check_mode(resampling, Resampling)
     full = torch.arange(n)[None]
     if resampling == 'jackknife':
         return lambda kx, ky: np.r_[resampled_cka(kx, ky, full, estimator), leave_one_out_cka(kx, ky, estimator)]
@@ -274,7 +272,7 @@ def _stir_replicates(target, gx, invs, layer, cka_of, estimator, pool, batch_siz
     vals = []
     for (l, r), inv in sorted(invs.items(), key=lambda kv: kv[0][1]):
         if l != layer: continue
-        fy = capture(target, inv.x, [layer], pool, batch_size, progress=False)[layer]
+        fy = capture(target, inv.x, [layer], pool=pool, batch_size=batch_size, progress=False)[layer]
         vals.append(cka_of(gx, _raw_gram(fy, estimator)))
     return np.stack(vals)
 
@@ -283,15 +281,16 @@ def per_layer_replicates(pt: nn.Module, ft: nn.Module, # the two models
                          x: Tensor, # the images
                          layers: Sequence[str], # layers
                          inv_pt: Mapping, inv_ft: Mapping, # inversions of each model (`invert_reference`)
-                         *, estimator: str = 'linear', # CKA estimator
-                         self_terms: str = 'one', # 'one' or 'measured'
-                         resampling: str = 'jackknife', # 'jackknife' (leave one image out) or 'bootstrap'
+                         *, estimator: Estimator = 'linear', # CKA estimator
+                         self_terms: SelfTerms = 'one', # 'one' or 'measured'
+                         resampling: Resampling = 'jackknife', # 'jackknife' (leave one image out) or 'bootstrap'
                          n_boot: int = 200, seed: int = 0, # the bootstrap's draws and their seed
-                         pool: str = 'flatten', batch_size: int = 256, # pooling, forward batch size
+                         pool: Pool = 'flatten', batch_size: int = 256, # pooling, forward batch size
                         ) -> pd.DataFrame:
     "Forgetting, learning and CKA divergence per layer on the full sample (replicate 0) and every replicate."
     cka_of = _replicator(len(x), resampling, n_boot, seed, estimator)
-    fx = {m: capture(model, x, layers, pool, batch_size, progress=False) for m, model in (('pt', pt), ('ft', ft))}
+    kw = dict(pool=pool, batch_size=batch_size, progress=False)
+    fx = {m: capture(model, x, layers, **kw) for m, model in (('pt', pt), ('ft', ft))}
     stir = lambda target, g, invs, l: _stir_replicates(target, g, invs, l, cka_of, estimator, pool, batch_size)
     out = []
     for l in layers:
@@ -313,7 +312,7 @@ def _replicate_rows(v, **labels) -> pd.DataFrame:
 
 # %% ../nbs/05_finetune_metrics.ipynb #c0ffad63
 def intervals_from_replicates(rep: pd.DataFrame, # `per_layer_replicates`
-                              resampling: str = 'jackknife', # the scheme the replicates come from
+                              resampling: Resampling = 'jackknife', # the scheme the replicates come from
                               level: float = 0.95, # interval level
                              ) -> pd.DataFrame:
     "One row per layer: `{metric}_se`, `{metric}_ci_low`, `{metric}_ci_high`, `{metric}_se_inversion` per metric."
@@ -335,7 +334,8 @@ def _seed_set_array(rows: pd.DataFrame) -> np.ndarray:
     return _with_seed_sets(rows).pivot(index='seed_set', columns='replicate', values='value').sort_index().values
 
 def per_layer_intervals(pt: nn.Module, ft: nn.Module, x: Tensor, layers: Sequence[str], inv_pt: Mapping,
-                        inv_ft: Mapping, *, level: float = 0.95, resampling: str = 'jackknife', **kw) -> pd.DataFrame:
+                        inv_ft: Mapping, *, level: float = 0.95, resampling: Resampling = 'jackknife',
+                        **kw) -> pd.DataFrame:
     "Intervals over images of per-layer forgetting, learning and CKA divergence (no new inversions)."
     rep = per_layer_replicates(pt, ft, x, layers, inv_pt, inv_ft, resampling=resampling, **kw)
     return intervals_from_replicates(rep, resampling, level)
@@ -350,18 +350,18 @@ def flow_replicates(ft: nn.Module, # the finetuned model
                     x: Tensor, # the images
                     layers: Sequence[str], # layers (rows i and columns j)
                     inv_pt: Mapping, # the pretrained model's inversions (`invert_reference`), every layer and seed set
-                    *, estimator: str = 'linear', resampling: str = 'jackknife', n_boot: int = 200, seed: int = 0,
-                    pool: str = 'flatten', batch_size: int = 256,
+                    *, estimator: Estimator = 'linear', resampling: Resampling = 'jackknife', n_boot: int = 200,
+                    seed: int = 0, pool: Pool = 'flatten', batch_size: int = 256,
                    ) -> np.ndarray:
     "The invariance flow matrix per inversion seed set, on the full sample and every replicate: `(k, 1 + R, L, L)`."
     layers, cka_of = list(layers), _replicator(len(x), resampling, n_boot, seed, estimator)
-    fx = capture(ft, x, layers, pool, batch_size, progress=False)
+    fx = capture(ft, x, layers, pool=pool, batch_size=batch_size, progress=False)
     gx = [_raw_gram(fx[l], estimator) for l in layers]
     sets = []
     for r in sorted({r for _, r in inv_pt}):
         cols = []
         for lj in layers:
-            fy = capture(ft, inv_pt[(lj, r)].x, layers, pool, batch_size, progress=False)
+            fy = capture(ft, inv_pt[(lj, r)].x, layers, pool=pool, batch_size=batch_size, progress=False)
             cols.append(np.stack([cka_of(g, _raw_gram(fy[li], estimator)) for g, li in zip(gx, layers)], -1))
         sets.append(np.stack(cols, -1))                      # (1 + R, i, j): STIR(ft^i | pt^j)
     s = np.stack(sets)
@@ -417,7 +417,7 @@ def flow_noise_null(flow: np.ndarray, # `flow_replicates`
 # %% ../nbs/05_finetune_metrics.ipynb #e039a97e
 def flow_table(rep: pd.DataFrame, # `flow_totals`
                null: dict, # `flow_noise_null`
-               resampling: str = 'jackknife', level: float = 0.95) -> pd.DataFrame:
+               resampling: Resampling = 'jackknife', level: float = 0.95) -> pd.DataFrame:
     "One row per (scope, total): value, se_images, se_inversion, se, ci_low, ci_high, noise_null."
     rows = []
     for (scope, m), g in rep.groupby(['scope', 'metric'], sort=False):
@@ -605,26 +605,26 @@ def _inversions(model: nn.Module, x: Tensor, layers: list[str], seeds, cfg: Inve
                 given: Mapping | None) -> Mapping:
     "The inversions of `model`'s layers: `given` as they are, else made (and cached) now."
     if given is not None: return given
-    return invert_reference(model, x, layers, seeds, config=cfg, cache=cache, progress=progress)
+    return invert_reference(model, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
 
 # %% ../nbs/05_finetune_metrics.ipynb #d386010d
 def _stir_square(target: nn.Module, x: Tensor, layers: list[str], invs: Mapping, estimator: str, pool: str,
                  batch_size: int) -> np.ndarray:
     "STIR(target^i | reference^j) as a square array over `layers` (rows i, columns j)."
-    d = stir_from_inversions(target, x, layers, invs, estimator, pool, batch_size)
+    d = stir_from_inversions(target, x, layers, invs, estimator=estimator, pool=pool, batch_size=batch_size)
     return d.pivot(index='target_layer', columns='ref_layer', values='stir').loc[layers, layers].values
 
 def _stir_diagonal(target: nn.Module, x: Tensor, layers: list[str], invs: Mapping, estimator: str, pool: str,
                    batch_size: int) -> np.ndarray:
     "STIR(target^l | reference^l) for each layer alone: the square's diagonal, without its L² − L other entries."
     own = lambda l: {(m, r): v for (m, r), v in invs.items() if m == l}
-    return np.array([stir_from_inversions(target, x, [l], own(l), estimator, pool, batch_size).stir.item()
-                     for l in layers])
+    kw = dict(estimator=estimator, pool=pool, batch_size=batch_size)
+    return np.array([stir_from_inversions(target, x, [l], own(l), **kw).stir.item() for l in layers])
 
 def _cka_squares(pt: nn.Module, ft: nn.Module, x: Tensor, layers: list[str], estimator: str, pool: str):
     "CKA(pt^i, pt^j) and CKA(ft^i, pt^j) as square arrays."
-    c_pt_pt = cka_square(cka_matrix(pt, x, layers, estimator=estimator, pool=pool, progress=False)).values
-    c_ft_pt = cka_square(cka_matrix(ft, x, layers, pt, layers, estimator=estimator, pool=pool, progress=False)).values
+    c_pt_pt = cka_square(cka_matrix(pt, None, x, layers, estimator=estimator, pool=pool, progress=False)).values
+    c_ft_pt = cka_square(cka_matrix(ft, pt, x, layers, layers, estimator=estimator, pool=pool, progress=False)).values
     return c_pt_pt, c_ft_pt
 
 # %% ../nbs/05_finetune_metrics.ipynb #b2d92f09
@@ -660,7 +660,7 @@ def _provenance(pt, ft, x, inv_pt, cfg, per_layer, r, estimator, self_terms, n_b
                 seconds) -> dict:
     "What an analysis rests on, as one dict."
     k = len({s for _, s in inv_pt})
-    return dict(estimator=estimator, n=len(x), k=k, seed=next(iter(inv_pt.values())).seed, steps=cfg.steps,
+    return dict(estimator=estimator, n=len(x), k=k, seed_kind=next(iter(inv_pt.values())).seed_kind, steps=cfg.steps,
                 optimizer=cfg.optimizer, lr=cfg.step_size, target_rho=cfg.target_rho, pool=cfg.pool,
                 self_terms=self_terms,
                 median_rho_pt=float(np.median(per_layer.median_rho_pt)),
@@ -676,8 +676,8 @@ def _layer_measures(pt, ft, x, layers, measures, n_permutations, pool, batch_siz
     "The measures beside CKA of each layer's change, when asked for (None otherwise)."
     if not measures: return None
     from invflow.measures import layer_measures
-    return layer_measures(pt, ft, x, layers, measures, n_permutations, pool=pool, batch_size=batch_size,
-                          progress=progress)
+    return layer_measures(pt, ft, x, layers, measures=measures, n_permutations=n_permutations, pool=pool,
+                          batch_size=batch_size, progress=progress)
 
 # %% ../nbs/05_finetune_metrics.ipynb #214c7515
 class FloorWarning(UserWarning):
@@ -708,7 +708,7 @@ def convergence(pt: nn.Module, ft: nn.Module, # the two models
                 layers: Sequence[str], # the layers
                 *, fractions: Sequence[float] = (0.25, 0.5), # budgets, as fractions of each layer's steps
                 seeds: int | Sequence[int] = 1, config: InvertConfig | None = None, cache=None,
-                estimator: str = 'linear', pool: str | None = None, progress: bool = False,
+                estimator: Estimator = 'linear', pool: Pool | None = None, progress: bool = False,
                ) -> pd.DataFrame:
     "Per layer and smaller inversion budget: pt's median ρ and self term, and ft's forgetting, from inversions of pt."
     cfg, rows = invert_settings(config, pool), []
@@ -716,7 +716,7 @@ def convergence(pt: nn.Module, ft: nn.Module, # the two models
     smaller = lambda c: any(c.steps_for(l) < cfg.steps_for(l) for l in layers)
     budgets = {(c.steps, c.steps_at): c for f in sorted(fractions) if smaller(c := cfg.scaled(f))}
     for c in budgets.values():
-        invs = invert_reference(pt, x, layers, seeds, config=c, cache=cache, progress=progress)
+        invs = invert_reference(pt, x, layers, seeds=seeds, config=c, cache=cache, progress=progress)
         s_pt = _stir_diagonal(pt, x, layers, invs, estimator, pool, c.batch_size)    # a curve reads the diagonal
         s_ft = _stir_diagonal(ft, x, layers, invs, estimator, pool, c.batch_size)
         rows += _budget_rows(layers, invs, c, s_pt, s_ft)
@@ -744,7 +744,8 @@ def _full_rows(layers, invs, cfg: InvertConfig, raw: dict, metric: str) -> pd.Da
     return _as_learning(full) if metric == 'learning' else full
 
 def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, invs, cfg: InvertConfig, raw: dict,
-                  self_terms: str = 'one', metric: str = 'forgetting') -> tuple[pd.DataFrame, pd.DataFrame | None]:
+                  self_terms: SelfTerms = 'one', metric: str = 'forgetting',
+                 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     "(per-layer table with `{metric}_drift` in the analysis' self-term convention, the curve with the full budget)."
     if not isinstance(curve, pd.DataFrame) or curve.empty: return per_layer, None
     smaller = curve[curve.steps < curve.layer.map(cfg.steps_for)]          # each layer's budgets below its own
@@ -758,7 +759,7 @@ def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, i
 # %% ../nbs/05_finetune_metrics.ipynb #218939ab
 def convergence_gate(curve: pd.DataFrame, # the convergence curve with every budget (`FinetuneAnalysis.convergence`)
                      per_layer: pd.DataFrame, # the per-layer table, with `{metric}_se`
-                     self_terms: str = 'one', # the analysis' self-term convention
+                     self_terms: SelfTerms = 'one', # the analysis' self-term convention
                      level: float = 0.95, # interval level of the half-width
                      metric: str = 'forgetting', # 'forgetting' (pt's curve) or 'learning' (ft's)
                     ) -> pd.Series | None:
@@ -845,12 +846,12 @@ def analyze(pt: nn.Module, # the pretrained model
             ft: nn.Module, # the finetuned model (same architecture and layer names)
             x: Tensor, # images (n, C, H, W) in [0, 1]
             layers: Sequence[str], # layers to analyse, e.g. vit_layers(pt)
-            seeds: int | Sequence[int] = 1, # k seed sets for STIR
+            *, seeds: int | Sequence[int] = 1, # k seed sets for STIR
             config: InvertConfig | None = None, # inversion settings
             cache=None, # TensorCache or folder for inversions
-            estimator: str = 'linear', # CKA estimator for STIR and CKA divergence
-            self_terms: str = 'one', # 'one' (the paper) or 'measured'
-            pool: str | None = None, # pooling of representations (None: the config's, else 'flatten')
+            estimator: Estimator = 'linear', # CKA estimator for STIR and CKA divergence
+            self_terms: SelfTerms = 'one', # 'one' (the paper) or 'measured'
+            pool: Pool | None = None, # pooling of representations (None: the config's, else 'flatten')
             pt_inversions: Mapping | None = None, # inversions of `pt` made earlier (reused as they are)
             ft_inversions: Mapping | None = None, # inversions of `ft` made earlier (reused as they are)
             progress: bool = True, # progress bars
@@ -861,7 +862,7 @@ def analyze(pt: nn.Module, # the pretrained model
             n_permutations: int = 0, # permutation-null draws for those measures
             floor: bool | pd.DataFrame = True, # the stem floor per layer (True: measure it; a table: use it)
             rho_curve: Sequence[float] = (0.25, 0.5), # budgets (fractions of the steps) of the convergence curve
-            resampling: str = 'jackknife', # intervals over images: 'jackknife' (leave one out) or 'bootstrap'
+            resampling: Resampling = 'jackknife', # intervals over images: 'jackknife' (leave one out) or 'bootstrap'
             gate_ft: bool = True, # learning's own gate: re-invert ft at the curve's budgets (False: `rho_ok_ft` NaN)
            ) -> FinetuneAnalysis:
     "Per-layer and (i, j) learning, forgetting, CKA divergence and invariance flow of a finetuned model."
@@ -1000,7 +1001,7 @@ def dynamics(pt: nn.Module, # the pretrained model
              checkpoints: Mapping, # {epoch: model | loader returning one | state dict | checkpoint path}
              x: Tensor, # images in [0, 1]
              layers: Sequence[str], # layers to analyse
-             seeds: int | Sequence[int] = 1, # k
+             *, seeds: int | Sequence[int] = 1, # k
              config: InvertConfig | None = None, # inversion settings
              cache=None, # TensorCache or folder (a killed run resumes from it)
              progress: bool = True, # progress bars
@@ -1011,7 +1012,7 @@ def dynamics(pt: nn.Module, # the pretrained model
     from tqdm.auto import tqdm
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     cfg = config or InvertConfig(pool=kw.get('pool', 'flatten'))
-    inv_pt = invert_reference(pt, x, layers, seeds, config=cfg, cache=cache, progress=progress)
+    inv_pt = invert_reference(pt, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
     if kw.get('floor', True) is True:
         kw['floor'] = _floor_columns(pt, x, layers, inv_pt, kw.get('estimator', 'linear'), kw.get('pool', 'flatten'),
                                      cfg.batch_size, kw.get('level', 0.95))
@@ -1019,6 +1020,7 @@ def dynamics(pt: nn.Module, # the pretrained model
     for epoch, ck in tqdm(list(checkpoints.items()), desc='checkpoints', disable=not progress, leave=False):
         ft = _checkpoint_model(ck, template if template is not None else pt)
         gated = gate_epochs is None or epoch in gate_epochs
-        analyses[epoch] = analyze(pt, ft, x, layers, seeds, cfg, cache, pt_inversions=inv_pt, progress=False,
+        analyses[epoch] = analyze(pt, ft, x, layers, seeds=seeds, config=cfg, cache=cache, pt_inversions=inv_pt,
+                                  progress=False,
                                   gate_ft=gated, **kw)
     return _dynamics_tables(analyses)

@@ -18,7 +18,7 @@ import invflow
 from .cache import model_digest, tensor_digest
 from .capture import capture, shared_features
 from .data import as_images
-from .errors import InputError
+from .errors import InputError, Estimator, Pool, SelfTerms
 from .invert import InvertConfig, invert_settings
 from .metrics import (
     RHO_GATE, _check_self_terms, _interval, _median_rho, _pair, _raw_gram, _replicator, _stir_replicates, block_layers,
@@ -41,7 +41,8 @@ def _side(reference: nn.Module, target: nn.Module, x, layers: list[str], inv, es
           pool: str, batch_size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     "Per layer: (value replicates `(k, 1 + n)`, self-term replicates) of s − STIR(target^l | reference^l)."
     cka_of = _replicator(len(x), 'jackknife', 0, 0, estimator)
-    f_ref, f_tgt = (capture(m, x, layers, pool, batch_size, progress=False) for m in (reference, target))
+    kw = dict(pool=pool, batch_size=batch_size, progress=False)
+    f_ref, f_tgt = (capture(m, x, layers, **kw) for m in (reference, target))
     out = {}
     for l in layers:
         stir = lambda m, f: _stir_replicates(m, _raw_gram(f[l], estimator), inv, l, cka_of, estimator, pool, batch_size)
@@ -146,7 +147,7 @@ def _one_sided(measure, reference, target, x, layers, *, seeds, config, cache, e
     "s − STIR(target^l | reference^l) per layer, from inversions of `reference` only."
     _check_self_terms(self_terms)
     t0 = time.perf_counter()
-    inv = invert_reference(reference, x, layers, seeds, config=config, cache=cache, progress=progress)
+    inv = invert_reference(reference, x, layers, seeds=seeds, config=config, cache=cache, progress=progress)
     with shared_features(layers):
         vals = _side(reference, target, x, layers, inv, estimator, self_terms, config.pool, config.batch_size)
     table = _measure_table(measure, vals, inv, level)
@@ -164,10 +165,10 @@ def forgetting(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: `invf
                *, n: int | None = None, # the first n images of `x` (default: all)
                seeds: int = 1, # k inversion seed sets
                config: InvertConfig | None = None, # inversion settings (steps, optimizer, per-layer budgets, pooling)
-               pool: str | None = None, # pooling of the representations (must agree with config.pool)
+               pool: Pool | None = None, # pooling of the representations (must agree with config.pool)
                cache=None, # TensorCache or folder: inversions are reused and resumed
-               estimator: str = 'linear', # CKA estimator
-               self_terms: str = 'one', # 'one' (the paper) or 'measured'
+               estimator: Estimator = 'linear', # CKA estimator
+               self_terms: SelfTerms = 'one', # 'one' (the paper) or 'measured'
                level: float = 0.95, # interval level
                gate: bool = True, # the convergence gate (re-inverts at ¼ and ½ of the steps)
                progress: bool = True, # progress bars
@@ -183,8 +184,9 @@ def learning(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: `invflo
              ft: nn.Module, # the finetuned model
              x, # images: a tensor, Dataset, DataLoader, Hugging Face dataset or folder (`as_images`)
              layers: Sequence[str] | None = None, # layers (default: the family's list, `auto_layers`)
-             *, n: int | None = None, seeds: int = 1, config: InvertConfig | None = None, pool: str | None = None,
-             cache=None, estimator: str = 'linear', self_terms: str = 'one', level: float = 0.95, gate: bool = True,
+             *, n: int | None = None, seeds: int = 1, config: InvertConfig | None = None, pool: Pool | None = None,
+             cache=None, estimator: Estimator = 'linear', self_terms: SelfTerms = 'one', level: float = 0.95,
+             gate: bool = True,
              progress: bool = True, # as in `forgetting`
             ) -> LayerResult:
     "Learning(l) = 1 − STIR(pt^l | ft^l) per layer, with intervals over images: inverts only `ft`."
@@ -237,13 +239,13 @@ def invariance_flow(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: 
                     x, # images: a tensor, Dataset, DataLoader, Hugging Face dataset or folder (`as_images`)
                     layers: Sequence[str] | None = None, # layers (default: the family's list, `auto_layers`)
                     *, n: int | None = None, seeds: int = 2, config: InvertConfig | None = None,
-                    pool: str | None = None, cache=None, estimator: str = 'linear', level: float = 0.95,
+                    pool: Pool | None = None, cache=None, estimator: Estimator = 'linear', level: float = 0.95,
                     gate: bool = True, progress: bool = True, # as in `forgetting` (k = 2: the noise null)
                    ) -> FlowResult:
     "Flow(i, j) = STIR(ft^i | pt^j) − STIR(ft^j | pt^j), its totals against the noise null: inverts only `pt`."
     cfg, t0 = invert_settings(config, pool), time.perf_counter()
     x, layers = _inputs(pt, ft, x, layers, n)
-    inv = invert_reference(pt, x, layers, seeds, config=cfg, cache=cache, progress=progress)
+    inv = invert_reference(pt, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
     with shared_features(layers):
         f = flow_replicates(ft, x, layers, inv, estimator=estimator, pool=cfg.pool, batch_size=cfg.batch_size)
         side = _side(pt, ft, x, layers, inv, estimator, 'one', cfg.pool, cfg.batch_size) if gate else None

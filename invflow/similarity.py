@@ -19,7 +19,7 @@ from fastcore.basics import patch
 
 from .capture import LayerTap, iter_batches, n_batches, model_device, resolve_layers
 from .distributed import is_distributed, rank_world, exchange
-from .errors import InputError
+from .errors import InputError, CKAMode, Estimator, Pool, check_mode, modes
 from .data import as_images, _is_hf_dataset
 
 # %% auto #0
@@ -29,7 +29,7 @@ __all__ = ['ESTIMATORS', 'DegenerateWarning', 'as_rows', 'check_pair', 'is_const
            'cka_matrix']
 
 # %% ../nbs/01_similarity.ipynb #d559dd18
-ESTIMATORS = ('linear', 'linear-debiased', 'rbf')
+ESTIMATORS = modes(Estimator)
 
 class DegenerateWarning(RuntimeWarning):
     "A representation without variance, or an HSIC₁ self term that is not positive: its CKA is undefined (NaN)."
@@ -178,12 +178,12 @@ def rbf_cka(x: Tensor, y: Tensor, sigma_frac: float = 0.8) -> float:
     return float((k * l).sum() / (torch.linalg.matrix_norm(k) * torch.linalg.matrix_norm(l)))
 
 # %% ../nbs/01_similarity.ipynb #722c647d
-def cka(x: Tensor, y: Tensor, estimator: str = 'linear', sigma_frac: float = 0.8) -> float:
+def cka(x: Tensor, y: Tensor, estimator: Estimator = 'linear', sigma_frac: float = 0.8) -> float:
     "CKA of two representations of the same inputs with the named estimator (see `ESTIMATORS`)."
     if estimator == 'linear': return linear_cka(x, y)
     if estimator == 'linear-debiased': return debiased_cka(x, y)
     if estimator == 'rbf': return rbf_cka(x, y, sigma_frac)
-    raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    check_mode(estimator, Estimator)                                  # none of the three: raises
 
 # %% ../nbs/01_similarity.ipynb #e69eae8d
 class LinearCKA:
@@ -284,7 +284,7 @@ def sync(self: LinearCKA) -> LinearCKA:
 
 # %% ../nbs/01_similarity.ipynb #6bb2382e
 def prepared_gram(x: Tensor, # (n, d) representation
-                  estimator: str = 'linear', # see ESTIMATORS
+                  estimator: Estimator = 'linear', # see ESTIMATORS
                   sigma_frac: float = 0.8, # RBF bandwidth fraction
                   out: Tensor | None = None, # optional (n, n) float64 tensor to write into
                  ) -> Tensor:
@@ -293,7 +293,7 @@ def prepared_gram(x: Tensor, # (n, d) representation
     if estimator == 'linear': return gram_linear(x, out)
     if estimator == 'linear-debiased': return out.copy_(u_centre(gram_linear(x, out)))
     if estimator == 'rbf': return out.copy_(centre_gram(gram_rbf(x, sigma_frac)))
-    raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    check_mode(estimator, Estimator)                                  # none of the three: raises
 
 # %% ../nbs/01_similarity.ipynb #6d714232
 def _scale(n: int, estimator: str) -> float:
@@ -307,13 +307,13 @@ def _check_terms(fa: list[Tensor], fb: list[Tensor], estimator: str) -> int:
         raise InputError(f"all layers need one row per input; got row counts {sorted({len(f) for f in (*fa, *fb)})}.")
     least = 4 if estimator == 'linear-debiased' else 2
     if n < least: raise InputError(f"the {estimator!r} estimator needs at least {least} inputs; got n = {n}.")
-    if estimator not in ESTIMATORS: raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    check_mode(estimator, Estimator)
     return n
 
 # %% ../nbs/01_similarity.ipynb #4da0f9b4
 def hsic_terms(fa: Sequence[Tensor], # representations of model A's layers, each (n, ·)
                fb: Sequence[Tensor] | None = None, # model B's layers (None: A with itself)
-               estimator: str = 'linear', # see ESTIMATORS
+               estimator: Estimator = 'linear', # see ESTIMATORS
                sigma_frac: float = 0.8, # RBF bandwidth fraction
               ) -> tuple[Tensor, Tensor, Tensor, list[bool], list[bool]]:
     "HSIC cross matrix (A × B), self terms of A and of B, and which layers are constant, in float64."
@@ -360,13 +360,13 @@ def gram_cka(gx: Tensor, # prepared Gram of the first representation
 class CKAMatrix:
     "Accumulates layer representations of two models over batches and returns their CKA matrix as a tidy table."
     def __init__(self,
-                 estimator: str = 'linear', # 'linear', 'linear-debiased' or 'rbf'
-                 mode: str = 'full', # 'full' (exact, on all inputs) or 'minibatch' (summed per-batch HSIC)
+                 estimator: Estimator = 'linear', # 'linear', 'linear-debiased' or 'rbf'
+                 mode: CKAMode = 'full', # 'full' (exact, on all inputs) or 'minibatch' (summed per-batch HSIC)
                  sigma_frac: float = 0.8, # RBF bandwidth fraction
                  same: bool = False, # B is A (one model with itself): compute each Gram once
                 ):
-        if estimator not in ESTIMATORS: raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
-        if mode not in ('full', 'minibatch'): raise InputError(f"mode is 'full' or 'minibatch'; got {mode!r}.")
+        check_mode(estimator, Estimator)
+        check_mode(mode, CKAMode)
         self.estimator, self.mode, self.sigma_frac, self.same = estimator, mode, sigma_frac, same
         self.names_a = self.names_b = None
         self.n, self.n_batches, self.batch_sizes = 0, 0, set()
@@ -443,20 +443,20 @@ def terms(self: CKAMatrix):
 
 @patch
 def compute(self: CKAMatrix) -> pd.DataFrame:
-    "Tidy table: one row per (layer_a, layer_b) with `cka`, `estimator`, `mode`, `n`, `batch_size`."
+    "Tidy table: one row per (ref_layer, target_layer) with `cka`, `estimator`, `mode`, `n`, `batch_size`."
     xy, xx, yy, ca, cb = self.terms()
     m = cka_from_terms(xy, xx, yy, ca, cb, self.names_a, self.names_b)
     bs = max(self.batch_sizes) if self.mode == 'minibatch' else self.n
-    rows = [dict(layer_a=a, layer_b=b, cka=float(m[i, j])) for i, a in enumerate(self.names_a)
+    rows = [dict(ref_layer=a, target_layer=b, cka=float(m[i, j])) for i, a in enumerate(self.names_a)
             for j, b in enumerate(self.names_b)]
     df = pd.DataFrame(rows)
     return df.assign(estimator=self.estimator, mode=self.mode, n=self.n, batch_size=bs)
 
 # %% ../nbs/01_similarity.ipynb #6f2102bc
 def cka_square(df: pd.DataFrame, value: str = 'cka') -> pd.DataFrame:
-    "The tidy CKA table as a square layer_a × layer_b matrix, layers in their original order."
-    ra, rb = list(dict.fromkeys(df.layer_a)), list(dict.fromkeys(df.layer_b))
-    return df.pivot(index='layer_a', columns='layer_b', values=value).loc[ra, rb]
+    "A tidy table (CKA or STIR) as a square ref_layer × target_layer matrix, layers in their original order."
+    ra, rb = list(dict.fromkeys(df.ref_layer)), list(dict.fromkeys(df.target_layer))
+    return df.pivot(index='ref_layer', columns='target_layer', values=value).loc[ra, rb]
 
 # %% ../nbs/01_similarity.ipynb #1d2c0b76
 def _feed(acc: CKAMatrix, ta: LayerTap, tb: LayerTap | None, layers_a, layers_b, data, batch_size, progress):
@@ -483,14 +483,14 @@ def _merged_over_ranks(acc: CKAMatrix, err: BaseException | None) -> CKAMatrix:
     return merged
 
 # %% ../nbs/01_similarity.ipynb #ee565572
-def cka_matrix(model_a: nn.Module, # first model
-               data, # tensor of inputs in [0, 1] or an iterable of batches
+def cka_matrix(model_a: nn.Module, # first model (its layers are the table's `ref_layer`)
+               model_b: nn.Module | None, # second model (its layers are `target_layer`; None: model A with itself)
+               data, # inputs in [0, 1]: a tensor, an iterable of batches, a Hugging Face dataset or a folder
                layers_a: Sequence[str], # layers of model A
-               model_b: nn.Module | None = None, # second model (None: model A with itself)
                layers_b: Sequence[str] | None = None, # layers of model B (default: `layers_a`)
-               estimator: str = 'linear', # 'linear', 'linear-debiased' or 'rbf'
-               mode: str = 'full', # 'full' (exact on all inputs) or 'minibatch'
-               pool: str = 'flatten', # 'flatten', 'cls' or 'mean'
+               *, estimator: Estimator = 'linear', # 'linear', 'linear-debiased' or 'rbf'
+               mode: CKAMode = 'full', # 'full' (exact on all inputs) or 'minibatch'
+               pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
                batch_size: int = 256, # batch size when `data` is a tensor (the minibatch size in minibatch mode)
                sigma_frac: float = 0.8, # RBF bandwidth fraction
                progress: bool = True, # progress bar over batches

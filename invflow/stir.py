@@ -16,7 +16,7 @@ from torch import nn, Tensor
 from .capture import capture, resolve_layers
 from .similarity import ESTIMATORS, gram_cka, is_constant, prepared_gram
 from .invert import Inversion, Inverter, InvertConfig
-from .errors import InputError
+from .errors import InputError, Estimator, Pool, SeedKind, check_mode
 from .data import as_images
 
 # %% auto #0
@@ -33,8 +33,8 @@ def _seed_list(seeds: int | Sequence[int]) -> list[int]:
 def invert_reference(reference: nn.Module, # the model whose invariances are probed (m1)
                      x: Tensor, # images (n, C, H, W) in [0, 1]
                      layers: Sequence[str], # reference layers (l1)
-                     seeds: int | Sequence[int] = 1, # k, or the seed indices themselves
-                     seed: str = 'noise', # seed kind
+                     *, seeds: int | Sequence[int] = 1, # k seed sets, or the seed indices themselves
+                     seed_kind: SeedKind = 'noise', # how X'₀ is drawn (SEED_KINDS)
                      config: InvertConfig | None = None, # inversion settings
                      cache=None, # TensorCache or folder: reuse and resume
                      progress: bool = True, # progress bars
@@ -44,7 +44,8 @@ def invert_reference(reference: nn.Module, # the model whose invariances are pro
     inv = Inverter(reference, config, cache, progress)
     out = {}
     for r in _seed_list(seeds):
-        for layer, res in inv.invert(x, list(layers), seed, r).items(): out[(layer, r)] = res
+        for layer, res in inv.invert(x, list(layers), seed_kind=seed_kind, seed_index=r).items():
+            out[(layer, r)] = res
     return out
 
 # %% ../nbs/04_stir.ipynb #9c46b5b3
@@ -60,12 +61,12 @@ def _check_inversions(x: Tensor, inversions: Mapping[tuple[str, int], Inversion]
 def _stir_values(target: nn.Module, x: Tensor, layers: list[str], inversions: Mapping, estimator: str, pool: str,
                  batch_size: int, sigma_frac: float) -> dict[tuple[str, str], list[float]]:
     "CKA(m2^{l2}(X), m2^{l2}(X'_r)) for every inversion (l1, r) and target layer l2."
-    fx = capture(target, x, layers, pool, batch_size, progress=False)
+    fx = capture(target, x, layers, pool=pool, batch_size=batch_size, progress=False)
     gx = {l: prepared_gram(fx[l], estimator, sigma_frac) for l in layers}
     cx = {l: is_constant(fx[l]) for l in layers}
     vals = {}
     for (l1, r), inv in inversions.items():
-        fy = capture(target, inv.x, layers, pool, batch_size, progress=False)
+        fy = capture(target, inv.x, layers, pool=pool, batch_size=batch_size, progress=False)
         for l2 in layers:
             v = gram_cka(gx[l2], prepared_gram(fy[l2], estimator, sigma_frac), cx[l2] or is_constant(fy[l2]))
             vals.setdefault((l1, l2), []).append(v)
@@ -89,13 +90,13 @@ def stir_from_inversions(target: nn.Module, # the model whose invariance is test
                          x: Tensor, # the images the inversions were made from
                          layers: Sequence[str], # target layers (l2)
                          inversions: Mapping[tuple[str, int], Inversion], # from `invert_reference`
-                         estimator: str = 'linear', # CKA estimator (the reference code: biased linear)
-                         pool: str = 'flatten', # pooling of target representations
+                         *, estimator: Estimator = 'linear', # CKA estimator (the reference code: biased linear)
+                         pool: Pool = 'flatten', # pooling of target representations
                          batch_size: int = 256, # forward batch size
                          sigma_frac: float = 0.8, # RBF bandwidth fraction
                         ) -> pd.DataFrame:
     "Tidy STIR table for one target: a row per (reference layer, target layer), averaged over seed sets."
-    if estimator not in ESTIMATORS: raise InputError(f"unknown estimator {estimator!r}; use one of {ESTIMATORS}.")
+    check_mode(estimator, Estimator)
     _check_inversions(x, inversions)
     layers = [s for s, _, _ in resolve_layers(target, layers)]
     vals = _stir_values(target, x, layers, inversions, estimator, pool, batch_size, sigma_frac)
@@ -105,28 +106,28 @@ def stir_from_inversions(target: nn.Module, # the model whose invariance is test
 def self_terms(reference: nn.Module, # m1
                x: Tensor, # the images
                inversions: Mapping[tuple[str, int], Inversion], # from `invert_reference`
-               estimator: str = 'linear', pool: str = 'flatten', batch_size: int = 256) -> pd.DataFrame:
+               *, estimator: Estimator = 'linear', pool: Pool = 'flatten', batch_size: int = 256) -> pd.DataFrame:
     "The diagnostic STIR(m1^l | m1^l) per reference layer (≈ 1 when the inversion succeeded), with the median ρ."
     by_layer = {}
     for (l1, r), inv in inversions.items(): by_layer.setdefault(l1, {})[(l1, r)] = inv
     rows = []
     for l1, invs in by_layer.items():
-        d = stir_from_inversions(reference, x, [l1], invs, estimator, pool, batch_size)
+        d = stir_from_inversions(reference, x, [l1], invs, estimator=estimator, pool=pool, batch_size=batch_size)
         rows.append(dict(ref_layer=l1, self_stir=d.stir.item(), median_rho=d.median_rho.item(), k=d.k.item()))
     return pd.DataFrame(rows)
 
 # %% ../nbs/04_stir.ipynb #1ebcaa60
 def stir_matrix(reference: nn.Module, # m1: the model whose invariances are probed
-                x: Tensor, # images (n, C, H, W) in [0, 1]
+                targets: nn.Module | Mapping[str, nn.Module] | None, # m2: a model, {name: model}, None: m1 itself
+                x: Tensor, # images (n, C, H, W) in [0, 1] (or a Dataset, loader, folder: `as_images`)
                 ref_layers: Sequence[str], # reference layers (l1)
-                targets: nn.Module | Mapping[str, nn.Module] | None = None, # m2: a model, {name: model}, None: m1
                 target_layers: Sequence[str] | None = None, # target layers (default: `ref_layers`)
-                seeds: int | Sequence[int] = 1, # k seed sets, or their indices
-                seed: str = 'noise', # seed kind
+                *, seeds: int | Sequence[int] = 1, # k seed sets, or their indices
+                seed_kind: SeedKind = 'noise', # how X'₀ is drawn (SEED_KINDS)
                 config: InvertConfig | None = None, # inversion settings
                 cache=None, # TensorCache or folder
-                estimator: str = 'linear', # CKA estimator
-                pool: str = 'flatten', # pooling
+                estimator: Estimator = 'linear', # CKA estimator
+                pool: Pool = 'flatten', # pooling
                 progress: bool = True, # progress bars
                ) -> pd.DataFrame:
     "STIR(target^{l2} | reference^{l1}) of every target and layer pair, one inversion per reference layer and seed."
@@ -134,22 +135,23 @@ def stir_matrix(reference: nn.Module, # m1: the model whose invariances are prob
     targets = {'reference': reference} if targets is None else targets
     if isinstance(targets, nn.Module): targets = {'target': targets}
     target_layers = list(ref_layers) if target_layers is None else list(target_layers)
-    invs = invert_reference(reference, x, ref_layers, seeds, seed, config, cache, progress)
-    bs = next(iter(invs.values())).config.batch_size
-    quality = self_terms(reference, x, invs, estimator, pool, bs)
-    parts = [stir_from_inversions(m, x, target_layers, invs, estimator, pool, bs).assign(target=name)
+    invs = invert_reference(reference, x, ref_layers, seeds=seeds, seed_kind=seed_kind, config=config, cache=cache,
+                            progress=progress)
+    kw = dict(estimator=estimator, pool=pool, batch_size=next(iter(invs.values())).config.batch_size)
+    quality = self_terms(reference, x, invs, **kw)
+    parts = [stir_from_inversions(m, x, target_layers, invs, **kw).assign(target=name)
              for name, m in targets.items()]
     df = pd.concat(parts, ignore_index=True).merge(quality[['ref_layer', 'self_stir']], on='ref_layer')
     return df[['target', 'ref_layer', 'target_layer', 'stir', 'stir_std', 'self_stir', 'median_rho', 'k', 'n',
                'estimator', 'steps', 'optimizer']]
 
 # %% ../nbs/04_stir.ipynb #8d8c2d58
-def stir(target: nn.Module, # m2
-         target_layer: str, # l2
-         reference: nn.Module, # m1
-         ref_layer: str, # l1
+def stir(reference: nn.Module, # m1: the model whose invariances are probed
+         target: nn.Module, # m2: the model tested for them
          x: Tensor, # images in [0, 1]
-         seeds: int | Sequence[int] = 1, # k
+         ref_layer: str, # l1
+         target_layer: str, # l2
+         *, seeds: int | Sequence[int] = 1, # k
          **kw) -> pd.Series:
     "STIR(m2^{l2} | m1^{l1}; X) as one row: `stir`, the self term, median ρ, k, n, settings."
-    return stir_matrix(reference, x, [ref_layer], {'target': target}, [target_layer], seeds, **kw).iloc[0]
+    return stir_matrix(reference, {'target': target}, x, [ref_layer], [target_layer], seeds=seeds, **kw).iloc[0]

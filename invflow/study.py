@@ -226,8 +226,8 @@ def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache,
                 out[name] = FinetuneAnalysis.from_json(f)
                 continue
             except Exception: log(f"  {f.name} unreadable: recomputing")
-        out[name] = analyze(pt, m, X, layers, cfg.inversion_seeds, invert_config(cfg, layers), cache,
-                            rho_curve=cfg.rho_curve, progress=progress)
+        out[name] = analyze(pt, m, X, layers, seeds=cfg.inversion_seeds, config=invert_config(cfg, layers),
+                            cache=cache, rho_curve=cfg.rho_curve, progress=progress)
         res.mkdir(parents=True, exist_ok=True)
         out[name].to_json(f)
     return out
@@ -257,14 +257,14 @@ def _debiased(res: Path, pt, ft, X, layers, cfg: StudyConfig, cache, progress: b
     if f.exists():
         try: return FinetuneAnalysis.from_json(f)
         except Exception: log(f"  {f.name} unreadable: recomputing")
-    deb = analyze(pt, ft, X, layers, cfg.inversion_seeds, invert_config(cfg, layers), cache,
+    deb = analyze(pt, ft, X, layers, seeds=cfg.inversion_seeds, config=invert_config(cfg, layers), cache=cache,
                   estimator='linear-debiased', rho_curve=cfg.rho_curve, progress=progress)
     deb.to_json(f)
     return deb
 
 def _estimator_table(pt, a_linear: FinetuneAnalysis, deb: FinetuneAnalysis, X, layers, cfg: StudyConfig):
     "Per-layer metrics of one pair under biased (linear) and debiased CKA, beside each layer's width."
-    widths = {l: f.shape[1] for l, f in capture(pt, X[:2], layers, 'flatten', progress=False).items()}
+    widths = {l: f.shape[1] for l, f in capture(pt, X[:2], layers, pool='flatten', progress=False).items()}
     both = [a_linear.per_layer.assign(estimator='linear'), deb.per_layer.assign(estimator='linear-debiased')]
     return pd.concat(both).assign(width=lambda d: d.layer.map(widths), pair='finetuned (classification)',
                                   seed=cfg.seeds[0])

@@ -448,7 +448,7 @@ def invariance_score(model: nn.Module, # model to probe
                      ds: Transforms2D, # provides objects and backgrounds
                      transforms: Sequence[str], # transformations to score
                      layers: Sequence[str], # layers to score
-                     n: int = 512, # pairs per transformation
+                     *, n: int = 512, # pairs per transformation
                      pool: str = 'flatten', # pooling
                      seed: int = 0, # permutation seed
                     ) -> pd.DataFrame:
@@ -459,7 +459,7 @@ def invariance_score(model: nn.Module, # model to probe
         x, x2 = invariance_pairs(ds, t, n)
         perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
         refs = (x, x2, other_objects(ds, t, n, seed), other_backgrounds(ds, t, n, seed))
-        f, f2, fo, fb = (capture(model, v, layers, pool, progress=False) for v in refs)
+        f, f2, fo, fb = (capture(model, v, layers, pool=pool, progress=False) for v in refs)
         for l in layers:
             a = f[l].double()
             num, den, obj, bgd = ((a - v).norm(dim=1).mean() for v in (f2[l].double(), a[perm], fo[l].double(),

@@ -171,9 +171,9 @@ def _plant_parts(parts: ModelParts, at: Sequence[str] | None) -> dict[str, tuple
 
 # %% ../nbs/16_validity.ipynb #518498ab
 def planted_changes(model: nn.Module, # the pretrained model
-                    layers: Sequence[str], # its analysed layers
                     x: Tensor, # images (two are used to find the parts)
-                    at: Sequence[str] | None = None, # layers re-initialised alone (default: all that own parameters)
+                    layers: Sequence[str], # its analysed layers
+                    *, at: Sequence[str] | None = None, # layers re-initialised alone (default: all that own parameters)
                     noise: Sequence[float] = NOISE, # weight-noise magnitudes
                     seed: int = 0, # seed of the changes (each change its own)
                    ) -> dict[str, tuple[str, Callable[[], nn.Module]]]:
@@ -205,7 +205,8 @@ def jackknife_se(values: np.ndarray, # the statistic on each half
 def _stir_values(target: nn.Module, gx: Tensor, invs: Mapping, layer: str, idx: Sequence[Tensor], estimator: str,
                  pool: str, batch_size: int) -> list[np.ndarray]:
     "STIR(target^l | reference^l) on each index set of `idx` (mean over `layer`'s seed sets), one array per set."
-    grams = [_raw_gram(capture(target, inv.x, [layer], pool, batch_size, progress=False)[layer], estimator)
+    kw = dict(pool=pool, batch_size=batch_size, progress=False)
+    grams = [_raw_gram(capture(target, inv.x, [layer], **kw)[layer], estimator)
              for (l, _), inv in invs.items() if l == layer]
     return [np.mean([resampled_cka(gx, gy, i, estimator) for gy in grams], axis=0) for i in idx]
 
@@ -253,8 +254,8 @@ def _layer_values(ref: _Ref, m: nn.Module, inv_m: Mapping | None, l: str, fm: Te
 # %% ../nbs/16_validity.ipynb #2b4cb253
 def _reference(model, x, layers, seeds, cfg, cache, measures, idx, estimator, pool, progress) -> _Ref:
     "The pretrained side, computed once: inversions, Grams, prepared layers and self terms."
-    invs = invert_reference(model, x, layers, seeds, config=cfg, cache=cache, progress=progress)
-    f = capture(model, x, layers, pool, cfg.batch_size, progress=False)
+    invs = invert_reference(model, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
+    f = capture(model, x, layers, pool=pool, batch_size=cfg.batch_size, progress=False)
     grams = {l: _raw_gram(f[l], estimator) for l in layers}
     prep = {l: prepare(f[l], 'pwcca' in measures) for l in layers} if measures else {}
     selfs = {l: _stir_values(model, grams[l], invs, l, idx, estimator, pool, cfg.batch_size) for l in layers}
@@ -266,9 +267,9 @@ def _change_values(ref: _Ref, m: nn.Module, x, layers, seeds, cfg, cache, learni
     "`{layer: {measure: values}}` of one planted change."
     same = model_digest(m) == model_digest(ref.model)
     inv_m = None
-    if learning: inv_m = ref.invs if same else invert_reference(m, x, layers, seeds, config=cfg, cache=cache,
+    if learning: inv_m = ref.invs if same else invert_reference(m, x, layers, seeds=seeds, config=cfg, cache=cache,
                                                                 progress=False)
-    f = capture(m, x, layers, pool, cfg.batch_size, progress=False)
+    f = capture(m, x, layers, pool=pool, batch_size=cfg.batch_size, progress=False)
     out = {}
     for l in layers:
         pm = prepare(f[l], 'pwcca' in measures) if measures else None
@@ -370,7 +371,7 @@ def validate(model: nn.Module, # the pretrained model (any model on pixels in [0
     layers = [s for s, _, _ in resolve_layers(model, auto_layers(model) if layers is None else layers)]
     cfg, n = config or InvertConfig(pool=pool), len(x)
     idx = [torch.arange(n)[None], half_samples(n, n_boot, seed)]
-    plants = planted_changes(model, layers, x, at, noise, seed)
+    plants = planted_changes(model, x, layers, at=at, noise=noise, seed=seed)
     ref = _reference(model, x, layers, seeds, cfg, cache, measures, idx, estimator, pool, progress)
     vals = {}
     for name, (where, build) in tqdm(plants.items(), desc='planted changes', disable=not progress, leave=False):
@@ -436,7 +437,7 @@ def floor_table(model: nn.Module, # the pretrained model
     n, z = len(x), scipy.stats.norm.ppf(0.5 + level / 2)
     idx = [torch.arange(n)[None], half_samples(n, n_boot, seed)]
     floor = stem_floor(model, layers, x, seed + 1)
-    fm, ff = (capture(m, x, layers, pool, batch_size, progress=False) for m in (model, floor))
+    fm, ff = (capture(m, x, layers, pool=pool, batch_size=batch_size, progress=False) for m in (model, floor))
     rows = []
     for l in layers:
         gm, gf = _raw_gram(fm[l], estimator), _raw_gram(ff[l], estimator)

@@ -21,8 +21,8 @@ if rank == fail_rank:
     pt.blocks[2].register_forward_hook(boom)
 res = {}
 res['capture'] = capture(pt, x, L[:3], batch_size=6, progress=False)['blocks.2']
-mb = cka_matrix(pt, x, L, ft, estimator='linear-debiased', mode='minibatch', batch_size=5, progress=False)
-full = cka_matrix(pt, x, L, ft, batch_size=6, progress=False)
+mb = cka_matrix(pt, ft, x, L, estimator='linear-debiased', mode='minibatch', batch_size=5, progress=False)
+full = cka_matrix(pt, ft, x, L, batch_size=6, progress=False)
 res['cka_minibatch'] = torch.tensor(mb.cka.values, dtype=torch.float64)
 res['cka_full'] = torch.tensor(full.cka.values, dtype=torch.float64)
 acc = LinearCKA()

@@ -48,9 +48,11 @@ def test_wheel_installed_outside_the_checkout(dist, tmp_path, quick_run):
     run([sys.executable, '-m', 'venv', '--without-pip', env])
     py = env / 'bin' / 'python'
     site = run([py, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']).stdout.strip()
-    Path(site, 'deps.pth').write_text(sysconfig.get_paths()['purelib'] + '\n')
-    run([sys.executable, '-m', 'pip', '--python', py, 'install', '-q', '--no-deps', '--no-index', wheel])
     clean = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'IN_TEST')}
+    # the wheel first, then the dependencies' path: through it (or a PYTHONPATH) pip would see the checkout's invflow
+    run([sys.executable, '-m', 'pip', '--python', py, 'install', '-q', '--no-deps', '--no-index', '--ignore-installed',
+         wheel], env=clean)
+    Path(site, 'deps.pth').write_text(sysconfig.get_paths()['purelib'] + '\n')
     where = run([py, '-c', 'import invflow; print(invflow.__file__)'], cwd=tmp_path, env=clean).stdout.strip()
     assert Path(where).is_relative_to(env), where                       # not the checkout's (editable) package
     assert 'usage: invflow' in run([env / 'bin' / 'invflow', '--help'], cwd=tmp_path, env=clean).stdout
