@@ -1024,3 +1024,97 @@ def dynamics(pt: nn.Module, # the pretrained model
                                   progress=False,
                                   gate_ft=gated, **kw)
     return _dynamics_tables(analyses)
+
+# %% ../nbs/05_finetune_metrics.ipynb #b3f4d357
+_MEASURES = ('forgetting', 'learning', 'cka_divergence')
+
+def _num(v) -> str:
+    "Three significant digits; '—' for NaN or None."
+    return '—' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{v:.3g}'
+
+def _with_interval(t: pd.DataFrame, m: str) -> list[str]:
+    "'value [low, high]' for measure `m` in each row of `t` (the value alone without an interval; '—' without a value)."
+    if f'{m}_ci_low' not in t: return [_num(v) for v in t[m]]
+    pair = lambda v, a, b: '—' if _num(v) == '—' else f"{_num(v)} [{_num(a)}, {_num(b)}]"
+    return [pair(v, a, b) for v, a, b in zip(t[m], t[f'{m}_ci_low'], t[f'{m}_ci_high'])]
+
+def _passed(v) -> str:
+    "A gate's outcome as a word: yes, no, or '—' (not measured)."
+    return '—' if v is None or v != v else 'yes' if v else 'no'
+
+# %% ../nbs/05_finetune_metrics.ipynb #3d8acfa8
+@patch
+def header(self: FinetuneAnalysis) -> str:
+    "One line: what the analysis rests on."
+    p = self.provenance
+    return (f"pretrained → finetuned over {len(self.layers)} layers — n {p.get('n')} images, k {p.get('k')} seed "
+            f"set(s), {p.get('steps')} steps, {p.get('estimator')} CKA, self terms {p.get('self_terms')!r}, "
+            f"gate: {p.get('gate')}")
+
+# %% ../nbs/05_finetune_metrics.ipynb #81f14582
+@patch
+def readable(self: FinetuneAnalysis) -> pd.DataFrame:
+    "Per layer: each measure as 'value [interval]', the pretrained inversions' median ρ, the gates' outcomes."
+    t = self.per_layer
+    out = pd.DataFrame({'layer': t.layer, **{m.replace('_', ' '): _with_interval(t, m) for m in _MEASURES}})
+    out['median ρ (pt)'] = t.median_rho_pt.map(_num)
+    for col, name in (('rho_ok', 'gate (forgetting)'), ('rho_ok_ft', 'gate (learning)')):
+        if col in t: out[name] = t[col].map(_passed)
+    return out
+
+FinetuneAnalysis.__repr__ = lambda self: self.header() + '\n' + self.readable().to_string(index=False)
+FinetuneAnalysis._repr_html_ = lambda self: f"<p>{self.header()}</p>" + self.readable().to_html(index=False)
+
+# %% ../nbs/05_finetune_metrics.ipynb #3ba6a158
+@patch
+def chart(self: FinetuneAnalysis, measures: Sequence[str] = _MEASURES):
+    "Each measure per layer with its interval: a row per measure, the blocks and the pooled layer apart."
+    import altair as alt
+    t, blocks = self.per_layer, block_layers(self.layers)
+    long = pd.concat([pd.DataFrame(dict(layer=t.layer, measure=m, value=t[m], low=t.get(f'{m}_ci_low', t[m]),
+                                        high=t.get(f'{m}_ci_high', t[m]))) for m in measures], ignore_index=True)
+    long['part'] = np.where(long.layer.isin(blocks), 'blocks', 'pooled layer')
+    base = alt.Chart(long).encode(x=alt.X('layer:N', sort=list(self.layers), title=None))
+    dots = base.mark_point(filled=True, size=40).encode(
+        y=alt.Y('value:Q', title=None), tooltip=['layer', 'measure', alt.Tooltip('value:Q', format='.4g')])
+    bars = base.mark_rule().encode(y='low:Q', y2='high:Q')
+    return (bars + dots).properties(width=200, height=120).facet(
+        row=alt.Row('measure:N', title=None), column=alt.Column('part:N', title=None)).resolve_scale(
+        x='independent', y='independent')
+
+# %% ../nbs/05_finetune_metrics.ipynb #8b1b1b9c
+@patch
+def header(self: Dynamics) -> str:
+    "One line: how many checkpoints and layers."
+    e = self.per_epoch.epoch
+    return (f"finetuning dynamics over {len(e)} checkpoints (epochs {e.min()}–{e.max()}), "
+            f"{self.per_layer.layer.nunique()} layers")
+
+# %% ../nbs/05_finetune_metrics.ipynb #9362b6f5
+_PARTS = (('blocks, mean', 'mean'), ('pooled layer', 'pooled'))
+
+@patch
+def readable(self: Dynamics) -> pd.DataFrame:
+    "Per checkpoint: each measure's mean over the blocks and its value at the pooled layer; the flow totals."
+    d = self.per_epoch
+    out = pd.DataFrame({'epoch': d.epoch})
+    for m in _MEASURES:
+        for part, suffix in _PARTS: out[f"{m.replace('_', ' ')} ({part})"] = d[f'{m}_{suffix}'].map(_num)
+    for c in ('compression', 'expansion'): out[c] = d[c].map(_num)
+    return out
+
+Dynamics.__repr__ = lambda self: self.header() + '\n' + self.readable().to_string(index=False)
+Dynamics._repr_html_ = lambda self: f"<p>{self.header()}</p>" + self.readable().to_html(index=False)
+
+# %% ../nbs/05_finetune_metrics.ipynb #18a74422
+@patch
+def chart(self: Dynamics):
+    "Each measure over the checkpoints: the blocks' mean and the pooled layer in panels apart."
+    import altair as alt
+    d = self.per_epoch
+    long = pd.concat([pd.DataFrame(dict(epoch=d.epoch, measure=m, part=part, value=d[f'{m}_{suffix}']))
+                      for m in _MEASURES for part, suffix in _PARTS], ignore_index=True)
+    return alt.Chart(long).mark_line(point=True).encode(
+        x='epoch:Q', y=alt.Y('value:Q', title=None), color='measure:N',
+        tooltip=['epoch', 'measure', alt.Tooltip('value:Q', format='.4g')]).properties(width=240, height=180).facet(
+        column=alt.Column('part:N', title=None)).resolve_scale(y='independent')

@@ -33,8 +33,7 @@ from .findings import seed_interval, largest_fall
 
 # %% auto #0
 __all__ = ['DEMO', 'QUICK', 'PAIRS', 'SUMMARY_METRICS', 'SUITE', 'StudyConfig', 'invert_config', 'init_seed', 'seed_dir',
-           'run_lock', 'study_data', 'summarise_seeds', 'run_study', 'seed_models', 'load_run', 'tutorial_run',
-           'regime']
+           'run_lock', 'study_data', 'summarise_seeds', 'run_study']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
@@ -522,119 +521,8 @@ def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reus
     cfg = config or (QUICK if quick else StudyConfig())
     with run_lock(Path(run_dir)): return _run_study(Path(run_dir), cfg, progress, log)
 
-# %% ../nbs/15_study.ipynb #2bf4b03e
-_TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary='summary',
-               summary_seeds='summary_seeds', estimators='per_layer_estimators', training='training',
-               dynamics='dynamics_per_epoch', dynamics_per_layer='dynamics_per_layer', robustness='robustness',
-               correlation='correlation_study', early_epoch='early_epoch_curve',
-               learning_forgetting='learning_forgetting_correlation', invariance='invariance', energy='energy_sweep',
-               replicates='per_layer_replicates', flow_replicates='flow_replicates',
-               flow_totals='flow_totals', robustness_points='robustness_points', robustness_runs='robustness_runs',
-               early_epoch_runs='early_epoch_runs', dynamics_runs='dynamics_runs')
-
 # %% ../nbs/15_study.ipynb #17d3bc6a
 def _read_config(run: Path) -> StudyConfig:
     "The `StudyConfig` a run folder records."
     d = json.loads((run / 'study.json').read_text())
     return StudyConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
-
-# %% ../nbs/15_study.ipynb #e9cd2fc3
-def _last(ck: Path) -> Path: return checkpoints(ck)[max(checkpoints(ck))]
-
-def seed_models(run_dir: str | Path, # a folder written by `run_study`
-                s: int | None = None, # the training seed (default: the first)
-               ) -> dict:
-    "One training seed's models from their last checkpoints, the pretrained model, the from-scratch initialisation."
-    from invflow.cache import load_checkpoint
-    run = Path(run_dir)
-    cfg = _read_config(run)
-    s = cfg.seeds[0] if s is None else s
-    if s not in cfg.seeds: raise InputError(f"{run} was trained with seeds {cfg.seeds}; got seed {s}.")
-    ck = run / 'checkpoints'
-    vit = lambda **kw: make_vit('vit_t32', **kw)
-    ms = {'pretrained': load_checkpoint(vit(n_classes=cfg.classes_a), _last(ck / 'pretrain_A'))}
-    for pair, kw in (('finetuned (classification)', dict(n_classes=cfg.classes_b)),
-                     ('finetuned (reconstruction)', dict(task='reconstruction')),
-                     ('from scratch', dict(n_classes=cfg.classes_b))):
-        ms[pair] = load_checkpoint(vit(**kw), _last(seed_dir(ck, s, cfg) / PAIRS[pair]))
-    ms['scratch init'] = vit(n_classes=cfg.classes_b, seed=init_seed('scratch', s))
-    return {n: m.eval() for n, m in ms.items()}
-
-# %% ../nbs/15_study.ipynb #bf4fdd41
-def load_run(run_dir: str | Path, # a folder written by `run_study`
-             models: bool = False, # also rebuild the first seed's trained models from their last checkpoints
-            ) -> dict:
-    "The settings, analyses and tables of a finished study (and its models): a dict keyed as `_TABLES` plus extras."
-    run = Path(run_dir)
-    res = run / 'results'
-    if not (run / 'study.json').exists() or not (res / 'summary.csv').exists():
-        raise MissingFile(f"{run} holds no finished study: run `invflow demo --run-dir {run}` "
-                                "(or run_study) first.")
-    cfg = _read_config(run)
-    out = dict(config=cfg, run=run, **{k: pd.read_csv(res / f'{f}.csv') for k, f in _TABLES.items()})
-    out['analyses'] = {n: FinetuneAnalysis.from_json(res / f"analysis_{_slug(n)}.json") for n in PAIRS}
-    from invflow.validity import load_validity
-    out['validity'] = load_validity(res) if (res / 'validity.json').exists() else None
-    if models: out['models'] = seed_models(run)
-    return out
-
-# %% ../nbs/15_study.ipynb #1f257ec5
-def tutorial_run(default: str | Path = '../../runs/study', # the default study's folder (`make study` writes it)
-                 demo: str | Path = '../../runs/demo', # the demo's (`make demo`), read or run when `default` has none
-                ) -> Path:
-    "The finished run the tutorials read: the default study, else the demo (reused, or run); quick under nbdev-test."
-    if os.environ.get('IN_TEST'):   # nbdev-test: toy sizes, shared by the tutorials through $INVFLOW_TUTORIAL_RUN
-        shared = os.environ.get('INVFLOW_TUTORIAL_RUN') or tempfile.mkdtemp(prefix='invflow-tutorial-')
-        run, cfg = Path(shared), QUICK
-    else:
-        study = Path(default)
-        run = Path(os.environ.get('INVFLOW_RUN') or (study if (study / 'study.json').exists() else demo))
-        cfg = _read_config(run) if (run / 'study.json').exists() else DEMO
-    run_study(run, config=cfg, progress=False, log=lambda s: None)
-    return run
-
-# %% ../nbs/15_study.ipynb #7c58a88d
-def _commit() -> str:
-    "The checkout's commit as `git describe --always --dirty` names it, or why there is none."
-    import subprocess, invflow
-    try:
-        out = subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=Path(invflow.__file__).parent, text=True,
-                             capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError): return 'unknown (git not available)'
-    return out.stdout.strip() if out.returncode == 0 else 'unknown (not a git checkout)'
-
-def _produced(run: dict) -> list[tuple]:
-    "Rows for `regime`: when the run's results were written; what read them, and when."
-    import datetime, invflow
-    stamp = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-    written = stamp((Path(run['run']) / 'results' / 'summary.csv').stat().st_mtime)
-    return [('results written', written, '—'),
-            ('executed with', f"invflow {invflow.__version__}, commit {_commit()}, {stamp(time.time())}", '—')]
-
-# %% ../nbs/15_study.ipynb #839b65e0
-def regime(run: dict) -> pd.DataFrame:
-    "Where the study stands against the finetuning paper: model, data, accuracies and the measurement's budget."
-    cfg, s = run['config'], run['summary'].set_index('pair')
-    m = run['models']['pretrained'] if 'models' in run else make_vit('vit_t32', n_classes=cfg.classes_a)
-    n_par = sum(p.numel() for p in m.parameters())
-    acc = lambda p: (f"{s.loc[p].test_accuracy:.3f} [{s.loc[p].test_accuracy_ci_low:.3f}, "
-                     f"{s.loc[p].test_accuracy_ci_high:.3f}] over {s.loc[p].seeds} seeds")
-    rows = [('model', f"vit_t32: {len(m.blocks)} blocks, width {m.embed_dim}, {n_par / 1e6:.2f} M parameters, 32 px",
-             'ViT-B/32: 12 blocks, width 768, ≈ 88 M parameters, 224 px'),
-            ('pretraining data', f"Transforms-2D task A: {cfg.n_train_a:,} images, {cfg.classes_a} objects",
-             'ImageNet classification (the timm ViT-B/32 weights, Wightman 2019)'),
-            ('finetuning data',
-             f"task B: {cfg.n_train_b:,} images, {cfg.classes_b} objects, {cfg.finetune_epochs} epochs",
-             'CIFAR-10: 50,000 images'),
-            ('finetuned test accuracy', acc('pretrained → finetuned (classification)'),
-             '0.97 (ImageNet → CIFAR-10)'),
-            ('from-scratch test accuracy', acc('pretrained → from scratch'), '0.98 (CIFAR-10 from scratch)'),
-            ('images for STIR and CKA', f"{cfg.n_analysis}", '500'),
-            ('inversion steps', f"{cfg.inversion_steps}", '500'),
-            ('inversion seed sets per analysis', f"{cfg.inversion_seeds} for the pairs' analyses (dynamics and "
-             "robustness runs: 1)", 'several, averaged (SPEC §4); the STIR code: 1'),
-            ('finetuning runs for the robustness study', f"{len(_robustness_runs(cfg))}: learning rates "
-             f"{', '.join(f'{lr:g}' for lr in dict.fromkeys(lr for lr, _ in _robustness_runs(cfg)))}",
-             'one run, ≈ 50–85 checkpoints (from its p-values)'),
-            ('largest median inversion ρ of a pair', f"{s.median_rho.max():.3f}", 'not reported'), *_produced(run)]
-    return pd.DataFrame(rows, columns=['', 'this study', 'the finetuning paper'])
