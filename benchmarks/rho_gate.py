@@ -17,7 +17,8 @@ import pandas as pd
 import timm, torch
 from invflow.metrics import analyze
 from invflow.invert import InvertConfig
-from invflow.zoo import auto_layers, load_model
+from invflow.families import auto_layers
+from invflow.zoo import load_model
 
 
 def noisy(m, scale=0.3, seed=1):

@@ -47,7 +47,8 @@ from invflow.invert import InvertConfig, adam_step, frozen, relative_distance, s
 from invflow.metrics import _raw_gram, resampled_cka
 from invflow.stir import invert_reference
 from invflow.validity import half_samples, jackknife_se, planted_changes
-from invflow.zoo import auto_layers, load_model
+from invflow.families import auto_layers
+from invflow.zoo import load_model
 
 RESULTS = Path(__file__).resolve().parent / 'results'
 PT_VIT = 'runs/demo/checkpoints/pretrain_A/epoch_015.safetensors'

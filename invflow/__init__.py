@@ -1,7 +1,7 @@
 __version__ = "0.1.0"
 
 # The notebook front door, imported on first use (so `import invflow` stays light).
-_TOP = {'wrap': 'invflow.zoo', 'as_images': 'invflow.data', 'analyze': 'invflow.metrics',
+_TOP = {'wrap': 'invflow.families', 'as_images': 'invflow.data', 'analyze': 'invflow.metrics',
         'forgetting': 'invflow.questions', 'learning': 'invflow.questions', 'invariance_flow': 'invflow.questions'}
 
 def __getattr__(name):

@@ -123,7 +123,7 @@ def _out_dir(path: str, flag: str = '--out') -> Path:
 # %% ../nbs/30_cli.ipynb #8822c9ed
 def _layers(spec: str, *models) -> list[str]:
     "Layer names from `--layers` ('auto': the family's list from the first model), checked in every model."
-    from invflow.zoo import auto_layers
+    from invflow.families import auto_layers
     from invflow.capture import resolve_layers
     layers = auto_layers(models[0]) if spec in ('auto', 'vit') else [s.strip() for s in spec.split(',') if s.strip()]
     for m in models: resolve_layers(m, layers)
@@ -307,7 +307,8 @@ def _unlike(first: dict, other: dict) -> str:
 
 def _check_checkpoints(spec: str):
     "Every checkpoint of the folder readable and shaped like the first; one sentence naming the first that is not."
-    from invflow.zoo import parse_spec, _checkpoint_paths
+    from invflow.specs import parse_spec
+    from invflow.zoo import _checkpoint_paths
     paths = _checkpoint_paths(parse_spec(spec))
     if not paths: return                                       # `checkpoint_models` says what the folder lacks
     first = _header(paths[0])
@@ -402,7 +403,7 @@ def _cmd_report(a):
 _EX = {
     'demo': "examples:\n  invflow demo                 # the embedded study's demo (< 10 minutes on 2 cores)\n"
             "  invflow demo --study         # the default study the tutorials read (> 1 hour)   \n"
-            "  invflow demo --quick         # toy sizes, about a minute",
+            "  invflow demo --quick         # toy sizes, about 90 s",
     'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n"
                "      --ft runs/demo/checkpoints/finetune_B_classification/epoch_010.safetensors \\\n"
                "      --data transforms2d:blur --n 64 --measures all --permutations 100 --out runs/a\n"
@@ -472,7 +473,7 @@ def _common(p, out=True):
 def _demo_parser(sub, fmt):
     d = sub.add_parser('demo', help='the embedded study end to end (CPU, no downloads)', epilog=_EX['demo'],
                        formatter_class=fmt)
-    d.add_argument('--quick', action='store_true', help='toy sizes (about a minute)')
+    d.add_argument('--quick', action='store_true', help='toy sizes (about 90 s)')
     d.add_argument('--study', action='store_true', help='the default study the tutorials read: two inversion seed sets '
                    'and finetunings at three learning rates (over an hour, resumable; default folder runs/study)')
     d.add_argument('--run-dir', default=None, help='run folder (reused when it exists; default runs/demo, or '

@@ -24,7 +24,7 @@ from .metrics import (
     RHO_GATE, _check_self_terms, _interval, _median_rho, _pair, _raw_gram, _replicator, _stir_replicates, block_layers,
     convergence, convergence_gate, flow_noise_null, flow_replicates, flow_table, flow_totals, seed_set_se)
 from .stir import invert_reference
-from .zoo import auto_layers
+from .families import auto_layers
 
 # %% auto #0
 __all__ = ['LayerResult', 'forgetting', 'learning', 'FlowResult', 'invariance_flow']

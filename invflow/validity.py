@@ -353,7 +353,7 @@ def _check_measures(measures: Sequence[str], n: int | None = None):
 # %% ../nbs/16_validity.ipynb #3eab746c
 def validate(model: nn.Module, # the pretrained model (any model on pixels in [0, 1])
              x: Tensor, # images (n ≥ 8) in [0, 1]
-             layers: Sequence[str] | None = None, # layers (default: the family's, `invflow.zoo.auto_layers`)
+             layers: Sequence[str] | None = None, # layers (default: the family's, `invflow.families.auto_layers`)
              *,
              at: Sequence[str] | None = None, # layers re-initialised alone (default: every layer owning parameters)
              noise: Sequence[float] = NOISE, # weight-noise magnitudes
@@ -366,7 +366,7 @@ def validate(model: nn.Module, # the pretrained model (any model on pixels in [0
              estimator: str = 'linear', pool: str = 'flatten', progress: bool = True,
             ) -> Validity:
     "Planted changes of `model`, and whether each per-layer measure detects each of them at each layer."
-    from invflow.zoo import auto_layers
+    from invflow.families import auto_layers
     _check_measures(measures, len(x))
     layers = [s for s, _, _ in resolve_layers(model, auto_layers(model) if layers is None else layers)]
     cfg, n = config or InvertConfig(pool=pool), len(x)

@@ -20,37 +20,11 @@ from .cache import load_checkpoint, model_weights, read_state_dict
 from .capture import find_vit, layer_names, normalising_family, vit_layers
 from .models import PRESETS, OfflineError, make_vit
 from .errors import InputError, InputTypeError, InvflowError, MissingFile
+from .specs import FAMILIES, ModelSpec, parse_spec
 
 # %% auto #0
-__all__ = ['FAMILIES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'ModelSpec', 'parse_spec', 'PixelModel', 'load_timm', 'MissingExtra',
-           'load_hf', 'load_torchvision', 'infer_preset', 'load_invflow', 'load_model', 'auto_layers', 'wrap',
-           'checkpoint_models', 'check_images']
-
-# %% ../nbs/08_zoo.ipynb #d524217e
-FAMILIES = ('timm', 'hf', 'torchvision')
-
-@dataclass(frozen=True)
-class ModelSpec:
-    "A parsed model spec: the family, the architecture's name in its library, and where the weights are."
-    kind: str                 # 'timm', 'hf', 'torchvision' or 'invflow' (a bare checkpoint path)
-    name: str | None = None   # the architecture's name (timm, torchvision)
-    path: Path | None = None  # local weights: a file, or a folder (hf, or a folder of checkpoints)
-
-# %% ../nbs/08_zoo.ipynb #b7998ae3
-def parse_spec(spec: str, # `timm:NAME[=PATH]`, `hf:PATH`, `torchvision:NAME[=PATH]` or a checkpoint path
-              ) -> ModelSpec:
-    "Read a model spec; one sentence when it is malformed."
-    if not isinstance(spec, str) or not spec.strip():
-        raise InputError(f"a model spec is a non-empty string such as timm:NAME=PATH or hf:FOLDER; got {spec!r}.")
-    kind, sep, rest = spec.partition(':')
-    if not sep or kind not in FAMILIES: return ModelSpec('invflow', None, Path(spec).expanduser())
-    if kind == 'hf':
-        if not rest: raise InputError("hf: needs a folder, e.g. hf:runs/my-vit (the folder save_pretrained wrote).")
-        return ModelSpec('hf', None, Path(rest).expanduser())
-    name, eq, path = rest.partition('=')
-    if not name: raise InputError(f"{spec!r} names no architecture; write {kind}:NAME or {kind}:NAME=PATH.")
-    if eq and not path: raise InputError(f"{spec!r} ends in '=' without a path; write {kind}:{name}=PATH.")
-    return ModelSpec(kind, name, Path(path).expanduser() if path else None)
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'PixelModel', 'load_timm', 'MissingExtra', 'load_hf', 'load_torchvision',
+           'infer_preset', 'load_invflow', 'load_model', 'checkpoint_models', 'check_images']
 
 # %% ../nbs/08_zoo.ipynb #ddb72da3
 def _hf_pooled(model: nn.Module, out) -> Tensor:
@@ -463,142 +437,10 @@ def load_model(spec: str, # see the table at the top
     if s.kind == 'torchvision': return load_torchvision(s.name, s.path)
     return load_invflow(s.path, arch).eval()
 
-# %% ../nbs/08_zoo.ipynb #25bd604e
-def _vit_rule(model: nn.Module) -> list[str] | None:
-    "timm-style ViTs (a module with `patch_embed`, `blocks` and `head`): the paper's list, `vit_layers`."
-    return vit_layers(model) if find_vit(model)[1] is not None else None
-
-# %% ../nbs/08_zoo.ipynb #432257d5
-def _hf_rule(model: nn.Module) -> list[str] | None:
-    "Hugging Face vision transformers: the encoder's layers, then the classifier's input or the pooled embedding."
-    cfg = getattr(getattr(model, 'model', model), 'config', None)
-    depth = getattr(cfg, 'num_hidden_layers', None)
-    if depth is None: return None
-    mods = dict(model.named_modules())
-    stacks = [n for n, m in mods.items() if isinstance(m, nn.ModuleList) and len(m) == depth and n]
-    if not stacks: return None
-    pooled = 'pooled' if 'pooled' in mods else None
-    if isinstance(mods.get('classifier'), nn.Linear): pooled = 'classifier:in'
-    return [f'{stacks[0]}.{i}' for i in range(depth)] + ([pooled] if pooled else [])
-
-# %% ../nbs/08_zoo.ipynb #049fa42b
-def _resnet_rule(model: nn.Module) -> list[str] | None:
-    "ResNets (timm and torchvision: `layer1` … `layer4` and `fc`): every residual block, then the pooled features."
-    mods = dict(model.named_modules())
-    stages = [f'layer{s}' for s in range(1, 5) if isinstance(mods.get(f'layer{s}'), nn.Sequential)]
-    if len(stages) != 4 or 'fc' not in mods: return None
-    return [f'{s}.{b}' for s in stages for b in range(len(mods[s]))] + ['fc:in']
-
-# %% ../nbs/08_zoo.ipynb #47c5c893
-def _convnext_tv_rule(model: nn.Module) -> list[str] | None:
-    "torchvision ConvNeXt: the four stages inside `features` (each a Sequential of CNBlocks), then `classifier.2:in`."
-    mods = dict(model.named_modules())
-    feats = mods.get('features')
-    if not isinstance(feats, nn.Sequential) or 'classifier.2' not in mods: return None
-    stages = [f'features.{i}' for i, m in enumerate(feats)
-              if isinstance(m, nn.Sequential) and len(m) and type(m[0]).__name__ == 'CNBlock']
-    return stages + ['classifier.2:in'] if stages else None
-
-# %% ../nbs/08_zoo.ipynb #8112b4e7
-def _tv_vit_rule(model: nn.Module) -> list[str] | None:
-    "torchvision ViT: `encoder.layers.encoder_layer_{i}`, then `heads.head:in`."
-    mods = dict(model.named_modules())
-    layers = mods.get('encoder.layers')
-    if not isinstance(layers, nn.Sequential) or 'heads.head' not in mods: return None
-    return [f'encoder.layers.{n}' for n, _ in layers.named_children()] + ['heads.head:in']
-
-# %% ../nbs/08_zoo.ipynb #60f6a4cd
-def _timm_features_rule(model: nn.Module) -> list[str] | None:
-    "Other timm models: the modules of `feature_info`, then the classifier's input."
-    inner = getattr(model, 'model', model)
-    info, cls = getattr(inner, 'feature_info', None), getattr(inner, 'pretrained_cfg', {}).get('classifier')
-    if not info or not cls: return None
-    cls = cls[0] if isinstance(cls, (list, tuple)) else cls
-    return [f['module'] for f in info] + [f'{cls}:in']
-
-# %% ../nbs/08_zoo.ipynb #2d6ccad7
-_RULES = (_vit_rule, _hf_rule, _tv_vit_rule, _resnet_rule, _convnext_tv_rule, _timm_features_rule)
-
-def auto_layers(model: nn.Module, # any model, wrapped in a PixelModel or not
-               ) -> list[str]:
-    "The layers to analyse by default: the family's blocks or stages, then the pooled representation feeding the head."
-    for rule in _RULES:
-        layers = rule(model)
-        if layers: return layers
-    names = layer_names(model)
-    shown = ', '.join(names[:30]) + (f', … ({len(names) - 30} more)' if len(names) > 30 else '')
-    what = type(getattr(model, 'model', model)).__name__
-    raise InputError(f"invflow knows no layer list for {what}; pass layer names yourself (--layers a,b,c), chosen "
-                     f"from: {shown}.")
-
-# %% ../nbs/08_zoo.ipynb #f86e5759
-def _processor_stats(processor) -> tuple[Sequence[float], Sequence[float]]:
-    "(mean, std) from a timm data config, a Hugging Face image processor, torchvision weights or a transform."
-    processor = getattr(processor, 'image_processor', processor)        # a Hugging Face processor holding one
-    if isinstance(processor, Mapping) and {'mean', 'std'} <= processor.keys():
-        return processor['mean'], processor['std']
-    if hasattr(processor, 'image_mean'):
-        if not getattr(processor, 'do_normalize', True): return (0.0,) * 3, (1.0,) * 3
-        return processor.image_mean, processor.image_std
-    if callable(getattr(processor, 'transforms', None)) and hasattr(processor, 'meta'):   # torchvision weights
-        processor = processor.transforms()
-    if hasattr(processor, 'mean') and hasattr(processor, 'std'): return tuple(processor.mean), tuple(processor.std)
-    raise InputTypeError(f"wrap cannot read a normalisation from a {type(processor).__name__}: pass a timm data "
-                         "config, a Hugging Face image processor, torchvision weights (e.g. ResNet18_Weights.DEFAULT) "
-                         "or mean= and std=.")
-
-# %% ../nbs/08_zoo.ipynb #c947b024
-def _family_stats(model: nn.Module, family: str | None) -> tuple[Sequence[float], Sequence[float]]:
-    "(mean, std) a model of `family` was trained with, from the model itself (Hugging Face: warned where guessed)."
-    if family == 'timm':
-        import timm
-        data = timm.data.resolve_model_data_config(model)
-        return data['mean'], data['std']
-    if family == 'torchvision': return IMAGENET_MEAN, IMAGENET_STD
-    if family == 'Hugging Face':
-        cfg = model.config
-        d = {k: getattr(cfg, k) for k in ('image_mean', 'image_std') if hasattr(cfg, k)} or \
-            _hf_default_stats(cfg.model_type)
-        if d: warnings.warn(f"no image processor given for this {cfg.model_type} model: normalising with the family's "
-                            f"defaults {d}; pass wrap(model, processor) to be sure.")
-        if d: return d['image_mean'], d['image_std']
-    raise InputError(f"invflow cannot tell how a {type(model).__name__} normalises its input: pass mean= and std= (the "
-                     "per-channel statistics it was trained with; mean=(0, 0, 0), std=(1, 1, 1) if it takes pixels "
-                     "in [0, 1]).")
-
-def _family_size(model: nn.Module, family: str | None) -> tuple[int, int] | None:
-    "The input size a model of `family` requires, or None when it takes any size."
-    if family == 'timm': return _timm_fixed_size(model)
-    if family == 'Hugging Face': return _hf_fixed_size(model.config)
-    size = getattr(model, 'image_size', None) if family == 'torchvision' else None
-    return (size, size) if isinstance(size, int) else None
-
-# %% ../nbs/08_zoo.ipynb #43880681
-def wrap(model: nn.Module, # a timm, Hugging Face or torchvision model, or any nn.Module (with mean and std)
-         processor=None, # its normalisation: HF image processor, timm data config, torchvision weights or transform
-         *, mean: Sequence[float] | None = None, # per-channel mean (instead of a processor)
-         std: Sequence[float] | None = None, # per-channel standard deviation
-         input_size: Sequence[int] | None = None, # (H, W) it requires (default: its family's rule)
-        ) -> nn.Module:
-    "`model` on pixels in [0, 1]: resized and normalised as its family does it; its own layer names and weights."
-    given = processor is not None or mean is not None or std is not None or input_size is not None
-    if hasattr(model, 'pixel_mean'):
-        if given: raise InputError(f"this {type(model).__name__} already normalises its input: wrap it only once.")
-        return model
-    if processor is not None and (mean is not None or std is not None):
-        raise InputError("wrap takes the normalisation once: a processor, or mean= and std=, not both.")
-    if (mean is None) != (std is None): raise InputError("pass mean= and std= together (one value per channel each).")
-    family = normalising_family(model)
-    stats = (mean, std) if mean is not None else _processor_stats(processor) if processor is not None else \
-        _family_stats(model, family)
-    size = tuple(input_size) if input_size is not None else _family_size(model, family)
-    source = f"{type(model).__name__} ({family or 'nn.Module'}, in memory)"
-    pm = PixelModel(model, *stats, size, source=source, call='hf' if family == 'Hugging Face' else 'tensor')
-    return pm.train(model.training)
-
 # %% ../nbs/08_zoo.ipynb #95cad531
 def _layers(self: PixelModel) -> list[str]:
     "The family's layer list (`auto_layers`): blocks or stages, then the pooled representation feeding the head."
+    from invflow.families import auto_layers       # the rules need the loaders above: read lazily
     return auto_layers(self)
 
 PixelModel.layers = property(_layers)
