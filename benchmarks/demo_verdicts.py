@@ -4,11 +4,13 @@
     python benchmarks/demo_verdicts.py --compare A.csv B.csv  # same verdicts? (exit 1 where one differs)
 
 The tutorials are executed in this process (execnb, as nbdev-test does, but on RUN_DIR instead of the toy run), with
-`invflow.findings.findings` recording each table it returns: tutorial, finding, value, interval, verdict.
+`invflow.findings.findings` recording each table it returns: tutorial, finding, value, interval, test, seeds,
+control, gates (rho_ok, floor_ok), verdict and what would flip it.
 """
 import os, sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +39,8 @@ def verdicts(run: Path) -> pd.DataFrame:
     finally:
         os.chdir(here)
         study.findings = original
-    cols = ['tutorial', 'finding', 'value', 'ci_low', 'ci_high', 'verdict']
+    cols = ['tutorial', 'finding', 'value', 'ci_low', 'ci_high', 'test', 'seeds', 'control', 'rho_ok', 'floor_ok',
+            'verdict', 'flips_if']
     return pd.concat(tables, ignore_index=True)[cols]
 
 
@@ -49,11 +52,11 @@ def compare(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare_values(a: pd.DataFrame, b: pd.DataFrame) -> float:
-    "The largest absolute difference of a finding's value between two runs (NaN where both are NaN counts as 0)."
+    "The largest absolute difference of a finding's value between two runs (equal values, ±inf or NaN in both, count 0)."
     va, vb = a.value.to_numpy(float), b.value.to_numpy(float)
     if len(va) != len(vb): return float('nan')
-    d = abs(va - vb)
-    d[pd.isna(va) & pd.isna(vb)] = 0
+    with np.errstate(invalid='ignore'): d = np.abs(va - vb)
+    d[(va == vb) | (pd.isna(va) & pd.isna(vb))] = 0
     return float(d.max())
 
 
