@@ -1043,13 +1043,16 @@ def _passed(v) -> str:
     return '—' if v is None or v != v else 'yes' if v else 'no'
 
 # %% ../nbs/05_finetune_metrics.ipynb #3d8acfa8
+def _rests_on(p: dict, self_terms: bool = True) -> str:
+    "What a result rests on, from its provenance: images, seed sets, steps, estimator, (self terms,) gate."
+    st = f", self terms {p.get('self_terms')!r}" if self_terms else ''
+    return (f"n {p.get('n')} images, k {p.get('k')} seed set(s), {p.get('steps')} steps, {p.get('estimator')} CKA"
+            f"{st}, gate: {p.get('gate')}")
+
 @patch
 def header(self: FinetuneAnalysis) -> str:
     "One line: what the analysis rests on."
-    p = self.provenance
-    return (f"pretrained → finetuned over {len(self.layers)} layers — n {p.get('n')} images, k {p.get('k')} seed "
-            f"set(s), {p.get('steps')} steps, {p.get('estimator')} CKA, self terms {p.get('self_terms')!r}, "
-            f"gate: {p.get('gate')}")
+    return f"pretrained → finetuned over {len(self.layers)} layers — {_rests_on(self.provenance)}"
 
 # %% ../nbs/05_finetune_metrics.ipynb #81f14582
 @patch

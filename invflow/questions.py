@@ -21,8 +21,9 @@ from .data import as_images
 from .errors import InputError, Estimator, Pool, SelfTerms
 from .invert import InvertConfig, invert_settings
 from .metrics import (
-    RHO_GATE, _check_self_terms, _interval, _median_rho, _pair, _raw_gram, _replicator, _stir_replicates, block_layers,
-    convergence, convergence_gate, flow_noise_null, flow_replicates, flow_table, flow_totals, seed_set_se)
+    RHO_GATE, _check_self_terms, _interval, _median_rho, _num, _pair, _passed, _raw_gram, _replicator, _rests_on,
+    _stir_replicates, _with_interval, block_layers, convergence, convergence_gate, flow_noise_null, flow_replicates,
+    flow_table, flow_totals, seed_set_se)
 from .stir import invert_reference
 from .families import auto_layers
 
@@ -72,11 +73,6 @@ def _measure_table(measure: str, vals: dict, inv, level: float) -> pd.DataFrame:
                      'median_rho': _median_rho(inv, l)})
     return pd.DataFrame(rows)
 
-# %% ../nbs/18_questions.ipynb #cf11a9d1
-def _fmt(v) -> str:
-    "A number with three significant digits, '—' for NaN or None."
-    return '—' if v is None or (isinstance(v, float) and np.isnan(v)) else f'{v:.3g}'
-
 # %% ../nbs/18_questions.ipynb #751465c0
 @dataclass
 class LayerResult:
@@ -89,10 +85,7 @@ class LayerResult:
 # %% ../nbs/18_questions.ipynb #9da22846
 def _header(self: LayerResult) -> str:
     "One line: what was measured, on how many images and seed sets, with which settings and gate."
-    p = self.provenance
-    return (f"{self.measure} over {len(self.layers)} layers — n {p.get('n')} images, k {p.get('k')} seed set(s), "
-            f"{p.get('steps')} steps, {p.get('estimator')} CKA, self terms {p.get('self_terms')!r}, "
-            f"gate: {p.get('gate')}")
+    return f"{self.measure} over {len(self.layers)} layers — {_rests_on(self.provenance)}"
 
 LayerResult.header = _header
 
@@ -100,11 +93,8 @@ LayerResult.header = _header
 def _readable(self: LayerResult) -> pd.DataFrame:
     "The table as strings: value [interval], median ρ, self term, gate."
     m, t = self.measure, self.table
-    ok = t.rho_ok.map(lambda v: '—' if v is None or v != v else 'yes' if v else 'no')
-    return pd.DataFrame({'layer': t.layer, m: [f"{_fmt(v)} [{_fmt(a)}, {_fmt(b)}]" for v, a, b in
-                                               zip(t[m], t[f'{m}_ci_low'], t[f'{m}_ci_high'])],
-                         'median ρ': t.median_rho.map(_fmt), 'self STIR': t.self_stir.map(lambda v: f'{v:.4f}'),
-                         'gate passed': ok})
+    return pd.DataFrame({'layer': t.layer, m: _with_interval(t, m), 'median ρ': t.median_rho.map(_num),
+                         'self STIR': t.self_stir.map(lambda v: f'{v:.4f}'), 'gate passed': t.rho_ok.map(_passed)})
 
 LayerResult.readable = _readable
 LayerResult.__repr__ = lambda self: self.header() + '\n' + self.readable().to_string(index=False)
@@ -206,18 +196,15 @@ class FlowResult:
     provenance: dict
 
     def header(self) -> str:
-        p = self.provenance
-        return (f"invariance flow over {len(self.layers)} layers — n {p.get('n')} images, k {p.get('k')} seed set(s), "
-                f"{p.get('steps')} steps, {p.get('estimator')} CKA, gate: {p.get('gate')}")
+        return f"invariance flow over {len(self.layers)} layers — {_rests_on(self.provenance, self_terms=False)}"
 
 # %% ../nbs/18_questions.ipynb #800e0929
 def _flow_readable(self: FlowResult) -> pd.DataFrame:
     "The totals as strings: scope, total, value [interval], noise null."
     t = self.totals
-    return pd.DataFrame({'scope': t.scope, 'total': t.metric,
-                         'value [95 % interval]': [f"{_fmt(v)} [{_fmt(a)}, {_fmt(b)}]" for v, a, b in
-                                                   zip(t.value, t.ci_low, t.ci_high)],
-                         'noise null': t.noise_null.map(_fmt)})
+    named = t.rename(columns=dict(ci_low='value_ci_low', ci_high='value_ci_high'))
+    return pd.DataFrame({'scope': t.scope, 'total': t.metric, 'value [95 % interval]': _with_interval(named, 'value'),
+                         'noise null': t.noise_null.map(_num)})
 
 FlowResult.readable = _flow_readable
 FlowResult.__repr__ = lambda self: '\n'.join([self.header(), self.readable().to_string(index=False), '',
