@@ -1074,8 +1074,8 @@ def chart(self: FinetuneAnalysis, measures: Sequence[str] = _MEASURES):
     "Each measure per layer with its interval: a row per measure, the blocks and the pooled layer apart."
     import altair as alt
     t, blocks = self.per_layer, block_layers(self.layers)
-    long = pd.concat([pd.DataFrame(dict(layer=t.layer, measure=m, value=t[m], low=t.get(f'{m}_ci_low', t[m]),
-                                        high=t.get(f'{m}_ci_high', t[m]))) for m in measures], ignore_index=True)
+    long = pd.concat([pd.DataFrame(dict(layer=t.layer, measure=m, value=t[m], low=t.get(f'{m}_ci_low', np.nan),
+                                        high=t.get(f'{m}_ci_high', np.nan))) for m in measures], ignore_index=True)
     long['part'] = np.where(long.layer.isin(blocks), 'blocks', 'pooled layer')
     base = alt.Chart(long).encode(x=alt.X('layer:N', sort=list(self.layers), title=None))
     dots = base.mark_point(filled=True, size=40).encode(

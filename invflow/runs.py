@@ -130,7 +130,7 @@ StudyRun._repr_html_ = lambda self: f"<p>{self.header()}</p>" + self.readable().
 
 # %% ../nbs/23_runs.ipynb #2bd1fb18
 @patch
-def chart(self: StudyRun, metrics: Sequence[str] = SUMMARY_METRICS):
+def chart(self: StudyRun, measures: Sequence[str] = SUMMARY_METRICS):
     "Each pair's per-layer measures (first seed) with their intervals: a panel per measure and per part."
     from invflow.viz import per_layer_chart
-    return per_layer_chart({p: a.per_layer for p, a in self.analyses.items()}, metrics)
+    return per_layer_chart({p: a.per_layer for p, a in self.analyses.items()}, measures)

@@ -1,4 +1,4 @@
-"""The one quick demo the process-level tests share (`quick_run`): it costs about 90 s on 2 cores (measured in
+"""The one quick demo the process-level tests share (`quick_run`): it costs about 95 s on 2 cores (measured in
 `pytest --durations`), so it is run once per session — killed, resumed to the end — and every test that needs a
 finished run reads that folder. Under `make test` it is made in `$INVFLOW_TUTORIAL_RUN`, and the notebook tests that
 follow read the same run instead of making their own."""
