@@ -6,6 +6,7 @@ Docs: https://invflow.github.io/invflow/findings.html.md"""
 
 # %% ../nbs/19_findings.ipynb #1d5e1721
 from __future__ import annotations
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from .errors import InputError
 
 # %% auto #0
 __all__ = ['seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok', 'paired_means',
-           'floor_seen', 'floor_ok', 'fall_null', 'largest_fall', 'stouffer_z']
+           'floor_seen', 'floor_ok', 'fall_steps', 'fall_null', 'largest_fall']
 
 # %% ../nbs/19_findings.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
@@ -229,34 +230,57 @@ def floor_ok(table: pd.DataFrame, # a per-layer table with `floor_seen` (and `pa
     if 'floor_seen' not in t or t.floor_seen.isna().any(): return None
     return bool(t.floor_seen.astype(bool).all())
 
-# %% ../nbs/19_findings.ipynb #f7d7bd2f
-def fall_null(ses: np.ndarray, # each epoch's standard error
+# %% ../nbs/19_findings.ipynb #32a5e847
+def fall_steps(curve: np.ndarray, # `(E, k, 1 + R)` (or `(E, 1 + R)`): per epoch, per seed set, full sample, replicates
+               resampling: str = 'jackknife', # the replicates' scheme: 'jackknife' or 'bootstrap'
+              ) -> tuple[np.ndarray, np.ndarray]:
+    "(steps m_e − m_{e+1} on the full sample `(E − 1,)`, their scaled replicate deviations `(E − 1, R)`)."
+    if resampling not in ('jackknife', 'bootstrap'):
+        raise InputError(f"resampling is 'jackknife' or 'bootstrap'; got {resampling!r}.")
+    c = np.asarray(curve, np.float64)
+    c = c[:, None] if c.ndim == 2 else c
+    if c.ndim != 3 or c.shape[0] < 2 or c.shape[2] < 3:
+        raise InputError(f"a fall needs a curve of ≥ 2 epochs × seed sets × (1 + ≥ 2 replicates); got {c.shape}.")
+    m = c.mean(axis=1)
+    steps = m[:-1] - m[1:]
+    reps = steps[:, 1:]
+    r = reps.shape[1]
+    scale = np.sqrt((r - 1) / r) if resampling == 'jackknife' else 1 / np.sqrt(r - 1)
+    return steps[:, 0], (reps - reps.mean(axis=1, keepdims=True)) * scale
+
+# %% ../nbs/19_findings.ipynb #bba119b5
+def fall_null(devs: Sequence[np.ndarray], # per run, its steps' scaled replicate deviations (`fall_steps`)
               n_sim: int = 4000, # draws
               seed: int = 0,
              ) -> np.ndarray:
-    "`(n_sim,)` largest falls between consecutive epochs of a flat curve with independent normal noise of SE `ses`."
-    noise = np.random.default_rng(seed).normal(size=(n_sim, len(ses))) * np.asarray(ses, np.float64)
-    return (noise[:, :-1] - noise[:, 1:]).max(axis=1)
+    "`(n_sim,)`: the mean over runs of each run's largest step on a flat curve; one multiplier per replicate for all."
+    sizes = {d.shape[1] for d in devs}
+    if len(sizes) != 1: raise InputError(f"runs read together need the same replicates (images); got {sorted(sizes)}.")
+    g = np.random.default_rng(seed).normal(size=(sizes.pop(), n_sim))
+    return np.mean([(d @ g).max(axis=0) for d in devs], axis=0)
 
-# %% ../nbs/19_findings.ipynb #9e5892dc
-def largest_fall(means: np.ndarray, # the metric's mean at each epoch, in order
-                 ses: np.ndarray, # each epoch's standard error (over images)
+# %% ../nbs/19_findings.ipynb #87762b6a
+def _mid_p(null: np.ndarray, stat: float) -> float:
+    "The Monte-Carlo upper-tail p, the observed value and ties counted half: in (0, 1), and 1 − p is the lower tail's."
+    return float(((null > stat).sum() + 0.5 * (null == stat).sum() + 0.5) / (len(null) + 1))
+
+
+# %% ../nbs/19_findings.ipynb #fa329230
+def largest_fall(curves: np.ndarray | Sequence[np.ndarray], # one run's curve `(E, k, 1 + R)`, or one per run
+                 resampling: str = 'jackknife', # the replicates' scheme
                  n_sim: int = 4000, # draws of the null
                  seed: int = 0,
                 ) -> dict:
-    "The largest fall between consecutive epochs, its SE, and its null under a flat curve with noise (q95, p)."
-    m, s = np.asarray(means, np.float64), np.asarray(ses, np.float64)
-    if len(m) < 2: raise InputError(f"a fall needs at least two epochs; got {len(m)}.")
-    if not (np.isfinite(m).all() and np.isfinite(s).all()):                 # unknown, not significant
-        return dict(fall=np.nan, se=np.nan, at=-1, null_q95=np.nan, p=np.nan, excess=np.nan)
-    k, null = int(np.argmax(m[:-1] - m[1:])), fall_null(s, n_sim, seed)
-    fall, q95 = m[k] - m[k + 1], float(np.quantile(null, 0.95))
-    return dict(fall=fall, se=float(np.hypot(s[k], s[k + 1])), at=k, null_q95=q95,
-                p=float((1 + (null >= fall).sum()) / (1 + n_sim)), excess=float(fall - q95))
-
-# %% ../nbs/19_findings.ipynb #194e55a9
-def stouffer_z(p: Sequence[float]) -> float:
-    "Stouffer's combined Z of independent one-sided p-values (NaN when any is unknown)."
-    p = np.asarray(p, np.float64)
-    if len(p) == 0 or not np.isfinite(p).all(): return float('nan')
-    return float(stats.norm.isf(p).sum() / np.sqrt(len(p)))
+    "The largest fall between consecutive epochs (mean over runs) against a flat curve with the replicates' noise."
+    cs = [curves] if isinstance(curves, np.ndarray) else list(curves)
+    nan = dict(fall=np.nan, se=np.nan, at=(), null_q95=np.nan, p=np.nan, z=np.nan, excess=np.nan, runs=len(cs))
+    if not all(np.isfinite(c).all() for c in map(np.asarray, cs)):
+        warnings.warn("a curve has a missing value (NaN): its fall is unknown (NaN), not tested.", stacklevel=2)
+        return nan
+    steps = [fall_steps(c, resampling) for c in cs]
+    at = tuple(int(np.argmax(d)) for d, _ in steps)
+    fall = float(np.mean([d[k] for (d, _), k in zip(steps, at)]))
+    null = fall_null([dev for _, dev in steps], n_sim, seed)
+    se = float(np.linalg.norm(np.mean([dev[k] for (_, dev), k in zip(steps, at)], axis=0)))
+    q95, p = float(np.quantile(null, 0.95)), _mid_p(null, fall)
+    return nan | dict(fall=fall, se=se, at=at, null_q95=q95, p=p, z=float(stats.norm.isf(p)), excess=fall - q95)

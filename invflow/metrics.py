@@ -36,7 +36,7 @@ __all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHE
            'per_layer_intervals', 'block_layers', 'flow_replicates', 'flow_totals', 'flow_noise_null', 'flow_table',
            'coverage_simulation', 'flow_coverage_simulation', 'InversionQualityWarning', 'quality_gate', 'FloorWarning',
            'convergence', 'learning_convergence', 'convergence_gate', 'analyze', 'gate_column', 'paired_contrast',
-           'Dynamics', 'dynamics']
+           'Dynamics', 'dynamics', 'curve_array']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
@@ -1024,6 +1024,28 @@ def dynamics(pt: nn.Module, # the pretrained model
                                   progress=False,
                                   gate_ft=gated, **kw)
     return _dynamics_tables(analyses)
+
+# %% ../nbs/05_finetune_metrics.ipynb #79644119
+@patch
+def curve_replicates(self: Dynamics,
+                     metrics: Sequence[str] = ('learning', 'forgetting'), # the metrics whose curves are kept
+                     layers: Sequence[str] | None = None, # the layers averaged (default: the blocks)
+                    ) -> pd.DataFrame:
+    "Tidy (epoch, metric, seed_set, replicate, value, resampling): each epoch's layer mean on every replicate."
+    rows = [_replicate_rows(_layer_mean(a, m, block_layers(a.layers) if layers is None else layers), epoch=e, metric=m)
+            for e, a in self.analyses.items() for m in metrics]
+    schemes = {a.provenance['resampling'] for a in self.analyses.values()}
+    if len(schemes) != 1: raise InputError(f"the checkpoints' replicates mix resampling schemes {sorted(schemes)}.")
+    return pd.concat(rows, ignore_index=True).assign(resampling=schemes.pop())
+
+def curve_array(rep: pd.DataFrame, # `Dynamics.curve_replicates` (or its CSV)
+                metric: str, # the metric read
+               ) -> tuple[list, np.ndarray]:
+    "(the epochs in order, `(E, k, 1 + R)`: per epoch, per seed set, the full sample then the replicates)."
+    r = rep[rep.metric == metric]
+    if r.empty: raise InputError(f"no replicates of {metric!r}; the table has {sorted(rep.metric.unique())}.")
+    epochs = sorted(r.epoch.unique())
+    return epochs, np.stack([_seed_set_array(r[r.epoch == e]) for e in epochs])
 
 # %% ../nbs/05_finetune_metrics.ipynb #b3f4d357
 _MEASURES = ('forgetting', 'learning', 'cka_divergence')

@@ -242,7 +242,8 @@ def _instrument_sections(res: Path) -> list:
 _RUN_TABLES = {'early_epoch_curve.csv': 'the early-epoch correlation of the strongest hypothesis',
                'learning_forgetting_correlation.csv': 'the learning–forgetting correlation across layers, per epoch',
                'robustness_points.csv': 'the robustness hypothesis per (run, epoch), with its baselines and gate',
-               'dynamics_runs.csv': 'per finetuning run: largest falls and their noise nulls, gates'}
+               'dynamics_runs.csv': 'per finetuning run: largest falls and their noise nulls, gates',
+               'dynamics_falls.csv': 'the runs\' largest falls read together, against the joint noise null'}
 
 def _run_sections(res: Path) -> list:
     "Dynamics, robustness and the correlation study, where the run has them."

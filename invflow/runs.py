@@ -31,7 +31,8 @@ _TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary
                learning_forgetting='learning_forgetting_correlation', invariance='invariance', energy='energy_sweep',
                replicates='per_layer_replicates', flow_replicates='flow_replicates',
                flow_totals='flow_totals', robustness_points='robustness_points', robustness_runs='robustness_runs',
-               early_epoch_runs='early_epoch_runs', dynamics_runs='dynamics_runs')
+               early_epoch_runs='early_epoch_runs', dynamics_runs='dynamics_runs',
+               dynamics_falls='dynamics_falls')
 
 # %% ../nbs/23_runs.ipynb #e9cd2fc3
 def _last(ck: Path) -> Path: return checkpoints(ck)[max(checkpoints(ck))]

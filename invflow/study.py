@@ -20,7 +20,7 @@ from scipy import stats
 from .cache import atomic_write_bytes, TensorCache
 from .capture import capture, vit_layers
 from .invert import InvertConfig
-from .metrics import analyze, dynamics, FinetuneAnalysis, block_layers
+from .metrics import analyze, dynamics, FinetuneAnalysis, block_layers, curve_array
 from .models import make_vit
 from .robustness import (corrupted_sets, accuracy_over_checkpoints, mean_corrupted_accuracy, correlation_study,
                                 early_epoch_curve, learning_forgetting_correlation, run_points, run_intervals,
@@ -280,13 +280,14 @@ def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, p
     "Learning and forgetting over the first seed's classification checkpoints, robustness, and their correlation."
     res, ckpts = run / 'results', checkpoints(run / 'checkpoints' / PAIRS['finetuned (classification)'])
     template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', cfg.seeds[0]))
-    files = res / 'dynamics_per_epoch.csv', res / 'dynamics_per_layer.csv'
-    if all(p.exists() for p in files): dyn_epoch, dyn_layer = (pd.read_csv(p) for p in files)
+    files = res / 'dynamics_per_epoch.csv', res / 'dynamics_per_layer.csv', res / 'dynamics_replicates.csv'
+    if all(p.exists() for p in files): dyn_epoch, dyn_layer = (pd.read_csv(p) for p in files[:2])
     else:
         d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
                      template=template, progress=progress,           # its findings read the blocks only
                      gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve)
         dyn_epoch, dyn_layer = d.per_epoch, d.per_layer
+        _save_csv(d.curve_replicates(), files[2])                  # the falls' null: the blocks' replicates per epoch
         _save_csv(dyn_layer, files[1])
         _save_csv(dyn_epoch, files[0])
     def robustness():
@@ -324,15 +325,23 @@ def _extra_finetunes(cfg: StudyConfig, pt_file: Path, b, bt, ck: Path, progress:
     return hist
 
 # %% ../nbs/15_study.ipynb #51038e1d
-def _largest_fall(d: pd.DataFrame, metric: str) -> dict:
-    "The largest fall of the block mean between consecutive epochs, against noise on a flat curve (`largest_fall`)."
-    z, g = stats.norm.ppf(0.975), d.groupby('epoch')
-    mean = g[metric].mean()
-    se = g.apply(lambda t: ((t[f'{metric}_ci_high'] - t[f'{metric}_ci_low']) / (2 * z)).mean()).values
-    f = largest_fall(mean.values, se)                     # the block mean's SE: the layers' mean SE (conservative)
-    return {f'{metric}_largest_fall': f['fall'], f'{metric}_fall_se': f['se'], f'{metric}_fall_epoch':
-            int(mean.index[f['at']]), f'{metric}_fall_null_q95': f['null_q95'], f'{metric}_fall_p': f['p'],
-            f'{metric}_fall_excess': f['excess']}
+def _largest_fall(rep: pd.DataFrame, metric: str) -> dict:
+    "One run's largest fall of the block mean between consecutive epochs, against its replicates' flat-curve null."
+    epochs, curve = curve_array(rep, metric)
+    f = largest_fall(curve, rep.resampling.iloc[0])
+    return {f'{metric}_largest_fall': f['fall'], f'{metric}_fall_se': f['se'],
+            f'{metric}_fall_epoch': epochs[f['at'][0]] if f['at'] else np.nan, f'{metric}_fall_null_q95': f['null_q95'],
+            f'{metric}_fall_p': f['p'], f'{metric}_fall_z': f['z'], f'{metric}_fall_excess': f['excess']}
+
+def _fall_tests(reps: dict) -> pd.DataFrame:
+    "Per metric: the runs' largest falls read together (their mean) against the joint null on the shared images."
+    rows = []
+    for m in ('learning', 'forgetting'):
+        curves = [curve_array(r, m)[1] for r in reps.values()]
+        f = largest_fall(curves, next(iter(reps.values())).resampling.iloc[0])
+        rows.append(dict(metric=m, runs=len(curves), fall=f['fall'], se=f['se'], null_q95=f['null_q95'], p=f['p'],
+                         z=f['z'], excess=f['excess']))
+    return pd.DataFrame(rows)
 
 def _run_gates(d: pd.DataFrame) -> dict:
     "One run's gates at the layers of `d`: pt's at every epoch; learning's (ft's) at the epochs where it was measured."
@@ -340,22 +349,22 @@ def _run_gates(d: pd.DataFrame) -> dict:
     return dict(rho_ok=bool(d.rho_ok.eq(True).all()), rho_ok_ft=len(ft) > 0 and bool(ft.astype(bool).all()),
                 gate_ft_epochs=int(d.loc[ft.index, 'epoch'].nunique()))
 
-def _run_summaries(runs: dict, blocks: list[str]) -> pd.DataFrame:
+def _run_summaries(runs: dict, reps: dict, blocks: list[str]) -> pd.DataFrame:
     "Per robustness run: the largest falls and their nulls, the learning–forgetting r over the blocks, both gates."
     rows = []
     for name, (d, _) in runs.items():
-        d = d[d.layer.isin(blocks)]
+        d, r = d[d.layer.isin(blocks)], reps[name]
         rows.append(dict(run=name, learning_forgetting_r=learning_forgetting_correlation(d).r.mean(),
-                         **_largest_fall(d, 'learning'), **_largest_fall(d, 'forgetting'), **_run_gates(d)))
+                         **_largest_fall(r, 'learning'), **_largest_fall(r, 'forgetting'), **_run_gates(d)))
     return pd.DataFrame(rows)
 
 # %% ../nbs/15_study.ipynb #4aba4575
 def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: float, s: int, cache, progress: bool):
-    "(per-layer dynamics, accuracy over checkpoints) of one robustness run, read back where finished."
+    "(per-layer dynamics, accuracy over checkpoints, curve replicates) of one robustness run, read back where finished."
     res, tag = run / 'results', f'lr{lr:g}_seed{s}'
     if (lr, s) == (cfg.finetune_lr, cfg.seeds[0]):
-        return pd.read_csv(res / 'dynamics_per_layer.csv'), pd.read_csv(res / 'robustness.csv')
-    files = res / 'robustness_runs' / f'{tag}_dynamics.csv', res / 'robustness_runs' / f'{tag}_accuracy.csv'
+        return tuple(pd.read_csv(res / f'{f}.csv') for f in ('dynamics_per_layer', 'robustness', 'dynamics_replicates'))
+    files = tuple(res / 'robustness_runs' / f'{tag}_{f}.csv' for f in ('dynamics', 'accuracy', 'replicates'))
     if all(f.exists() for f in files): return tuple(pd.read_csv(f) for f in files)
     ckpts = checkpoints(_ft_dir(run / 'checkpoints', cfg, lr, s))
     template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s))
@@ -363,21 +372,23 @@ def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: flo
                  template=template, progress=progress,              # the dynamics stage's settings, gates included
                  gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve)
     acc = accuracy_over_checkpoints(template, ckpts, sets, clean=clean, progress=progress)
-    _save_csv(d.per_layer, files[0])
-    _save_csv(acc, files[1])
-    return d.per_layer, acc
+    rep = d.curve_replicates()
+    for t, f in zip((d.per_layer, acc, rep), files): _save_csv(t, f)
+    return d.per_layer, acc, rep
 
 def _robustness_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, progress: bool) -> dict:
     "The paper's robustness hypothesis over every robustness run, against the epoch-only baselines."
     res, blocks = run / 'results', block_layers(layers)
     sets = corrupted_sets(xt[:cfg.n_corrupt], yt[:cfg.n_corrupt], seed=cfg.seed)
-    runs = {f'lr {lr:g}, seed {s}': _run_tables(run, cfg, pt, X, layers, sets, (xt, yt), lr, s, cache, progress)
-            for lr, s in _robustness_runs(cfg)}
+    tables = {f'lr {lr:g}, seed {s}': _run_tables(run, cfg, pt, X, layers, sets, (xt, yt), lr, s, cache, progress)
+              for lr, s in _robustness_runs(cfg)}
+    runs, reps = {n: t[:2] for n, t in tables.items()}, {n: t[2] for n, t in tables.items()}
     pts = _points_gated(runs, blocks)
     vs_cka = run_intervals(pts, baselines=('cka divergence',)).iloc[[1, 2]]
     vs_cka.loc[vs_cka.index[-1], 'statistic'] = '|hypothesis| − |cka divergence|'
     out = dict(robustness_points=pts, robustness_runs=pd.concat([run_intervals(pts), vs_cka], ignore_index=True),
-               early_epoch_runs=early_curve_runs(pts), dynamics_runs=_run_summaries(runs, blocks))
+               early_epoch_runs=early_curve_runs(pts), dynamics_runs=_run_summaries(runs, reps, blocks),
+               dynamics_falls=_fall_tests(reps))
     for name, t in out.items(): _save_csv(t, res / f'{name}.csv')
     return out
 
