@@ -40,7 +40,7 @@ def verdicts(run: Path) -> pd.DataFrame:
         os.chdir(here)
         study.findings = original
     cols = ['tutorial', 'finding', 'value', 'ci_low', 'ci_high', 'test', 'seeds', 'control', 'rho_ok', 'floor_ok',
-            'verdict', 'flips_if']
+            'drift', 'verdict', 'flips_if']
     return pd.concat(tables, ignore_index=True)[cols]
 
 

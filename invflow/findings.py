@@ -19,7 +19,7 @@ from .errors import InputError
 
 # %% auto #0
 __all__ = ['seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok', 'paired_means',
-           'floor_seen', 'floor_ok', 'fall_steps', 'fall_null', 'largest_fall']
+           'paired_drift', 'floor_seen', 'floor_ok', 'fall_steps', 'fall_null', 'largest_fall']
 
 # %% ../nbs/19_findings.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
@@ -72,6 +72,7 @@ class Finding:
     floor_ok: bool | None = None         # the instrument sees the stem floor at every layer it reads (None: not read)
     about: str = 'finetuning'            # 'finetuning' (≥ 2 training seeds) or 'these models' (one pair is enough)
     missing: str = ''                    # evidence this run lacks for the finding (verdict: inconclusive (missing))
+    drift: float | None = None           # |the statistic's move over the last doubling of the inversion budget|
 
     def __post_init__(self):
         if self.about not in ('finetuning', 'these models'):
@@ -92,20 +93,25 @@ def interval(self: Finding, level: float = 0.95) -> tuple[float, float, float]:
     return (est, *self.ci) if self.ci is not None else (est, lo, hi)
 
 # %% ../nbs/19_findings.ipynb #5541b4a0
+def _read(f: Finding, lo: float, hi: float) -> str:
+    "The interval's verdict against the threshold: holds, does not hold or inconclusive."
+    if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
+    if f.op == '>': return 'holds' if lo > f.threshold else 'does not hold' if hi <= f.threshold else 'inconclusive'
+    return 'holds' if hi < f.threshold else 'does not hold' if lo >= f.threshold else 'inconclusive'
+
 @patch
 def verdict(self: Finding, level: float = 0.95) -> str:
-    "holds / does not hold / inconclusive (the interval crosses the threshold or is missing; ρ gate; floor)."
+    "holds / does not hold / inconclusive (the interval crosses the threshold or is missing; ρ gate; floor; drift)."
     if self.missing: return f'inconclusive ({self.missing})'
     if _failed(self.rho_ok): return 'inconclusive (inversion quality)'
     if _failed(self.floor_ok): return 'inconclusive (instrument floor)'
     est, lo, hi = self.interval(level)
     if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
     if self.about == 'finetuning' and self.ci is None and self.seeds() < 2: return 'inconclusive (one seed)'
-    if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
-    above, below = lo > self.threshold, hi < self.threshold
-    if self.op == '>':
-        return 'holds' if above else 'does not hold' if hi <= self.threshold else 'inconclusive'
-    return 'holds' if below else 'does not hold' if lo >= self.threshold else 'inconclusive'
+    v, d = _read(self, lo, hi), self.drift
+    if d is not None and v != 'inconclusive' and not _read(self, lo - abs(d), hi + abs(d)) == v:
+        return 'inconclusive (inversion drift)'                    # NaN: the drift unknown, the verdict too
+    return v
 
 # %% ../nbs/19_findings.ipynb #54097166
 def flips_if(f: Finding, # the finding
@@ -118,6 +124,9 @@ def flips_if(f: Finding, # the finding
                'inconclusive (instrument floor)': "a stem floor the measure sees at every layer read",
                'inconclusive (one seed)': "a second training seed"}
     if verdict in missing: return missing[verdict]
+    if verdict == 'inconclusive (inversion drift)':
+        return (f"longer inversions: their last doubling moved the statistic by {f.drift:.3g}, enough to carry the "
+                f"interval [{lo:.3g}, {hi:.3g}] across {thr}")
     if f.missing: return f"a run with what is missing here: {f.missing}"
     if f.op == '=': return f"any entry ≠ {thr}" if verdict == 'holds' else f"every entry exactly {thr}"
     if np.isnan(lo) or np.isnan(hi): return "an interval (a second seed or an image standard error)"
@@ -138,7 +147,8 @@ def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
         test = f"{f.op} {f.threshold:g}" if f.op != '=' else f"= {f.threshold:g} exactly"
         verdict = f.verdict(level)
         out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test,
-                        seeds=f.seeds(), control=f.control, rho_ok=f.rho_ok, floor_ok=f.floor_ok, verdict=verdict,
+                        seeds=f.seeds(), control=f.control, rho_ok=f.rho_ok, floor_ok=f.floor_ok, drift=f.drift,
+                        verdict=verdict,
                         flips_if=flips_if(f, verdict, lo, hi)))
     return pd.DataFrame(out)
 
@@ -205,6 +215,21 @@ def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), 
         values.append(value)
         ses.append(se)
     return np.array(values), np.array(ses)
+
+# %% ../nbs/19_findings.ipynb #484390f4
+def paired_drift(table: pd.DataFrame, # per-layer table with seed, pair, layer, `{metric}_drift` (`per_layer_seeds`)
+                 *terms: tuple, # (weight, pair, metric, layers or None for all), as `paired_means` takes them
+                ) -> float:
+    "|Σ weight · the layers' mean drift|, averaged over seeds: the combination's move over the last budget doubling."
+    total = None
+    for w, pair, metric, layers in terms:
+        if metric == 'cka_divergence': continue                                  # no inversion: nothing drifts
+        t = table[(table.pair == pair) & (True if layers is None else table.layer.isin(layers))]
+        if t.empty: raise InputError(f"no rows of {pair!r} at {layers} in the table.")
+        if f'{metric}_drift' not in t: return float('nan')
+        d = w * t.groupby('seed')[f'{metric}_drift'].agg(lambda v: v.mean(skipna=False))
+        total = d if total is None else total.add(d)                            # a seed missing on one side: NaN
+    return 0.0 if total is None else float(abs(total.mean(skipna=False)))
 
 # %% ../nbs/19_findings.ipynb #f2e2eb77
 def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None
