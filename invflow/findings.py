@@ -92,13 +92,15 @@ def interval(self: Finding, level: float = 0.95) -> tuple[float, float, float]:
     est, lo, hi = seed_interval(self.values, self.se_images, level)
     return (est, *self.ci) if self.ci is not None else (est, lo, hi)
 
-# %% ../nbs/19_findings.ipynb #5541b4a0
+# %% ../nbs/19_findings.ipynb #c06f9231
 def _read(f: Finding, lo: float, hi: float) -> str:
     "The interval's verdict against the threshold: holds, does not hold or inconclusive."
     if np.isnan(lo) or np.isnan(hi): return 'inconclusive'
     if f.op == '>': return 'holds' if lo > f.threshold else 'does not hold' if hi <= f.threshold else 'inconclusive'
     return 'holds' if hi < f.threshold else 'does not hold' if lo >= f.threshold else 'inconclusive'
 
+
+# %% ../nbs/19_findings.ipynb #5541b4a0
 @patch
 def verdict(self: Finding, level: float = 0.95) -> str:
     "holds / does not hold / inconclusive (the interval crosses the threshold or is missing; ρ gate; floor; drift)."
@@ -148,8 +150,7 @@ def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
         verdict = f.verdict(level)
         out.append(dict(finding=f.claim, measured=f.measured, value=est, ci_low=lo, ci_high=hi, test=test,
                         seeds=f.seeds(), control=f.control, rho_ok=f.rho_ok, floor_ok=f.floor_ok, drift=f.drift,
-                        verdict=verdict,
-                        flips_if=flips_if(f, verdict, lo, hi)))
+                        verdict=verdict, flips_if=flips_if(f, verdict, lo, hi)))
     return pd.DataFrame(out)
 
 # %% ../nbs/19_findings.ipynb #97e79a65
@@ -221,15 +222,14 @@ def paired_drift(table: pd.DataFrame, # per-layer table with seed, pair, layer, 
                  *terms: tuple, # (weight, pair, metric, layers or None for all), as `paired_means` takes them
                 ) -> float:
     "|Σ weight · the layers' mean drift|, averaged over seeds: the combination's move over the last budget doubling."
-    total = None
-    for w, pair, metric, layers in terms:
-        if metric == 'cka_divergence': continue                                  # no inversion: nothing drifts
+    total = pd.Series(0.0, index=sorted(table.seed.unique()))
+    for w, pair, metric, layers in (t for t in terms if t[2] != 'cka_divergence'):   # CKA: no inversion, no drift
         t = table[(table.pair == pair) & (True if layers is None else table.layer.isin(layers))]
         if t.empty: raise InputError(f"no rows of {pair!r} at {layers} in the table.")
         if f'{metric}_drift' not in t: return float('nan')
         d = w * t.groupby('seed')[f'{metric}_drift'].agg(lambda v: v.mean(skipna=False))
-        total = d if total is None else total.add(d)                            # a seed missing on one side: NaN
-    return 0.0 if total is None else float(abs(total.mean(skipna=False)))
+        total = total + d.reindex(total.index)                                  # a seed missing on one side: NaN
+    return float(abs(total.mean(skipna=False)))
 
 # %% ../nbs/19_findings.ipynb #f2e2eb77
 def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None
