@@ -278,8 +278,8 @@ def _change_values(ref: _Ref, m: nn.Module, x, layers, seeds, cfg, cache, learni
 
 # %% ../nbs/16_validity.ipynb #e713c426
 def _detected(d: float, half: float, where: str) -> bool | None:
-    "Whether the interval d ± half excludes 0; None (with a warning) where either is not a number."
-    if np.isfinite(d) and np.isfinite(half): return bool(abs(d) > half)
+    "Whether the interval d ± half lies wholly above 0; None (with a warning) where either is not a number."
+    if np.isfinite(d) and np.isfinite(half): return bool(d > half)
     warnings.warn(f"{where}: the value or its interval is not a number, so detection is undefined (None).",
                   DegenerateWarning, stacklevel=3)
     return None
@@ -305,7 +305,7 @@ class Validity:
     provenance: dict = field(default_factory=dict)
 
     def seen(self, measure: str = 'forgetting') -> pd.DataFrame:
-        "Change × layer: True where `measure` detects the change (its paired interval excludes 0)."
+        "Change × layer: True where `measure` detects the change (its paired interval lies above 0)."
         t = self.table[self.table.measure == measure]
         order = list(dict.fromkeys(t.change))
         return t.pivot(index='change', columns='layer', values='detected').loc[order, self.layers]
@@ -331,7 +331,7 @@ def _mark(v: bool) -> str: return '●' if v else '·'
 def _repr_html_(self: Validity) -> str:
     "Per measure, change × layer: ● where the change is detected, · where the measure cannot tell it from the copy."
     level = self.provenance.get('level', 0.95)
-    out = [f"<p><b>{html.escape(repr(self))}</b> — ● detected (paired {level:.0%} interval excludes 0), "
+    out = [f"<p><b>{html.escape(repr(self))}</b> — ● detected (paired {level:.0%} interval above 0), "
            "· not told from the identical copy.</p>"]
     for m in dict.fromkeys(self.table.measure):
         out.append(f"<h4>{m}</h4>" + self.seen(m).map(_mark).to_html(escape=True))
