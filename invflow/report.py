@@ -289,25 +289,33 @@ def _provenance_section(run: Path, analyses: dict) -> list:
     return [('Provenance', Details(f'{len(table)} settings: the run’s and every analysis’ (open)', [table]))]
 
 # %% ../nbs/22_report.ipynb #b236390d
-_COPY = 'control identical copy'
-_VERBS = {'forgetting': 'forgets', 'learning': 'learns', 'cka_divergence': 'changes its representation (CKA)'}
+_COPY, _RANDOM = 'control identical copy', 'control random init'
+_VERBS = {'forgetting': 'forgets', 'learning': 'learns'}
 
 def _pair_findings(res: Path) -> list:
-    "Each trained pair against the identical copy, the mean over the blocks per training seed, on shared replicates."
-    from invflow.findings import Finding, paired_means, gate_ok, floor_ok
+    "Each trained pair against its control, the mean over the blocks per training seed, on shared replicates."
     from invflow.metrics import block_layers
     T, R = _safe_csv(res / 'per_layer_seeds.csv'), _safe_csv(res / 'per_layer_replicates.csv')
     if T is None or R is None or _COPY not in set(T.pair): return []
     blocks, rows = block_layers(list(dict.fromkeys(T.layer))), []
     for p in (p for p in dict.fromkeys(T.pair) if not p.startswith('control')):
-        for m, verb in _VERBS.items():
-            v, se = paired_means(R, (1, p, m, blocks), (-1, _COPY, m, blocks))
-            copy = paired_means(R, (1, _COPY, m, blocks))[0].mean()
-            rows.append(Finding(f"{p} {verb} more than an identical copy (mean over the blocks)",
-                                f"{m}: {p} − the identical copy", v, se_images=se,
-                                control=f"identical copy {fmt(copy)}", rho_ok=gate_ok(T, [p], blocks, m),
-                                floor_ok=_floor(res, T, p, blocks, m)))
+        rows += [_pair_finding(res, T, R, blocks, p, m, f"{p} {verb} more than an identical copy (mean over the blocks)",
+                               (1, p), (-1, _COPY)) for m, verb in _VERBS.items()]
+        if _RANDOM in set(T.pair):                          # CKA: the copy's is exactly 0, so a random model instead
+            rows.append(_pair_finding(res, T, R, blocks, p, 'cka_divergence', f"{p} changes its representation (CKA) "
+                                      "less than a random model does (mean over the blocks)", (1, _RANDOM), (-1, p)))
     return rows
+
+def _pair_finding(res, T, R, blocks, p: str, m: str, claim: str, *sides) -> 'Finding':
+    "One pair's finding: the weighted block means of `sides` ((weight, pair) …) on shared replicates, gates, drift."
+    from invflow.findings import Finding, paired_means, paired_drift, gate_ok
+    terms = [(w, q, m, blocks) for w, q in sides]
+    v, se = paired_means(R, *terms)
+    ctl = next(q for _, q in sides if q != p)
+    return Finding(claim, f"{m}: " + ' − '.join(q for _, q in sides), v, se_images=se,
+                   control=f"{ctl} {fmt(paired_means(R, (1, ctl, m, blocks))[0].mean())}",
+                   rho_ok=gate_ok(T, [p], blocks, m), floor_ok=_floor(res, T, p, blocks, m),
+                   drift=paired_drift(T, *terms))
 
 def _floor(res: Path, T: pd.DataFrame, pair: str, blocks, metric: str) -> bool | None:
     "The stem floor seen under `metric`: the validity suite's where the run has one, else the analyses' (forgetting)."
