@@ -299,8 +299,8 @@ def _pair_findings(res: Path) -> list:
     if T is None or R is None or _COPY not in set(T.pair): return []
     blocks, rows = block_layers(list(dict.fromkeys(T.layer))), []
     for p in (p for p in dict.fromkeys(T.pair) if not p.startswith('control')):
-        rows += [_pair_finding(res, T, R, blocks, p, m, f"{p} {verb} more than an identical copy (mean over the blocks)",
-                               (1, p), (-1, _COPY)) for m, verb in _VERBS.items()]
+        rows += [_pair_finding(res, T, R, blocks, p, m, f"{p} {verb} more than an identical copy (mean over the "
+                               "blocks)", (1, p), (-1, _COPY)) for m, verb in _VERBS.items()]
         if _RANDOM in set(T.pair):                          # CKA: the copy's is exactly 0, so a random model instead
             rows.append(_pair_finding(res, T, R, blocks, p, 'cka_divergence', f"{p} changes its representation (CKA) "
                                       "less than a random model does (mean over the blocks)", (1, _RANDOM), (-1, p)))
