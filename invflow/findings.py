@@ -197,13 +197,20 @@ def _term(g: pd.DataFrame, pair: str, metric: str, layers) -> np.ndarray:
     return mean.unstack('replicate').sort_index().values
 
 # %% ../nbs/19_findings.ipynb #5755e2c8
+def _of_estimator(rep: pd.DataFrame, estimator: str | None) -> pd.DataFrame:
+    "The rows of one estimator: the one named, or the table's only one (a table holding two must be told which)."
+    have = sorted(rep.estimator.unique()) if 'estimator' in rep else []
+    if estimator is None and len(have) > 1:
+        raise InputError(f"these replicates hold estimators {have}: name one (estimator=...).")
+    return rep[rep.estimator == (estimator or have[0])] if have else rep
+
 def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), metric, [seed_set,] replicate, value, …
                  *terms: tuple, # (weight, pair, metric, layers or None for all; a flow total: 'blocks' or 'all')
-                 estimator: str = 'linear', # the estimator's replicates (a run keeps both for one pair)
+                 estimator: str | None = None, # the estimator's replicates (None: the table's only one)
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Per training seed: the combination and its standard error (images and inversion seed sets) from shared replicates."
     from invflow.metrics import seed_set_se
-    rep = rep[rep.estimator == estimator] if 'estimator' in rep else rep
+    rep = _of_estimator(rep, estimator)
     values, ses = [], []
     for s, g in rep.groupby('seed', sort=True):
         if g.resampling.nunique() > 1: raise InputError(f"seed {s} mixes resampling schemes: analyse the pairs alike.")

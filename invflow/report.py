@@ -298,6 +298,7 @@ def _pair_findings(res: Path) -> list:
     T, R = _safe_csv(res / 'per_layer_seeds.csv'), _safe_csv(res / 'per_layer_replicates.csv')
     if T is None or R is None or _COPY not in set(T.pair): return []
     blocks, rows = block_layers(list(dict.fromkeys(T.layer))), []
+    if 'estimator' in R: R = R[R.estimator == R[R.pair == _COPY].estimator.iloc[0]]   # every pair's (one has two)
     for p in (p for p in dict.fromkeys(T.pair) if not p.startswith('control')):
         rows += [_pair_finding(res, T, R, blocks, p, m, f"{p} {verb} more than an identical copy (mean over the "
                                "blocks)", (1, p), (-1, _COPY)) for m, verb in _VERBS.items()]

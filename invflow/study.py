@@ -28,12 +28,12 @@ from .robustness import (corrupted_sets, accuracy_over_checkpoints, mean_corrupt
 from .taskhead import tau_sweep
 from .train import TrainConfig, train, checkpoints
 from .transforms2d import Transforms2D, TRANSFORMS, invariance_score
-from .errors import InputError, MissingFile
+from .errors import InputError, MissingFile, Estimator, check_mode
 from .findings import seed_interval, largest_fall
 
 # %% auto #0
 __all__ = ['DEMO', 'QUICK', 'PAIRS', 'SUMMARY_METRICS', 'SUITE', 'StudyConfig', 'invert_config', 'init_seed', 'seed_dir',
-           'run_lock', 'study_data', 'summarise_seeds', 'run_study']
+           'run_lock', 'study_data', 'summarise_seeds', 'other_estimator', 'run_study']
 
 # %% ../nbs/15_study.ipynb #b914ec6d
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class StudyConfig:
     robustness_seeds: int = 2             # training seeds per learning rate there (the first of `seeds`)
     gate_ft_epochs: int = 3               # checkpoints per run where learning's own gate is measured (first … last)
     rho_curve: tuple = (0.25, 0.5)        # budgets (fractions of the steps) of each inversion's convergence curve
+    estimator: str = 'linear-debiased'    # CKA of every analysis and verdict (its intervals cover the population value)
 
     def __post_init__(self):
         if self.classes_b > self.classes_a:
@@ -75,6 +76,7 @@ class StudyConfig:
                              f"classes_a ({self.classes_a}).")
         if not self.seeds: raise InputError("seeds needs at least one training seed, e.g. seeds=(0, 1, 2).")
         if self.inversion_seeds < 1: raise InputError("inversion_seeds counts inversion seed sets: 1 or more.")
+        check_mode(self.estimator, Estimator)
         if self.pooled_steps is not None and self.pooled_steps < 1:
             raise InputError(f"pooled_steps is the pooled layer's step budget (None: inversion_steps); got "
                              f"{self.pooled_steps}.")
@@ -226,7 +228,7 @@ def _analyses(res: Path, pt, partners: dict, X, layers, cfg: StudyConfig, cache,
                 continue
             except Exception: log(f"  {f.name} unreadable: recomputing")
         out[name] = analyze(pt, m, X, layers, seeds=cfg.inversion_seeds, config=invert_config(cfg, layers),
-                            cache=cache, rho_curve=cfg.rho_curve, progress=progress)
+                            cache=cache, rho_curve=cfg.rho_curve, estimator=cfg.estimator, progress=progress)
         res.mkdir(parents=True, exist_ok=True)
         out[name].to_json(f)
     return out
@@ -250,21 +252,25 @@ def _final_accuracy(training: pd.DataFrame, pair: str, s: int) -> float:
     return float(h.test_accuracy.iloc[-1]) if len(h) and 'test_accuracy' in h else float('nan')
 
 # %% ../nbs/15_study.ipynb #4345e819
-def _debiased(res: Path, pt, ft, X, layers, cfg: StudyConfig, cache, progress: bool, log) -> FinetuneAnalysis:
-    "The first seed's classification pair under debiased CKA (read back from `res` when finished)."
-    f = res / 'debiased_finetuned_classification.json'
+def other_estimator(cfg: StudyConfig) -> str:
+    "The estimator the study checks its own against: biased linear CKA for the debiased default, else debiased."
+    return 'linear' if cfg.estimator == 'linear-debiased' else 'linear-debiased'
+
+def _other_estimator(res: Path, pt, ft, X, layers, cfg: StudyConfig, cache, progress: bool, log) -> FinetuneAnalysis:
+    "The first seed's classification pair under the other estimator (read back from `res` when finished)."
+    f = res / f'estimator_{other_estimator(cfg)}_finetuned_classification.json'
     if f.exists():
         try: return FinetuneAnalysis.from_json(f)
         except Exception: log(f"  {f.name} unreadable: recomputing")
-    deb = analyze(pt, ft, X, layers, seeds=cfg.inversion_seeds, config=invert_config(cfg, layers), cache=cache,
-                  estimator='linear-debiased', rho_curve=cfg.rho_curve, progress=progress)
-    deb.to_json(f)
-    return deb
+    a = analyze(pt, ft, X, layers, seeds=cfg.inversion_seeds, config=invert_config(cfg, layers), cache=cache,
+                estimator=other_estimator(cfg), rho_curve=cfg.rho_curve, progress=progress)
+    a.to_json(f)
+    return a
 
-def _estimator_table(pt, a_linear: FinetuneAnalysis, deb: FinetuneAnalysis, X, layers, cfg: StudyConfig):
-    "Per-layer metrics of one pair under biased (linear) and debiased CKA, beside each layer's width."
+def _estimator_table(pt, main: FinetuneAnalysis, other: FinetuneAnalysis, X, layers, cfg: StudyConfig):
+    "Per-layer metrics of one pair under the study's estimator and the other, beside each layer's width."
     widths = {l: f.shape[1] for l, f in capture(pt, X[:2], layers, pool='flatten', progress=False).items()}
-    both = [a_linear.per_layer.assign(estimator='linear'), deb.per_layer.assign(estimator='linear-debiased')]
+    both = [main.per_layer.assign(estimator=cfg.estimator), other.per_layer.assign(estimator=other_estimator(cfg))]
     return pd.concat(both).assign(width=lambda d: d.layer.map(widths), pair='finetuned (classification)',
                                   seed=cfg.seeds[0])
 
@@ -285,7 +291,8 @@ def _dynamics_stage(run: Path, cfg: StudyConfig, pt, X, layers, xt, yt, cache, p
     else:
         d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
                      template=template, progress=progress,           # its findings read the blocks only
-                     gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve)
+                     gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve,
+                     estimator=cfg.estimator)
         dyn_epoch, dyn_layer = d.per_epoch, d.per_layer
         _save_csv(d.curve_replicates(), files[2])                  # the falls' null: the blocks' replicates per epoch
         _save_csv(dyn_layer, files[1])
@@ -370,7 +377,8 @@ def _run_tables(run: Path, cfg: StudyConfig, pt, X, layers, sets, clean, lr: flo
     template = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s))
     d = dynamics(pt, ckpts, X, layers, config=invert_config(cfg, layers, pooled=False), cache=cache,
                  template=template, progress=progress,              # the dynamics stage's settings, gates included
-                 gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve)
+                 gate_epochs=_gate_epochs(ckpts, cfg.gate_ft_epochs), rho_curve=cfg.rho_curve,
+                 estimator=cfg.estimator)
     acc = accuracy_over_checkpoints(template, ckpts, sets, clean=clean, progress=progress)
     rep = d.curve_replicates()
     for t, f in zip((d.per_layer, acc, rep), files): _save_csv(t, f)
@@ -438,9 +446,10 @@ def _timer(log):
     return lap, times
 
 # %% ../nbs/15_study.ipynb #336c5e8f
-def _replicates(an: dict, s: int, estimator: str = 'linear', kind: str = 'replicates') -> list[pd.DataFrame]:
+def _replicates(an: dict, s: int, kind: str = 'replicates') -> list[pd.DataFrame]:
     "A table (`kind`: 'replicates', 'flow_replicates', 'flow_totals') of each analysis of one seed, labelled."
-    return [getattr(a, kind).assign(pair=n, seed=s, estimator=estimator, resampling=a.provenance['resampling'])
+    return [getattr(a, kind).assign(pair=n, seed=s, estimator=a.provenance['estimator'],
+                                    resampling=a.provenance['resampling'])
             for n, a in an.items() if getattr(a, kind) is not None]
 
 def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt, cache, progress: bool, log) -> dict:
@@ -463,10 +472,10 @@ def _analysis_stage(run: Path, cfg: StudyConfig, pt, trained: dict, training, bt
     summary = summarise_seeds(per_seed)
     _save_csv(summary, res / 'summary.csv')
     ft = trained[cfg.seeds[0]]['finetuned (classification)']
-    deb = _debiased(res, pt, ft, X, layers, cfg, cache, progress, log)
-    _stage(res / 'per_layer_estimators.csv', lambda: _estimator_table(pt, first['finetuned (classification)'], deb, X,
-                                                                      layers, cfg), log)
-    reps += _replicates({'finetuned (classification)': deb}, cfg.seeds[0], 'linear-debiased')
+    other = _other_estimator(res, pt, ft, X, layers, cfg, cache, progress, log)
+    _stage(res / 'per_layer_estimators.csv', lambda: _estimator_table(pt, first['finetuned (classification)'], other,
+                                                                      X, layers, cfg), log)
+    reps += _replicates({'finetuned (classification)': other}, cfg.seeds[0])
     _save_csv(pd.concat(reps, ignore_index=True), res / 'per_layer_replicates.csv')
     if flows: _save_csv(pd.concat(flows, ignore_index=True), res / 'flow_replicates.csv')
     if totals: _save_csv(pd.concat(totals, ignore_index=True), res / 'flow_totals.csv')
@@ -483,7 +492,8 @@ def _validity_stage(run: Path, cfg: StudyConfig, pt, X, layers, cache, progress:
         try: return load_validity(res)
         except Exception: log("  validity.csv unreadable: recomputing")
     v = validate(pt, X, layers, config=invert_config(cfg, layers), cache=cache, progress=progress,
-                 at=list(cfg.suite_at) if cfg.suite_at else None, noise=cfg.suite_noise, **SUITE)
+                 at=list(cfg.suite_at) if cfg.suite_at else None, noise=cfg.suite_noise, estimator=cfg.estimator,
+                 **SUITE)
     v.save(res)
     return v
 
