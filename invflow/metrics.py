@@ -384,32 +384,46 @@ def _scopes(layers: Sequence[str]) -> dict[str, list[int]]:
     blocks = set(block_layers(layers))
     return dict(blocks=[k for k, l in enumerate(layers) if l in blocks], all=list(range(len(layers))))
 
-def _null_sums(flow: np.ndarray, idx) -> dict[str, np.ndarray] | None:
-    "Per replicate, the positive-part totals of the noise draws `(F_r − F̄) / √(k − 1)`, averaged over r (k ≥ 2)."
+def _image_draws(reps: np.ndarray, resampling: str, n_draws: int, seed: int) -> np.ndarray:
+    "`(n_draws, L, L)` draws of the images' noise of a matrix from its replicates `(R, L, L)`: a Gaussian multiplier."
+    r = len(reps)
+    if r < 2: return np.zeros((1, *reps.shape[1:]))
+    scale = np.sqrt((r - 1) / r) if resampling == 'jackknife' else 1 / np.sqrt(r - 1)
+    g = np.random.default_rng(seed).normal(size=(n_draws, r))
+    return np.tensordot(g, (reps - reps.mean(0)) * scale, 1)
+
+def _null_sums(flow: np.ndarray, idx, resampling: str = 'jackknife', n_draws: int = 100,
+               seed: int = 0) -> dict[str, np.ndarray] | None:
+    "Per replicate, the mean positive-part totals of noise draws: the inversions' and the images' (k ≥ 2)."
     k = len(flow)
     if k < 2: return None
-    sums = _triangle_sums((flow - flow.mean(0)) / np.sqrt(k - 1), idx)
-    return {m: sums[m].mean(0) for m in ('compression_positive', 'expansion_positive')}
+    inv = (flow - flow.mean(0)) / np.sqrt(k - 1)                         # each r: a draw of F̄'s inversion noise
+    img = _image_draws(flow.mean(0)[1:], resampling, n_draws, seed)      # F̄'s image noise, the same per replicate
+    keys, acc = ('compression_positive', 'expansion_positive'), {}
+    for d in img:
+        sums = _triangle_sums(inv + d, idx)
+        acc = {m: acc.get(m, 0) + sums[m].mean(0) / len(img) for m in keys}
+    return acc
 
 def flow_totals(flow: np.ndarray, # `flow_replicates`
-                layers: Sequence[str]) -> pd.DataFrame:
+                layers: Sequence[str], resampling: Resampling = 'jackknife') -> pd.DataFrame:
     "Tidy replicates (scope, metric, seed_set, replicate, value): signed per seed set; positive and excess of F̄."
     out = []
     for scope, idx in _scopes(layers).items():
         signed, mean = _triangle_sums(flow, idx), _triangle_sums(flow.mean(0, keepdims=True), idx)
         out += [_replicate_rows(signed[m], scope=scope, metric=m) for m in FLOW_TOTALS[:2]]
         out += [_replicate_rows(mean[m], scope=scope, metric=m) for m in FLOW_TOTALS[2:4]]
-        if (null := _null_sums(flow, idx)) is not None:
+        if (null := _null_sums(flow, idx, resampling)) is not None:
             out += [_replicate_rows(mean[m] - null[m][None], scope=scope, metric=m.replace('positive', 'excess'))
                     for m in FLOW_TOTALS[2:4]]
     return pd.concat(out, ignore_index=True)
 
 def flow_noise_null(flow: np.ndarray, # `flow_replicates`
-                    layers: Sequence[str]) -> dict[str, dict[str, float]]:
-    "Per scope: the positive-part totals inversion noise alone gives on the full sample (NaN with one seed set)."
+                    layers: Sequence[str], resampling: Resampling = 'jackknife') -> dict[str, dict[str, float]]:
+    "Per scope: the positive-part totals noise alone gives on the full sample (NaN with one seed set)."
     out = {}
     for scope, idx in _scopes(layers).items():
-        null = _null_sums(flow[:, :1], idx)
+        null = _null_sums(flow, idx, resampling)
         out[scope] = {m: float(null[m][0]) if null else float('nan') for m in FLOW_TOTALS[2:4]}
         out[scope] |= dict.fromkeys(FLOW_TOTALS[:2], 0.0) | dict.fromkeys(FLOW_TOTALS[4:], float('nan'))
     return out
@@ -814,8 +828,8 @@ def _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, pool, batch_siz
     if not n_boot: return None, None
     f = flow_replicates(ft, x, layers, inv_pt, estimator=estimator, resampling=resampling, n_boot=n_boot, pool=pool,
                         batch_size=batch_size)
-    rep = flow_totals(f, layers)
-    return flow_table(rep, flow_noise_null(f, layers), resampling, level), rep
+    rep = flow_totals(f, layers, resampling)
+    return flow_table(rep, flow_noise_null(f, layers, resampling), resampling, level), rep
 
 # %% ../nbs/05_finetune_metrics.ipynb #bcb05edf
 def _gated(per_layer, curves, layers, inv_pt, inv_ft, cfg, raw, self_terms, level, rho_gate):

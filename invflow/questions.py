@@ -236,7 +236,8 @@ def invariance_flow(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: 
     with shared_features(layers):
         f = flow_replicates(ft, x, layers, inv, estimator=estimator, pool=cfg.pool, batch_size=cfg.batch_size)
         side = _side(pt, ft, x, layers, inv, estimator, 'one', cfg.pool, cfg.batch_size) if gate else None
-    totals = flow_table(flow_totals(f, layers), flow_noise_null(f, layers), 'jackknife', level)
+    scheme = 'jackknife'
+    totals = flow_table(flow_totals(f, layers, scheme), flow_noise_null(f, layers, scheme), scheme, level)
     quality = pd.DataFrame(dict(layer=layers, median_rho=[_median_rho(inv, l) for l in layers]))
     if gate:
         tab = _measure_table('forgetting', side, inv, level)
