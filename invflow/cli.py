@@ -493,7 +493,7 @@ def _analyze_parser(sub, fmt):
     an.add_argument('--pt', required=True, help=f'pretrained model: {_SPEC}')
     an.add_argument('--ft', required=True, help='finetuned model: a spec, as --pt')
     an.add_argument('--layers', default='auto', help=_LAYERS)
-    an.add_argument('--estimator', default='linear', choices=['linear', 'linear-debiased', 'rbf'])
+    an.add_argument('--estimator', default='linear-debiased', choices=['linear', 'linear-debiased', 'rbf'])
     an.add_argument('--self-terms', default='one', choices=['one', 'measured'])
     an.add_argument('--preset', choices=list(RUN_PRESETS),
                     help="'paper': ViT-B/32 at 224, 500 images, 500 reference steps")

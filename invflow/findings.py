@@ -127,6 +127,7 @@ def flips_if(f: Finding, # the finding
                'inconclusive (one seed)': "a second training seed"}
     if verdict in missing: return missing[verdict]
     if verdict == 'inconclusive (inversion drift)':
+        if np.isnan(f.drift): return "the inversions' convergence curve (analyze's rho_curve), to measure their drift"
         return (f"longer inversions: their last doubling moved the statistic by {f.drift:.3g}, enough to carry the "
                 f"interval [{lo:.3g}, {hi:.3g}] across {thr}")
     if f.missing: return f"a run with what is missing here: {f.missing}"
@@ -305,7 +306,8 @@ def largest_fall(curves: np.ndarray | Sequence[np.ndarray], # one run's curve `(
                 ) -> dict:
     "The largest fall between consecutive epochs (mean over runs) against a flat curve with the replicates' noise."
     cs = [curves] if isinstance(curves, np.ndarray) else list(curves)
-    nan = dict(fall=np.nan, se=np.nan, at=(), null_q95=np.nan, p=np.nan, z=np.nan, excess=np.nan, runs=len(cs))
+    nan = dict(fall=np.nan, se=np.nan, at=(), null_q95=np.nan, null_q975=np.nan, p=np.nan, z=np.nan, excess=np.nan,
+               upper=np.nan, runs=len(cs))
     if not all(np.isfinite(c).all() for c in map(np.asarray, cs)):
         warnings.warn("a curve has a missing value (NaN): its fall is unknown (NaN), not tested.", stacklevel=2)
         return nan
@@ -314,5 +316,7 @@ def largest_fall(curves: np.ndarray | Sequence[np.ndarray], # one run's curve `(
     fall = float(np.mean([d[k] for (d, _), k in zip(steps, at)]))
     null = fall_null([dev for _, dev in steps], n_sim, seed)
     se = float(np.linalg.norm(np.mean([dev[k] for (_, dev), k in zip(steps, at)], axis=0)))
-    q95, p = float(np.quantile(null, 0.95)), _mid_p(null, fall)
-    return nan | dict(fall=fall, se=se, at=at, null_q95=q95, p=p, z=float(stats.norm.isf(p)), excess=fall - q95)
+    q95, q975, p = *np.quantile(null, [0.95, 0.975]), _mid_p(null, fall)
+    upper = max(float((d + stats.norm.ppf(0.975) * np.linalg.norm(dev, axis=1)).max()) for d, dev in steps)
+    return nan | dict(fall=fall, se=se, at=at, null_q95=float(q95), null_q975=float(q975), p=p,
+                      z=float(stats.norm.isf(p)), excess=fall - float(q95), upper=upper)

@@ -384,26 +384,21 @@ def _scopes(layers: Sequence[str]) -> dict[str, list[int]]:
     blocks = set(block_layers(layers))
     return dict(blocks=[k for k, l in enumerate(layers) if l in blocks], all=list(range(len(layers))))
 
-def _image_draws(reps: np.ndarray, resampling: str, n_draws: int, seed: int) -> np.ndarray:
-    "`(n_draws, L, L)` draws of the images' noise of a matrix from its replicates `(R, L, L)`: a Gaussian multiplier."
+def _image_draws(reps: np.ndarray, resampling: str, n_draws: int, seed: int) -> np.ndarray | None:
+    "`(n_draws, L, L)` draws of a matrix's noise from its replicates `(R, L, L)` (a Gaussian multiplier); None: R < 2."
     r = len(reps)
-    if r < 2: return np.zeros((1, *reps.shape[1:]))
+    if r < 2: return None
     scale = np.sqrt((r - 1) / r) if resampling == 'jackknife' else 1 / np.sqrt(r - 1)
     g = np.random.default_rng(seed).normal(size=(n_draws, r))
     return np.tensordot(g, (reps - reps.mean(0)) * scale, 1)
 
-def _null_sums(flow: np.ndarray, idx, resampling: str = 'jackknife', n_draws: int = 100,
+def _null_sums(flow: np.ndarray, idx, resampling: str = 'jackknife', n_draws: int = 200,
                seed: int = 0) -> dict[str, np.ndarray] | None:
-    "Per replicate, the mean positive-part totals of noise draws: the inversions' and the images' (k ≥ 2)."
-    k = len(flow)
-    if k < 2: return None
-    inv = (flow - flow.mean(0)) / np.sqrt(k - 1)                         # each r: a draw of F̄'s inversion noise
-    img = _image_draws(flow.mean(0)[1:], resampling, n_draws, seed)      # F̄'s image noise, the same per replicate
-    keys, acc = ('compression_positive', 'expansion_positive'), {}
-    for d in img:
-        sums = _triangle_sums(inv + d, idx)
-        acc = {m: acc.get(m, 0) + sums[m].mean(0) / len(img) for m in keys}
-    return acc
+    "Per replicate (the same for each), the mean positive-part totals of draws of F̄'s noise over images."
+    img = _image_draws(flow.mean(0)[1:], resampling, n_draws, seed)      # each image with its own inversions
+    if img is None: return None
+    sums = _triangle_sums(img, idx)
+    return {m: np.full(flow.shape[1], sums[m].mean()) for m in ('compression_positive', 'expansion_positive')}
 
 def flow_totals(flow: np.ndarray, # `flow_replicates`
                 layers: Sequence[str], resampling: Resampling = 'jackknife') -> pd.DataFrame:
@@ -420,7 +415,7 @@ def flow_totals(flow: np.ndarray, # `flow_replicates`
 
 def flow_noise_null(flow: np.ndarray, # `flow_replicates`
                     layers: Sequence[str], resampling: Resampling = 'jackknife') -> dict[str, dict[str, float]]:
-    "Per scope: the positive-part totals noise alone gives on the full sample (NaN with one seed set)."
+    "Per scope: the positive-part totals noise alone gives on the full sample (NaN without replicates)."
     out = {}
     for scope, idx in _scopes(layers).items():
         null = _null_sums(flow, idx, resampling)
@@ -863,7 +858,7 @@ def analyze(pt: nn.Module, # the pretrained model
             *, seeds: int | Sequence[int] = 1, # k seed sets for STIR
             config: InvertConfig | None = None, # inversion settings
             cache=None, # TensorCache or folder for inversions
-            estimator: Estimator = 'linear', # CKA estimator for STIR and CKA divergence
+            estimator: Estimator = 'linear-debiased', # CKA for STIR and CKA divergence (intervals cover)
             self_terms: SelfTerms = 'one', # 'one' (the paper) or 'measured'
             pool: Pool | None = None, # pooling of representations (None: the config's, else 'flatten')
             pt_inversions: Mapping | None = None, # inversions of `pt` made earlier (reused as they are)
@@ -1028,8 +1023,9 @@ def dynamics(pt: nn.Module, # the pretrained model
     cfg = config or InvertConfig(pool=kw.get('pool', 'flatten'))
     inv_pt = invert_reference(pt, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
     if kw.get('floor', True) is True:
-        kw['floor'] = _floor_columns(pt, x, layers, inv_pt, kw.get('estimator', 'linear'), kw.get('pool', 'flatten'),
-                                     cfg.batch_size, kw.get('level', 0.95))
+        est = kw.get('estimator', 'linear-debiased')                         # analyze's default
+        kw['floor'] = _floor_columns(pt, x, layers, inv_pt, est, kw.get('pool', 'flatten'), cfg.batch_size,
+                                     kw.get('level', 0.95))
     analyses = {}
     for epoch, ck in tqdm(list(checkpoints.items()), desc='checkpoints', disable=not progress, leave=False):
         ft = _checkpoint_model(ck, template if template is not None else pt)

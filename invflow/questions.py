@@ -157,7 +157,7 @@ def forgetting(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: `invf
                config: InvertConfig | None = None, # inversion settings (steps, optimizer, per-layer budgets, pooling)
                pool: Pool | None = None, # pooling of the representations (must agree with config.pool)
                cache=None, # TensorCache or folder: inversions are reused and resumed
-               estimator: Estimator = 'linear', # CKA estimator
+               estimator: Estimator = 'linear-debiased', # CKA estimator (debiased: its intervals cover)
                self_terms: SelfTerms = 'one', # 'one' (the paper) or 'measured'
                level: float = 0.95, # interval level
                gate: bool = True, # the convergence gate (re-inverts at ¼ and ½ of the steps)
@@ -175,7 +175,7 @@ def learning(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: `invflo
              x, # images: a tensor, Dataset, DataLoader, Hugging Face dataset or folder (`as_images`)
              layers: Sequence[str] | None = None, # layers (default: the family's list, `auto_layers`)
              *, n: int | None = None, seeds: int = 1, config: InvertConfig | None = None, pool: Pool | None = None,
-             cache=None, estimator: Estimator = 'linear', self_terms: SelfTerms = 'one', level: float = 0.95,
+             cache=None, estimator: Estimator = 'linear-debiased', self_terms: SelfTerms = 'one', level: float = 0.95,
              gate: bool = True,
              progress: bool = True, # as in `forgetting`
             ) -> LayerResult:
@@ -226,7 +226,7 @@ def invariance_flow(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: 
                     x, # images: a tensor, Dataset, DataLoader, Hugging Face dataset or folder (`as_images`)
                     layers: Sequence[str] | None = None, # layers (default: the family's list, `auto_layers`)
                     *, n: int | None = None, seeds: int = 2, config: InvertConfig | None = None,
-                    pool: Pool | None = None, cache=None, estimator: Estimator = 'linear', level: float = 0.95,
+                    pool: Pool | None = None, cache=None, estimator: Estimator = 'linear-debiased', level: float = 0.95,
                     gate: bool = True, progress: bool = True, # as in `forgetting` (k = 2: the noise null)
                    ) -> FlowResult:
     "Flow(i, j) = STIR(ft^i | pt^j) − STIR(ft^j | pt^j), its totals against the noise null: inverts only `pt`."

@@ -338,7 +338,8 @@ def _largest_fall(rep: pd.DataFrame, metric: str) -> dict:
     f = largest_fall(curve, rep.resampling.iloc[0])
     return {f'{metric}_largest_fall': f['fall'], f'{metric}_fall_se': f['se'],
             f'{metric}_fall_epoch': epochs[f['at'][0]] if f['at'] else np.nan, f'{metric}_fall_null_q95': f['null_q95'],
-            f'{metric}_fall_p': f['p'], f'{metric}_fall_z': f['z'], f'{metric}_fall_excess': f['excess']}
+            f'{metric}_fall_p': f['p'], f'{metric}_fall_z': f['z'], f'{metric}_fall_excess': f['excess'],
+            f'{metric}_fall_upper': f['upper']}
 
 def _fall_tests(reps: dict) -> pd.DataFrame:
     "Per metric: the runs' largest falls read together (their mean) against the joint null on the shared images."
@@ -346,8 +347,8 @@ def _fall_tests(reps: dict) -> pd.DataFrame:
     for m in ('learning', 'forgetting'):
         curves = [curve_array(r, m)[1] for r in reps.values()]
         f = largest_fall(curves, next(iter(reps.values())).resampling.iloc[0])
-        rows.append(dict(metric=m, runs=len(curves), fall=f['fall'], se=f['se'], null_q95=f['null_q95'], p=f['p'],
-                         z=f['z'], excess=f['excess']))
+        rows.append(dict(metric=m, runs=len(curves), fall=f['fall'], se=f['se'], null_q95=f['null_q95'],
+                         null_q975=f['null_q975'], p=f['p'], z=f['z'], excess=f['excess'], upper=f['upper']))
     return pd.DataFrame(rows)
 
 def _run_gates(d: pd.DataFrame) -> dict:

@@ -363,7 +363,7 @@ def validate(model: nn.Module, # the pretrained model (any model on pixels in [0
              config: InvertConfig | None = None, # inversion settings
              cache=None, # TensorCache or folder for the inversions
              n_boot: int = 100, level: float = 0.95, seed: int = 0, # resamples, interval level, seed
-             estimator: str = 'linear', pool: str = 'flatten', progress: bool = True,
+             estimator: str = 'linear-debiased', pool: str = 'flatten', progress: bool = True,
             ) -> Validity:
     "Planted changes of `model`, and whether each per-layer measure detects each of them at each layer."
     from invflow.families import auto_layers
@@ -431,7 +431,7 @@ def floor_table(model: nn.Module, # the pretrained model
                 layers: Sequence[str], # its analysed layers
                 invs: Mapping, # its inversions (`invert_reference`)
                 *, n_boot: int = 100, level: float = 0.95, seed: int = 0, # resamples, level, seed (as `validate`)
-                estimator: str = 'linear', pool: str = 'flatten', batch_size: int = 256,
+                estimator: str = 'linear-debiased', pool: str = 'flatten', batch_size: int = 256,
                ) -> pd.DataFrame:
     "Per layer: the stem floor's forgetting, its interval, and `floor_seen` (told from the identical copy)."
     n, z = len(x), scipy.stats.norm.ppf(0.5 + level / 2)
