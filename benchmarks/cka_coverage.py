@@ -37,7 +37,7 @@ def main():
     for d in a.d:
         for run in a.runs:
             n, reps, n_boot = map(int, run.split(':'))
-            tables.append(coverage_simulation(n, d, reps, n_boot=n_boot, progress=True).assign(n_boot=n_boot))
+            tables.append(coverage_simulation(n=n, d=d, reps=reps, n_boot=n_boot, progress=True).assign(n_boot=n_boot))
             print(f"d = {d}, n = {n}, {reps} draws, {n_boot} bootstrap draws: {time.perf_counter() - t0:.0f} s",
                   flush=True)
     df = pd.concat(tables, ignore_index=True)
@@ -49,7 +49,8 @@ def main():
     print("coverage of the population value (goal ≥ 0.92):\n", wide.round(3).to_string())
     exp = df.pivot_table(index=['estimator', 'scheme'], columns=cols, values='coverage_of_expected')
     print("\ncoverage of the estimator's expectation at n:\n", exp.round(3).to_string())
-    bias = df[(df.scheme == 'jackknife') & (df.n_boot > 0)][['n', 'estimator', 'number', 'population', 'expected_at_n', 'mean_estimate',
+    bias = df[(df.scheme == 'jackknife') & (df.n_boot > 0)][['n', 'estimator', 'number', 'population', 'expected_at_n',
+                                                             'mean_estimate',
                                          'mean_bootstrap_replicate']]
     print("\nestimates and bootstrap replicates:\n", bias.round(4).to_string(index=False))
     print(f"\nwritten to {a.out} ({time.perf_counter() - t0:.0f} s)")

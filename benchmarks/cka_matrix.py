@@ -136,7 +136,8 @@ def main():
     except ImportError: print("# pytorch-cka is not installed: it comes with invflow's bench extra, pip install 'invflow[bench]'")
 
     for est, deb in (('linear', False), ('linear-debiased', True)):
-        t, df = best_of(lambda: cka_matrix(ma, mb, x, layers, estimator=est, batch_size=a.batch, progress=False), a.repeat)
+        t, df = best_of(lambda: cka_matrix(ma, mb, x, layers, estimator=est, batch_size=a.batch, progress=False),
+                        a.repeat)
         record('invflow', f'full-data {est}', t, cka_square(df).values, reference_full(fa, fb, deb))
 
     peers = [r for r in rows if r[0] != 'invflow']

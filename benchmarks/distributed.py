@@ -29,7 +29,8 @@ def analyze_run(nproc, pt, ft, out, a):
     args = ['analyze', '--pt', str(pt), '--ft', str(ft), '--data', 'transforms2d:hue', '--n-images', str(a.n),
             '--steps', str(a.steps), '--batch-size', str(a.batch_size), '--quiet', '--out', str(out)]
     if nproc == 1: cmd = [sys.executable, '-m', 'invflow', *args]
-    else: cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', str(nproc), '--master_addr', '127.0.0.1',
+    else: cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', str(nproc), '--master_addr',
+                 '127.0.0.1',
                  '--master_port', str(free_port()), '-m', 'invflow', *args]
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -43,7 +44,8 @@ def step_time(model, layer, x, steps, autocast):
     from invflow.invert import InvertConfig, invert_stacked, frozen, seed_images
     cfg = InvertConfig(optimizer='reference', steps=steps, autocast=autocast)
     with frozen(model), StackTap(model, [layer]) as tap:
-        invert_stacked(tap, x, seed_images(x).to(x.device), InvertConfig(optimizer='reference', steps=1, autocast=autocast))
+        invert_stacked(tap, x, seed_images(x).to(x.device), InvertConfig(optimizer='reference', steps=1,
+                                                                         autocast=autocast))
         if x.is_cuda: torch.cuda.synchronize()
         t0 = time.perf_counter()
         rho = invert_stacked(tap, x, seed_images(x).to(x.device), cfg)[layer][1]
@@ -55,7 +57,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--n', type=int, default=64); p.add_argument('--steps', type=int, default=100)
     p.add_argument('--batch-size', type=int, default=16); p.add_argument('--procs', default='1,2')
-    p.add_argument('--paper-steps', type=int, default=0, help='steps timed per layer for the estimate (default: 3 CPU, 20 GPU)')
+    p.add_argument('--paper-steps', type=int, default=0,
+                   help='steps timed per layer for the estimate (default: 3 CPU, 20 GPU)')
     a = p.parse_args()
     from invflow.models import make_vit
     from safetensors.torch import save_file
@@ -64,7 +67,8 @@ def main():
 
     # 1. the same analysis at 1 and N processes
     tmp = Path(tempfile.mkdtemp())
-    for name, seed in (('pt', 0), ('ft', 1)): save_file(make_vit('vit_t32', seed=seed).state_dict(), tmp / f'{name}.safetensors')
+    for name, seed in (('pt', 0), ('ft', 1)): save_file(make_vit('vit_t32', seed=seed).state_dict(),
+                                                        tmp / f'{name}.safetensors')
     print(f"\n1. invflow analyze, vit_t32 pair, n = {a.n}, {a.steps} steps, batches of {a.batch_size} "
           f"({2 * 7 * -(-a.n // a.batch_size)} inversion jobs), {'GPU' if gpu else 'CPU'}")
     res = {}
@@ -73,7 +77,8 @@ def main():
         res[k] = (secs, out)
     base_t, base = res[min(res)] if res else (None, None)
     for k, (secs, out) in res.items():
-        diff = max(float(np.nanmax(np.abs(np.array(m, float) - np.array(base['matrices'][n], float)))) for n, m in out['matrices'].items())
+        diff = max(float(np.nanmax(np.abs(np.array(m, float) - np.array(base['matrices'][n], float)))) for n,
+                   m in out['matrices'].items())
         print(f"  {k} process{'es' if k > 1 else '  '}: {secs:7.1f} s   speed-up {base_t / secs:4.2f}×   "
               f"max |Δ| vs 1 process {diff:.1e}   median ρ pt {out['provenance']['median_rho_pt']:.2e}")
     shutil.rmtree(tmp)
@@ -108,7 +113,8 @@ def main():
         from invflow.invert import invert
         print(f"\n3. bf16 autocast and inversion quality: ViT-B/32, {b} images, Adam 200 steps (invflow's default), ρ in float32")
         for layer in depth:
-            q = {mode: invert(m, x, layer, steps=200, batch_size=b, autocast=mode, progress=False)[layer] for mode in modes}
+            q = {mode: invert(m, x, layer, steps=200, batch_size=b, autocast=mode,
+                              progress=False)[layer] for mode in modes}
             print(f"  {layer:9s} median ρ float32 {q[None].median_rho:.2e}, bf16 {q['bf16'].median_rho:.2e}; "
                   f"max ρ float32 {float(q[None].rho.max()):.2e}, bf16 {float(q['bf16'].rho.max()):.2e}")
 

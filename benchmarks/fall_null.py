@@ -52,7 +52,8 @@ def rates(studies: int, m: int, n_sim: int = 2000) -> pd.DataFrame:
                 p_ind = independent_p(vals[0], n_sim, i)
                 ps.append((one['p'] < 0.025, one['upper'] < 0, two['p'] < 0.025, two['upper'] < 0,
                            p_ind < 0.025, p_ind > 0.975))
-            for k, name in enumerate(('shared replicates, 1 run', 'shared replicates, 2 runs', 'independent (replaced)')):
+            for k, name in enumerate(('shared replicates, 1 run', 'shared replicates, 2 runs',
+                                      'independent (replaced)')):
                 h = np.array(ps)[:, 2 * k: 2 * k + 2]
                 rows.append(dict(shape=shape, corr=corr, null=name, holds=h[:, 0].mean(), does_not_hold=h[:, 1].mean(),
                                  studies=studies, images=m))

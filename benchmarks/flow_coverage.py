@@ -32,14 +32,15 @@ def main():
     for model in a.models:
         for run in a.runs:
             n, reps = map(int, run.split(':'))
-            tables.append(flow_coverage_simulation(n, a.d, reps, model=model, progress=True))
+            tables.append(flow_coverage_simulation(n=n, d=a.d, reps=reps, model=model, progress=True))
             print(f"{model}, n = {n}, {reps} draws: {time.perf_counter() - t0:.0f} s", flush=True)
     df = pd.concat(tables, ignore_index=True)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(a.out, index=False)
     pd.set_option('display.width', 200)
     for col in ('coverage', 'coverage_of_expected', 'mean_estimate', 'width'):
-        print(f"\n{col}:\n", df.pivot_table(index=['estimator', 'total'], columns=['model', 'n'], values=col).round(4).to_string())
+        print(f"\n{col}:\n", df.pivot_table(index=['estimator', 'total'], columns=['model', 'n'],
+                                            values=col).round(4).to_string())
     for model, t in df.groupby('model'):
         print(f"\npopulation ({model}):", t.drop_duplicates('total').set_index('total').population.round(4).to_dict())
 

@@ -59,7 +59,7 @@ def panel(n: int, permutations: int):
     null = {}
     for m in DEFAULT_MEASURES if permutations else ():
         t0 = time.perf_counter()
-        permutation_null(m, pa[layers[-2]], pb[layers[-2]], p0, permutations)
+        permutation_null(m, pa[layers[-2]], pb[layers[-2]], p0, n_permutations=permutations)
         null[m] = time.perf_counter() - t0
     total = floor + prep + sum(times.values())
     print(f"n = {n}, {len(layers)} layers, {pa[layers[0]].p} features per block; torch {torch.__version__}, "

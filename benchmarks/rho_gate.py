@@ -63,7 +63,8 @@ def main():
         half = (ref[f'{m}_ci_high'] - ref[f'{m}_ci_low']) / 2
         ok &= (df[m] - df.layer.map(ref[m])).abs() <= df.layer.map(half)
     df['passes'] = ok
-    print(df[['steps', 'layer', 'rho', 'forgetting', 'learning', 'self_stir_pt', 'passes']].round(4).to_string(index=False))
+    print(df[['steps', 'layer', 'rho', 'forgetting', 'learning', 'self_stir_pt',
+              'passes']].round(4).to_string(index=False))
     worst = df.loc[~df.passes, 'rho'].min() if (~df.passes).any() else float('inf')
     gate = df.loc[df.passes & (df.rho < worst), 'rho'].max()
     print(f"\nsmallest ρ of a failing entry: {worst:.4f}; largest ρ of a passing entry below it: {gate:.4f} "

@@ -17,7 +17,7 @@ if __name__ == '__main__':
     ap.add_argument('--n-boot', type=int, default=400)
     a = ap.parse_args()
     t0 = time.perf_counter()
-    cov = run_interval_coverage(a.runs, reps=a.reps, n_boot=a.n_boot)
+    cov = run_interval_coverage(n_runs=a.runs, reps=a.reps, n_boot=a.n_boot)
     print(cov.pivot_table(index='runs', columns=['scheme', 'statistic'], values='coverage').round(3).to_string())
     print(f"population r {cov.population.iloc[0]:.3f}, excess {cov.population.iloc[1]:.3f}; {a.reps} studies per "
           f"count; {time.perf_counter() - t0:.0f} s")

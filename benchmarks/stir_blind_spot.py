@@ -174,7 +174,8 @@ def stem_rho(model: nn.Module, x: Tensor, xp: Tensor, stem: str) -> Tensor:
 def reference_probe(model, x, layers, stem, steps: int, seed: str = 'noise', r: int = 0) -> Probe:
     "invflow's inversion (Adam, lr 0.1, cosine) from `seed` (seed set r): X', ρ and ρ_stem per layer."
     t0 = time.perf_counter()
-    invs = invert_reference(model, x, layers, seeds=[r], seed_kind=seed, config=InvertConfig(steps=steps), progress=False)
+    invs = invert_reference(model, x, layers, seeds=[r], seed_kind=seed, config=InvertConfig(steps=steps),
+                            progress=False)
     p = Probe(f'{seed} {steps}' + (f' r{r}' if r else ''), 'pixels', seconds=time.perf_counter() - t0)
     for l in layers:
         inv = invs[(l, r)]
@@ -187,7 +188,7 @@ def repel_layer(model, x, layer, stem, lam: float, cap: float, steps: int, lr: f
     "X' minimising ρ_l(x') − λ·min(ρ_stem(x'), c) from noise: Adam, cosine, clamped; each sample's best iterate."
     with torch.no_grad():
         t = tap(model, x, [stem, layer])
-    xp = seed_images(x, 'noise', 0).clamp(0, 1).requires_grad_(True)
+    xp = seed_images(x, kind='noise', seed_index=0).clamp(0, 1).requires_grad_(True)
     m, v = torch.zeros_like(xp), torch.zeros_like(xp)
     best, best_x = torch.full((len(x),), np.inf), xp.detach().clone()
     best_r, best_s = best.clone(), best.clone()
@@ -407,7 +408,7 @@ def run_model(label: str, model: nn.Module, x: Tensor, layers: list[str], a, kin
     print(f'\n== {label}: layers {layers}', flush=True)
     all_layers = auto_layers(model)
     stem, n = f'{all_layers[0]}:in', len(x)
-    idx = [torch.arange(n)[None], half_samples(n, a.boot, 0)]
+    idx = [torch.arange(n)[None], half_samples(n, n_boot=a.boot, seed=0)]
     with stage(f'{label}: planted changes'):
         ts = targets(model, x, all_layers, layers, stem)
     sweep, alt = make_probes(model, x, layers, stem, a, kinds)

@@ -49,7 +49,8 @@ def main():
         print(f"{r}: {len(tables[str(r)])} findings ({time.perf_counter() - t0:.0f} s)", flush=True)
     base = next(iter(tables.values()))[['tutorial', 'finding']].copy()
     for name, t in tables.items():
-        base[f'{name}: value [interval]'] = [f"{v:.4g} [{lo:.4g}, {hi:.4g}]" for v, lo, hi in zip(t.value, t.ci_low, t.ci_high)]
+        base[f'{name}: value [interval]'] = [f"{v:.4g} [{lo:.4g}, {hi:.4g}]" for v, lo, hi in zip(t.value, t.ci_low,
+                                                                                                  t.ci_high)]
         base[f'{name}: verdict'] = t.verdict.values
     vcols = [c for c in base if c.endswith(': verdict')]
     base['same verdict'] = base[vcols].nunique(axis=1) == 1

@@ -85,7 +85,7 @@ def resolve_layers(model: nn.Module, # the model whose layers are named
 POOLS = modes(Pool)
 
 def pool_output(t: Tensor, # a layer's output, batch first
-                pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
+                *, pool: Pool = 'flatten', # 'flatten', 'cls' or 'mean'
                 n_prefix: int = 0, # leading non-patch tokens (CLS, registers) that `mean` leaves out
                ) -> Tensor:
     "One vector per sample from a layer's output."
@@ -154,7 +154,7 @@ def _keep(self: LayerTap, spec: str, out):
     "Pool and keep a layer's output the first time it runs; end the pass once every wanted layer is kept."
     if spec in self._out or spec not in self._wanted(): return None
     t = first_tensor(out)
-    self._out[spec] = pool_output(t if self._grad else t.detach(), self.pool, self.n_prefix)
+    self._out[spec] = pool_output(t if self._grad else t.detach(), pool=self.pool, n_prefix=self.n_prefix)
     if self.stop_early and len(self._out) == len(self._wanted()): raise _StopForward
     return None
 
@@ -282,7 +282,7 @@ def layer_order(model: nn.Module, # the model
 def check_stack(model: nn.Module, # the model
                 order: Sequence[str], # layers in pass order
                 x: Tensor, # a batch on the model's device
-                tol: float = 1e-4, # largest relative difference accepted (float rounding of other batch sizes)
+                *, tol: float = 1e-4, # largest relative difference accepted (float rounding of other batch sizes)
                ) -> str | None:
     "None when a stacked pass over `order` reproduces plain passes on `x`; otherwise why not, in one sentence."
     k = len(order)
@@ -334,7 +334,7 @@ def batch_input(batch) -> Tensor:
 
 # %% ../nbs/00_capture.ipynb #8a455a6d
 def iter_batches(data, # a tensor of inputs, or an iterable of batches (e.g. a DataLoader)
-                 batch_size: int = 256, # batch size when `data` is a tensor
+                 *, batch_size: int = 256, # batch size when `data` is a tensor
                 ) -> Iterable[Tensor]:
     "Input batches from a tensor or an iterable of batches."
     if isinstance(data, Tensor):
@@ -347,7 +347,7 @@ def iter_batches(data, # a tensor of inputs, or an iterable of batches (e.g. a D
         yield batch_input(b)
     if not seen: raise InputError("no inputs: the data iterable yielded no batch.")
 
-def n_batches(data, batch_size: int = 256) -> int | None:
+def n_batches(data, *, batch_size: int = 256) -> int | None:
     "How many batches `iter_batches` will yield, when that is known in advance."
     if isinstance(data, Tensor): return -(-len(data) // batch_size)
     try: return len(data)
@@ -366,7 +366,8 @@ def iter_capture(model: nn.Module, # the model to read
     "Yield `{layer: (batch, features)}` for each batch of `data`, one early-stopped forward pass per batch."
     dev = model_device(model)
     with LayerTap(model, layers, pool=pool, grad=grad) as tap:
-        for x in tqdm(iter_batches(data, batch_size), total=n_batches(data, batch_size), desc=desc,
+        for x in tqdm(iter_batches(data, batch_size=batch_size), total=n_batches(data, batch_size=batch_size),
+                      desc=desc,
                       disable=not progress, leave=False):
             yield tap(x.to(dev))
 
@@ -402,12 +403,13 @@ def _capture_sharded(model, data, layers, pool, batch_size, progress):
     dev, mine, err = model_device(model), {}, None
     try:
         with LayerTap(model, layers, pool=pool) as tap:
-            for k, x in enumerate(tqdm(iter_batches(data, batch_size), total=n_batches(data, batch_size),
+            batches = iter_batches(data, batch_size=batch_size)
+            for k, x in enumerate(tqdm(batches, total=n_batches(data, batch_size=batch_size),
                                        desc=f'capture (rank {rank})', disable=not progress, leave=False)):
                 if k % world == rank: mine[k] = {n: v.cpu() for n, v in tap(x.to(dev)).items()}
     except Exception as e: err, mine = e, {}
     parts = {}
-    for p in exchange(mine, err): parts.update(p)
+    for p in exchange(mine, error=err): parts.update(p)
     order = sorted(parts)
     return {n: torch.cat([parts[k][n] for k in order]) for n in parts[order[0]]}
 

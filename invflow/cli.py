@@ -33,7 +33,7 @@ def _device(name: str | None) -> torch.device:
 
 # %% ../nbs/30_cli.ipynb #41b6981a
 def load_spec(spec: str, # timm:NAME[=PATH], hf:FOLDER, torchvision:NAME=PATH or an invflow checkpoint (`invflow.zoo`)
-               arch: str | None = None, # preset of a bare invflow checkpoint, when its shapes do not determine it
+               *, arch: str | None = None, # preset of a bare invflow checkpoint, when its shapes do not determine it
                device: str | None = None, # 'auto', 'cpu', 'cuda:0', …
               ) -> torch.nn.Module:
     "A model on pixels in [0, 1] from a spec, on `device`, in eval mode."
@@ -41,7 +41,7 @@ def load_spec(spec: str, # timm:NAME[=PATH], hf:FOLDER, torchvision:NAME=PATH or
     return load(spec, arch).to(_device(device)).eval()
 
 # %% ../nbs/30_cli.ipynb #c11d4a02
-def image_size(model: torch.nn.Module, default: int = 32) -> int:
+def image_size(model: torch.nn.Module, *, default: int = 32) -> int:
     "The side of the images to load for `model`: the input size it requires, else `default`."
     from invflow.capture import find_vit
     size = getattr(model, 'input_size', None)
@@ -70,7 +70,7 @@ def _tensor_images(p: Path, n: int | None, default: int = DEFAULT_IMAGES) -> tor
     return sd['images'][:n or default].float()
 
 # %% ../nbs/30_cli.ipynb #391a9967
-def load_data(spec: str, path: str | None = None, split: str = 'test', n: int | None = None, size: int = 32,
+def load_data(spec: str, *, path: str | None = None, split: str = 'test', n: int | None = None, size: int = 32,
               seed: int = 0, default: int = DEFAULT_IMAGES) -> torch.Tensor:
     "Images (n, 3, size, size) in [0, 1] from a data spec (see the table above), checked by `check_images`."
     from invflow.zoo import check_images
@@ -78,13 +78,13 @@ def load_data(spec: str, path: str | None = None, split: str = 'test', n: int | 
         from invflow.transforms2d import Transforms2D
         ts = [t for t in spec.partition(':')[2].split(',') if t]
         x = Transforms2D(ts, n=n or default, split=split, size=size, seed=seed).tensors()[0]
-        return check_images(x, f'--data {spec}')
+        return check_images(x, what=f'--data {spec}')
     if Path(spec).suffix in ('.pt', '.safetensors'):
-        return check_images(_tensor_images(Path(spec), n, default), f'--data {spec}')
+        return check_images(_tensor_images(Path(spec), n, default), what=f'--data {spec}')
     from invflow.data import load_images
-    x = load_images(spec, split, path, size, n or default)[0]
+    x = load_images(spec, split=split, path=path, size=size, n=n or default)[0]
     _enough(len(x), n, f'the {split} split of {spec}', default)
-    return check_images(x, f'--data {spec}')
+    return check_images(x, what=f'--data {spec}')
 
 # %% ../nbs/30_cli.ipynb #c11d4a04
 LIMITS = {   # dest: (flag, smallest, largest); floats are open at 0 where 0 has no meaning
@@ -141,8 +141,8 @@ def _prepare(a, *specs):
     _apply_preset(a)
     _check_options(a)
     out = _out_dir(a.out) if getattr(a, 'out', None) else None
-    models = [load_spec(s, a.arch, a.device) for s in specs]
-    x = load_data(a.data, a.data_path, a.split, a.n, a.image_size or image_size(models[0]),
+    models = [load_spec(s, arch=a.arch, device=a.device) for s in specs]
+    x = load_data(a.data, path=a.data_path, split=a.split, n=a.n, size=a.image_size or image_size(models[0]),
                   default=getattr(a, 'default_n', DEFAULT_IMAGES))
     return models, x, out
 
@@ -322,7 +322,7 @@ def _checkpoint_loaders(a) -> dict:
     from invflow.zoo import checkpoint_models
     _check_checkpoints(a.checkpoints)
     dev = _device(a.device)
-    cks = {k: (lambda f=f: f().to(dev)) for k, f in checkpoint_models(a.checkpoints, a.arch).items()}
+    cks = {k: (lambda f=f: f().to(dev)) for k, f in checkpoint_models(a.checkpoints, arch=a.arch).items()}
     first = next(iter(cks))
     cks[first] = cks[first]()
     return cks

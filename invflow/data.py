@@ -93,7 +93,7 @@ def _open(name: str, split: str, path: str | Path | None):
 
 # %% ../nbs/10_data.ipynb #18f662a0
 def load_images(name: str, # 'cifar10', 'cifar100', 'pets', 'eurosat', or any name with `path`
-                split: str = 'train', # split to read
+                *, split: str = 'train', # split to read
                 path: str | Path | None = None, # local copy: save_to_disk folder or image folder
                 size: int = 32, # output side (the model's input size)
                 n: int | None = None, # the first n examples (default all)
@@ -174,8 +174,8 @@ def _loader_images(data, n: int | None) -> Tensor:
 
 # %% ../nbs/10_data.ipynb #67400b03
 def as_images(data, # a tensor, torch Dataset or DataLoader, Hugging Face dataset, folder of images, or PIL images
-              n: int | None = None, # the first n images (default: all)
-              *, size: int | None = None, # resize image files and PIL images to size × size (shorter side, crop)
+              *, n: int | None = None, # the first n images (default: all)
+              size: int | None = None, # resize image files and PIL images to size × size (shorter side, crop)
               what: str = 'the images', # how messages name them
              ) -> Tensor:
     "Images as one tensor `(n, C, H, W)` of pixels in [0, 1], from the data in whatever form it is held."

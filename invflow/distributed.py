@@ -42,7 +42,7 @@ def device() -> torch.device:
     return torch.device('cuda', int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count())
 
 # %% ../nbs/07_distributed.ipynb #5079d594
-def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nccl when each rank has a GPU)
+def init_distributed(*, backend: str | None = None, # 'nccl' or 'gloo' (default: nccl when each rank has a GPU)
                      timeout_s: float = 1800, # how long a collective waits for the other ranks
                     ) -> bool:
     "Join the process group `torchrun` describes in the environment (WORLD_SIZE > 1); True when distributed."
@@ -57,7 +57,7 @@ def init_distributed(backend: str | None = None, # 'nccl' or 'gloo' (default: nc
 
 # %% ../nbs/07_distributed.ipynb #84169b3a
 def shard(n: int, # number of jobs
-          how: str = 'block', # 'block' (contiguous, keeps order) or 'cyclic' (job k on rank k mod N)
+          *, how: str = 'block', # 'block' (contiguous, keeps order) or 'cyclic' (job k on rank k mod N)
           rank: int | None = None, # this rank (default: the process's)
           world: int | None = None, # number of ranks (default: the process group's)
          ) -> list[int]:
@@ -85,7 +85,7 @@ def _raise_failed(got: list, w: int, error: BaseException | None):
 
 # %% ../nbs/07_distributed.ipynb #4f8b1901
 def exchange(obj, # this rank's contribution (any picklable object; tensors are moved to the CPU)
-             error: BaseException | None = None, # this rank's failure, if it had one
+             *, error: BaseException | None = None, # this rank's failure, if it had one
             ) -> list:
     "All ranks' objects, in rank order, on every rank; raises `RankError` on every rank if any rank failed."
     r, w = rank_world()
@@ -100,16 +100,16 @@ def exchange(obj, # this rank's contribution (any picklable object; tensors are 
 # %% ../nbs/07_distributed.ipynb #9a31cd1b
 def map_sharded(fn: Callable, # fn(job) -> result, run on the rank that owns the job
                 jobs: Sequence, # independent jobs
-                how: str = 'block', # see `shard`
+                *, how: str = 'block', # see `shard`
                ) -> list:
     "`[fn(j) for j in jobs]` computed across the ranks, every result on every rank, errors raised everywhere."
     if not is_distributed(): return [fn(j) for j in jobs]
     mine, err = {}, None
     try:
-        for k in shard(len(jobs), how): mine[k] = fn(jobs[k])
+        for k in shard(len(jobs), how=how): mine[k] = fn(jobs[k])
     except Exception as e: err, mine = e, {}
     out = {}
-    for part in exchange(mine, err): out.update(part)
+    for part in exchange(mine, error=err): out.update(part)
     return [out[k] for k in range(len(jobs))]
 
 # %% ../nbs/07_distributed.ipynb #07b5eeac
@@ -121,7 +121,7 @@ def on_main(fn: Callable, # work only rank 0 does (training, writing files)
     if is_main():
         try: res = fn()
         except Exception as e: err = e
-    return exchange(res, err)[0]
+    return exchange(res, error=err)[0]
 
 # %% ../nbs/07_distributed.ipynb #4e9b0679
 def all_sum(t: torch.Tensor) -> torch.Tensor:
@@ -139,11 +139,11 @@ def _demo_worker(rank: int, world: int, port: int, fail: bool, out: str):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world, timeout=timedelta(seconds=60))
     try:
-        res = dict(rank=rank, squares=map_sharded(lambda j: j * j, list(range(7)), 'cyclic'),
+        res = dict(rank=rank, squares=map_sharded(lambda j: j * j, list(range(7)), how='cyclic'),
                    total=float(all_sum(torch.tensor([0.1 * (rank + 1)], dtype=torch.float64)).item()),
                    main=on_main(lambda: f'from rank {rank}'))
         try:
-            map_sharded(lambda j: 1 / (j - 5) if fail else j, list(range(8)), 'block')
+            map_sharded(lambda j: 1 / (j - 5) if fail else j, list(range(8)), how='block')
             res['error'] = None
         except RankError as e: res['error'] = str(e)
         with open(f'{out}.{rank}', 'w') as f: json.dump(res, f)

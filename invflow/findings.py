@@ -24,7 +24,7 @@ __all__ = ['seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings'
 # %% ../nbs/19_findings.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
                   se_images=0.0, # its standard error over images, per seed or one for all
-                  level: float = 0.95, # interval level
+                  *, level: float = 0.95, # interval level
                  ) -> tuple[float, float, float]:
     "(mean over seeds, low, high): t over seeds (k − 1 degrees of freedom) and normal over images, in quadrature."
     v = np.asarray(values, dtype=np.float64)
@@ -41,7 +41,7 @@ def seed_interval(values, # the statistic in each training seed
 # %% ../nbs/19_findings.ipynb #5c09f13a
 def fisher_interval(r: float, # a Pearson (or partial) correlation
                     n: int, # the number of points it was computed on
-                    covariates: int = 0, # variables held fixed (partial correlation)
+                    *, covariates: int = 0, # variables held fixed (partial correlation)
                     level: float = 0.95,
                    ) -> tuple[float, float]:
     "Fisher's z interval of a correlation: tanh(atanh r ± q / sqrt(n − 3 − covariates)); NaN when too few points."
@@ -89,7 +89,7 @@ def interval(self: Finding, level: float = 0.95) -> tuple[float, float, float]:
     if self.op == '=':
         v = float(np.max(np.abs(self.values)))
         return v, v, v
-    est, lo, hi = seed_interval(self.values, self.se_images, level)
+    est, lo, hi = seed_interval(self.values, self.se_images, level=level)
     return (est, *self.ci) if self.ci is not None else (est, lo, hi)
 
 # %% ../nbs/19_findings.ipynb #c06f9231
@@ -159,7 +159,7 @@ def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any p
                 pair: str, # the pair's name
                 metric: str, # 'forgetting', 'learning' or 'cka_divergence'
                 layers: Sequence[str] | None = None, # the layers averaged (default: all)
-                level: float = 0.95,
+                *, level: float = 0.95,
                ) -> tuple[np.ndarray, np.ndarray]:
     "Per training seed: the metric's mean over `layers`, and its standard error over images (the layers' mean SE)."
     t = table[table.pair == pair]
@@ -173,7 +173,7 @@ def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any p
 def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok`, `rho_ok_ft` (and `pair`)
             pairs: Sequence[str] | None = None, # the pairs a finding reads (default: all)
             layers: Sequence[str] | None = None, # the layers it reads (default: all)
-            metric: str | Sequence[str] = 'forgetting', # the metric(s) it reads: each reads its side's gate
+            *, metric: str | Sequence[str] = 'forgetting', # the metric(s) it reads: each reads its side's gate
            ) -> bool | None:
     "Whether every (pair, seed, layer) a finding reads passes its metrics' gates (None: it reads no inversions)."
     from invflow.metrics import gate_column
@@ -242,7 +242,7 @@ def paired_drift(table: pd.DataFrame, # per-layer table with seed, pair, layer, 
 # %% ../nbs/19_findings.ipynb #f2e2eb77
 def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None
                layers: Sequence[str], # the layers a finding reads
-               measure: str = 'forgetting', # the measure it reads
+               *, measure: str = 'forgetting', # the measure it reads
               ) -> bool | None:
     "Whether the stem floor is detected at every layer in `layers` under `measure` (None without a suite)."
     if validity is None: return None
@@ -265,7 +265,7 @@ def floor_ok(table: pd.DataFrame, # a per-layer table with `floor_seen` (and `pa
 
 # %% ../nbs/19_findings.ipynb #32a5e847
 def fall_steps(curve: np.ndarray, # `(E, k, 1 + R)` (or `(E, 1 + R)`): per epoch, per seed set, full sample, replicates
-               resampling: str = 'jackknife', # the replicates' scheme: 'jackknife' or 'bootstrap'
+               *, resampling: str = 'jackknife', # the replicates' scheme: 'jackknife' or 'bootstrap'
               ) -> tuple[np.ndarray, np.ndarray]:
     "(steps m_e − m_{e+1} on the full sample `(E − 1,)`, their scaled replicate deviations `(E − 1, R)`)."
     if resampling not in ('jackknife', 'bootstrap'):
@@ -283,7 +283,7 @@ def fall_steps(curve: np.ndarray, # `(E, k, 1 + R)` (or `(E, 1 + R)`): per epoch
 
 # %% ../nbs/19_findings.ipynb #bba119b5
 def fall_null(devs: Sequence[np.ndarray], # per run, its steps' scaled replicate deviations (`fall_steps`)
-              n_sim: int = 4000, # draws
+              *, n_sim: int = 4000, # draws
               seed: int = 0,
              ) -> np.ndarray:
     "`(n_sim,)`: the mean over runs of each run's largest step on a flat curve; one multiplier per replicate for all."
@@ -300,7 +300,7 @@ def _mid_p(null: np.ndarray, stat: float) -> float:
 
 # %% ../nbs/19_findings.ipynb #fa329230
 def largest_fall(curves: np.ndarray | Sequence[np.ndarray], # one run's curve `(E, k, 1 + R)`, or one per run
-                 resampling: str = 'jackknife', # the replicates' scheme
+                 *, resampling: str = 'jackknife', # the replicates' scheme
                  n_sim: int = 4000, # draws of the null
                  seed: int = 0,
                 ) -> dict:
@@ -311,10 +311,10 @@ def largest_fall(curves: np.ndarray | Sequence[np.ndarray], # one run's curve `(
     if not all(np.isfinite(c).all() for c in map(np.asarray, cs)):
         warnings.warn("a curve has a missing value (NaN): its fall is unknown (NaN), not tested.", stacklevel=2)
         return nan
-    steps = [fall_steps(c, resampling) for c in cs]
+    steps = [fall_steps(c, resampling=resampling) for c in cs]
     at = tuple(int(np.argmax(d)) for d, _ in steps)
     fall = float(np.mean([d[k] for (d, _), k in zip(steps, at)]))
-    null = fall_null([dev for _, dev in steps], n_sim, seed)
+    null = fall_null([dev for _, dev in steps], n_sim=n_sim, seed=seed)
     se = float(np.linalg.norm(np.mean([dev[k] for (_, dev), k in zip(steps, at)], axis=0)))
     q95, q975, p = *np.quantile(null, [0.95, 0.975]), _mid_p(null, fall)
     upper = max(float((d + stats.norm.ppf(0.975) * np.linalg.norm(dev, axis=1)).max()) for d, dev in steps)

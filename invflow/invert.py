@@ -36,7 +36,7 @@ def _generator(seed: int, i: int) -> torch.Generator:
 
 # %% ../nbs/03_invert.ipynb #30830006
 def seed_images(x: Tensor, # the images to invert, (n, C, H, W) in [0, 1]
-                kind: SeedKind = 'noise', # one of SEED_KINDS
+                *, kind: SeedKind = 'noise', # one of SEED_KINDS
                 seed_index: int = 0, # seed set r: different seed sets give different X'
                 ids: Sequence[int] | None = None, # each sample's index in the data set (default 0…n−1)
                ) -> Tensor:
@@ -147,7 +147,7 @@ def scaled(self: InvertConfig, f: float) -> InvertConfig:
 
 # %% ../nbs/03_invert.ipynb #be7c6806
 def invert_settings(config: InvertConfig | None = None, # the settings, whole
-                    pool: Pool | None = None, # the pooling of the representations (None: the config's)
+                    *, pool: Pool | None = None, # the pooling of the representations (None: the config's)
                     **kw, # InvertConfig fields, when no config is given
                    ) -> InvertConfig:
     "The one `InvertConfig` of a call: `config`, or one built from `pool` and `kw`; an error when they conflict."
@@ -209,7 +209,7 @@ def adam_step(x: Tensor, # parameters, updated in place
               v: Tensor, # second moment, updated in place
               t: int, # step number, from 1
               lr: float, # step size
-              betas: tuple[float, float] = (0.9, 0.999),
+              *, betas: tuple[float, float] = (0.9, 0.999),
               eps: float = 1e-8):
     "One Adam step in place, as `torch.optim.Adam` takes it."
     b1, b2 = betas
@@ -377,7 +377,7 @@ def invert_stacked(tap: StackTap, # a tap over the layers to invert, in pass ord
                    x: Tensor, # the images (n, C, H, W), on the model's device
                    x0: Tensor, # the starting images
                    cfg: InvertConfig, # settings
-                   snapshot: Snapshot | None = None, # where the pass is saved while it runs (and resumed from)
+                   *, snapshot: Snapshot | None = None, # where the pass is saved while it runs (and resumed from)
                   ) -> dict[str, tuple[Tensor, Tensor, Tensor, Tensor]]:
     "Invert every layer of `tap` on one batch in stacked passes: `{layer: (X', best ρ, mean ρ per step, steps run)}`."
     targets = _targets(tap, x)
@@ -444,12 +444,13 @@ def _invert_group(self: Inverter, layers: list[str], x: Tensor, x0: Tensor, snap
     if len(layers) > 1:
         why = check_stack(self.model, layers, x)
         if why is None:
-            with StackTap(self.model, layers, cfg.pool) as tap: return invert_stacked(tap, x, x0, cfg, snap(layers))
+            with StackTap(self.model, layers, cfg.pool) as tap: return invert_stacked(tap, x, x0, cfg,
+                                                                                      snapshot=snap(layers))
         warnings.warn(f"{type(self.model).__name__}: {why}; its layers are inverted one at a time "
                       "(InvertConfig(stack_rows=0) chooses this without the warning).")
     out = {}
     for l in layers:
-        with StackTap(self.model, [l], cfg.pool) as tap: out |= invert_stacked(tap, x, x0, cfg, snap([l]))
+        with StackTap(self.model, [l], cfg.pool) as tap: out |= invert_stacked(tap, x, x0, cfg, snapshot=snap([l]))
     return out
 
 # %% ../nbs/03_invert.ipynb #de90582d
@@ -524,7 +525,7 @@ def invert(self: Inverter,
     if self.config.steps_at: return self._by_budget(x, layers, seed_kind, seed_index, ids)
     specs = [s for s, _, _ in resolve_layers(self.model, layers)]
     x = x.detach().cpu()
-    x0 = seed_images(x, seed_kind, seed_index, ids)
+    x0 = seed_images(x, kind=seed_kind, seed_index=seed_index, ids=ids)
     self._model_key = model_digest(self.model) if self.cache else None   # per call: the weights may have changed
     chunks = list(zip(x.split(self.config.batch_size), x0.split(self.config.batch_size)))
     jobs = [(g, k) for g in layer_groups(layer_order(self.model, specs, x), self.config) for k in range(len(chunks))]
@@ -535,7 +536,7 @@ def invert(self: Inverter,
         r = self._job(j[0], *chunks[j[1]], dict(seed=seed_kind, seed_index=seed_index))   # the cache key's names
         bar.update()
         return r
-    with frozen(self.model), bar: results = map_sharded(job, jobs, 'cyclic')
+    with frozen(self.model), bar: results = map_sharded(job, jobs, how='cyclic')
     parts = {}
     for (g, k), r in zip(jobs, results):
         for l, v in r.items(): parts.setdefault(l, {})[k] = v

@@ -112,11 +112,11 @@ def _check_images(x: Tensor):
 # %% ../nbs/17_invariance_map.ipynb #05a98257
 def transform_pairs(x: Tensor | Transforms2D, # images (n, C, H, W) in [0, 1], or a Transforms-2D data set
                     name: str, # a key of IMAGE_TRANSFORMS (images) or of TRANSFORMS (Transforms2D)
-                    seed: int = 0, # seed of the two draws (a Transforms2D draws from its own seed)
+                    *, seed: int = 0, # seed of the two draws (a Transforms2D draws from its own seed)
                     n: int | None = None, # pairs: the first n images (default all); Transforms2D: n (default 128)
                    ) -> tuple[Tensor, Tensor]:
     "`(x1, x2)`: the images under two independent draws of transformation `name`."
-    if isinstance(x, Transforms2D): return invariance_pairs(x, name, 128 if n is None else n)
+    if isinstance(x, Transforms2D): return invariance_pairs(x, name, n=128 if n is None else n)
     _check_images(x)
     if name not in IMAGE_TRANSFORMS:
         raise InputError(f"unknown image transformation {name!r}; use any of {list(IMAGE_TRANSFORMS)}.")
@@ -226,7 +226,7 @@ def invariance_map(pt: nn.Module, # pretrained model
     models = {'pt': pt, 'ft': ft} if control is None else {'pt': pt, 'ft': ft, 'control': control}
     rows = []
     for t in names:
-        x1, x2 = transform_pairs(x, t, seed, n)
+        x1, x2 = transform_pairs(x, t, seed=seed, n=n)
         perm = torch.randperm(len(x1), generator=torch.Generator().manual_seed(seed))
         idx = _boot_indices(len(x1), n_boot, seed)
         dist = _read(models, x1, x2, perm, layers, pool, batch_size)
@@ -245,7 +245,7 @@ def _chart_data(table: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/17_invariance_map.ipynb #39d56d34
 def invariance_map_chart(table: pd.DataFrame, # the table of `invariance_map`
-                         title: str = 'invariance change ft − pt', # chart title
+                         *, title: str = 'invariance change ft − pt', # chart title
                         ) -> alt.Chart:
     "Heatmap (layer × transformation) of the change in invariance: blue more invariant, red less; pale: crosses 0."
     d = _chart_data(table)

@@ -48,7 +48,7 @@ class Prepared:
 
 # %% ../nbs/09_measures.ipynb #ddfb0810
 def prepare(x, # a representation, one row per input
-            features: bool = False, # keep the centred features (PWCCA needs them)
+            *, features: bool = False, # keep the centred features (PWCCA needs them)
            ) -> Prepared:
     "Read `x` once: its Gram, row means and width, in float64."
     x = as_rows(x).to(torch.float64)
@@ -113,7 +113,7 @@ def procrustes_angle(px: Prepared, py: Prepared) -> float:
     return math.acos(s)
 
 # %% ../nbs/09_measures.ipynb #f6692b55
-def top_subspace(p: Prepared, keep: float = 0.99) -> Tensor:
+def top_subspace(p: Prepared, *, keep: float = 0.99) -> Tensor:
     "Orthonormal (n, r) basis of the top singular directions explaining a fraction `keep` of the variance."
     ev, u = centred_eig(p)
     total = float(ev.sum())
@@ -124,19 +124,19 @@ def top_subspace(p: Prepared, keep: float = 0.99) -> Tensor:
 # %% ../nbs/09_measures.ipynb #7b636389
 def _cca(px: Prepared, py: Prepared, keep: float):
     "X's canonical variates and the canonical correlations of the top subspaces (None: no variance)."
-    try: ux, uy = top_subspace(px, keep), top_subspace(py, keep)
+    try: ux, uy = top_subspace(px, keep=keep), top_subspace(py, keep=keep)
     except ValueError: return None
     a, rho, _ = torch.linalg.svd(ux.T @ uy, full_matrices=False)
     return ux @ a, rho                     # X's canonical variates (n, m) and the canonical correlations (m,)
 
 # %% ../nbs/09_measures.ipynb #28ccfb67
-def svcca(px: Prepared, py: Prepared, p0=None, keep: float = 0.99) -> float:
+def svcca(px: Prepared, py: Prepared, p0=None, *, keep: float = 0.99) -> float:
     "Mean canonical correlation between the top-`keep`-variance subspaces of X and Y."
     r = _cca(px, py, keep)
     return _nan("a representation has no variance.") if r is None else float(r[1].mean())
 
 # %% ../nbs/09_measures.ipynb #67632f43
-def pwcca(px: Prepared, py: Prepared, p0=None, keep: float = 0.99) -> float:
+def pwcca(px: Prepared, py: Prepared, p0=None, *, keep: float = 0.99) -> float:
     "Canonical correlations weighted by how much of X's centred neurons each canonical variate carries."
     if px.features is None: raise InputError("PWCCA needs the features: prepare(x, features=True).")
     r = _cca(px, py, keep)
@@ -154,7 +154,7 @@ def rdm(p: Prepared) -> Tensor | None:
     return 1 - c / torch.sqrt(torch.outer(d, d))
 
 # %% ../nbs/09_measures.ipynb #7fa5735e
-def rsa(px: Prepared, py: Prepared, p0=None, method: str = 'spearman') -> float:
+def rsa(px: Prepared, py: Prepared, p0=None, *, method: str = 'spearman') -> float:
     "Correlation (Spearman or Pearson) of the two RDMs' upper triangles."
     if method not in ('spearman', 'pearson'):
         raise InputError(f"method is 'spearman' or 'pearson'; got {method!r}.")
@@ -177,14 +177,14 @@ def knn_sets(p: Prepared, k: int) -> Tensor | None:
     return nn_.scatter_(1, s.topk(k, dim=1).indices, True)
 
 # %% ../nbs/09_measures.ipynb #cc147abf
-def mutual_knn(px: Prepared, py: Prepared, p0=None, k: int = 10) -> float:
+def mutual_knn(px: Prepared, py: Prepared, p0=None, *, k: int = 10) -> float:
     "Mean fraction of each input's k nearest neighbours shared by X and Y."
     a, b = knn_sets(px, k), knn_sets(py, k)
     if a is None or b is None: return _nan("an input's representation is the zero vector.")
     return float((a & b).sum(1).double().mean() / k)
 
 # %% ../nbs/09_measures.ipynb #acbb8c7e
-def cknna(px: Prepared, py: Prepared, p0=None, k: int = 10) -> float:
+def cknna(px: Prepared, py: Prepared, p0=None, *, k: int = 10) -> float:
     "CKA over the pairs that are mutual k nearest neighbours in both representations."
     a, b = knn_sets(px, k), knn_sets(py, k)
     if a is None or b is None: return _nan("an input's representation is the zero vector.")
@@ -233,7 +233,7 @@ def score(measure: str, px: Prepared, py: Prepared, p0: Prepared | None = None) 
 def permutation_null(measure: str, # a key of MEASURES
                      px: Prepared, py: Prepared, # the two prepared representations
                      p0: Prepared | None = None, # the prepared inputs (deconfounded CKA)
-                     n_permutations: int = 200, # draws of the null
+                     *, n_permutations: int = 200, # draws of the null
                      seed: int = 0, # seed of the permutations
                     ) -> dict:
     "The score, its null's mean and standard deviation, the permutation p-value and the calibrated score."
@@ -257,7 +257,7 @@ DEFAULT_MEASURES = ('cka', 'procrustes', 'svcca', 'pwcca', 'rsa_spearman', 'mutu
 def _prepared_layers(model, x, layers, pool, batch_size, features: bool, progress: bool) -> dict[str, Prepared]:
     "Each layer of `model` on `x`, prepared; the features are dropped as soon as their layer is."
     f = capture(model, x, layers, pool=pool, batch_size=batch_size, progress=progress)
-    return {l: prepare(f.pop(l), features) for l in layers}
+    return {l: prepare(f.pop(l), features=features) for l in layers}
 
 # %% ../nbs/09_measures.ipynb #9b6857cd
 def layer_measures(pt: torch.nn.Module, # the pretrained model
@@ -282,7 +282,7 @@ def layer_measures(pt: torch.nn.Module, # the pretrained model
     rows = []
     for l in tqdm(layers, desc='measures', disable=not progress, leave=False):
         for m in measures:
-            r = permutation_null(m, pa[l], pb[l], p0, n_permutations, seed)
+            r = permutation_null(m, pa[l], pb[l], p0, n_permutations=n_permutations, seed=seed)
             rows.append(dict(layer=l, measure=m, similarity=r['similarity'], change=1 - r['similarity'],
                              null_mean=r['null_mean'], p_value=r['p_value'], calibrated=r['calibrated'],
                              width=pa[l].p, n=len(x), n_permutations=n_permutations))

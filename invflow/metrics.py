@@ -58,7 +58,7 @@ def finetune_metrics(s_pt_pt: np.ndarray, # STIR(pt^i | pt^j)
                      s_pt_ft: np.ndarray, # STIR(pt^i | ft^j)
                      c_pt_pt: np.ndarray, # CKA(pt^i, pt^j)
                      c_ft_pt: np.ndarray, # CKA(ft^i, pt^j)
-                     self_terms: SelfTerms = 'one', # 'one' (the paper) or 'measured'
+                     *, self_terms: SelfTerms = 'one', # 'one' (the paper) or 'measured'
                     ) -> dict[str, np.ndarray]:
     "The (i, j) matrices and per-layer vectors of forgetting, learning, CKA divergence and invariance flow."
     _check_self_terms(self_terms)
@@ -82,10 +82,9 @@ def flow_summary(flow: np.ndarray, layers: Sequence[str]) -> dict:
         if len(idx[0]) == 0: return None
         k = int(np.nanargmax(flow[idx]))
         return dict(i=layers[idx[0][k]], j=layers[idx[1][k]], value=float(flow[idx][k]))
-    return dict(compression_total=float(pos[up].sum()), expansion_total=float(pos[lo].sum()),
-                compression_mean=float(pos[up].mean()) if L > 1 else 0.0,
-                expansion_mean=float(pos[lo].mean()) if L > 1 else 0.0,
-                max_compression=arg(up), max_expansion=arg(lo))
+    mean = lambda idx: float(pos[idx].mean()) if L > 1 else 0.0
+    return dict(compression_total=float(pos[up].sum()), expansion_total=float(pos[lo].sum()), compression_mean=mean(up),
+                expansion_mean=mean(lo), max_compression=arg(up), max_expansion=arg(lo))
 
 # %% ../nbs/05_finetune_metrics.ipynb #f51b07b5
 MATRICES = ('forgetting', 'learning', 'cka_divergence', 'invariance_flow',
@@ -144,7 +143,7 @@ def __repr__(self: FinetuneAnalysis):
 
 # %% ../nbs/05_finetune_metrics.ipynb #b0075a02
 def bootstrap_indices(n: int, # images
-                      n_boot: int = 200, # resamples B
+                      *, n_boot: int = 200, # resamples B
                       seed: int = 0, # seed of the draw
                      ) -> Tensor:
     "`(B, n)` row indices: `B` resamples of `n` images with replacement."
@@ -153,7 +152,7 @@ def bootstrap_indices(n: int, # images
 # %% ../nbs/05_finetune_metrics.ipynb #c214f377
 def _raw_gram(f: Tensor, estimator: str, sigma_frac: float = 0.8) -> Tensor:
     "The Gram a resample is cut from: centred linear Gram, or the RBF kernel matrix."
-    return gram_rbf(f, sigma_frac) if estimator == 'rbf' else gram_linear(f)
+    return gram_rbf(f, sigma_frac=sigma_frac) if estimator == 'rbf' else gram_linear(f)
 
 # %% ../nbs/05_finetune_metrics.ipynb #4b9dd34f
 def _centre_all(k: Tensor) -> Tensor:
@@ -173,7 +172,7 @@ def _u_centre_all(k: Tensor) -> Tensor:
 def resampled_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
                   ky: Tensor, # raw Gram of the second
                   idx: Tensor, # (B, m) resamples
-                  estimator: Estimator = 'linear', # CKA estimator
+                  *, estimator: Estimator = 'linear', # CKA estimator
                  ) -> np.ndarray:
     "CKA on each resample of the rows: `(B,)` values (NaN where a resample is degenerate), in batches of Grams."
     m = idx.shape[1]
@@ -215,7 +214,7 @@ def _loo_hsic1(k: Tensor, l: Tensor) -> Tensor:
 # %% ../nbs/05_finetune_metrics.ipynb #b8aa18e8
 def leave_one_out_cka(kx: Tensor, # raw Gram of the first representation (`_raw_gram`)
                       ky: Tensor, # raw Gram of the second
-                      estimator: Estimator = 'linear', # CKA estimator
+                      *, estimator: Estimator = 'linear', # CKA estimator
                      ) -> np.ndarray:
     "CKA with each image left out in turn, `(n,)`, from the full Grams in O(n²) (NaN where a subsample is degenerate)."
     n = len(kx)
@@ -247,9 +246,10 @@ def _replicator(n: int, resampling: str, n_boot: int, seed: int, estimator: str)
     check_mode(resampling, Resampling)
     full = torch.arange(n)[None]
     if resampling == 'jackknife':
-        return lambda kx, ky: np.r_[resampled_cka(kx, ky, full, estimator), leave_one_out_cka(kx, ky, estimator)]
-    idx = torch.cat([full, bootstrap_indices(n, n_boot, seed)])
-    return lambda kx, ky: resampled_cka(kx, ky, idx, estimator)
+        return lambda kx, ky: np.r_[resampled_cka(kx, ky, full, estimator=estimator),
+                                    leave_one_out_cka(kx, ky, estimator=estimator)]
+    idx = torch.cat([full, bootstrap_indices(n, n_boot=n_boot, seed=seed)])
+    return lambda kx, ky: resampled_cka(kx, ky, idx, estimator=estimator)
 
 def replicate_se(values: np.ndarray, resampling: str) -> float:
     "The standard error from a number's replicates: the jackknife's, or the bootstrap's standard deviation."
@@ -312,7 +312,7 @@ def _replicate_rows(v, **labels) -> pd.DataFrame:
 
 # %% ../nbs/05_finetune_metrics.ipynb #c0ffad63
 def intervals_from_replicates(rep: pd.DataFrame, # `per_layer_replicates`
-                              resampling: Resampling = 'jackknife', # the scheme the replicates come from
+                              *, resampling: Resampling = 'jackknife', # the scheme the replicates come from
                               level: float = 0.95, # interval level
                              ) -> pd.DataFrame:
     "One row per layer: `{metric}_se`, `{metric}_ci_low`, `{metric}_ci_high`, `{metric}_se_inversion` per metric."
@@ -338,7 +338,7 @@ def per_layer_intervals(pt: nn.Module, ft: nn.Module, x: Tensor, layers: Sequenc
                         **kw) -> pd.DataFrame:
     "Intervals over images of per-layer forgetting, learning and CKA divergence (no new inversions)."
     rep = per_layer_replicates(pt, ft, x, layers, inv_pt, inv_ft, resampling=resampling, **kw)
-    return intervals_from_replicates(rep, resampling, level)
+    return intervals_from_replicates(rep, resampling=resampling, level=level)
 
 # %% ../nbs/05_finetune_metrics.ipynb #5712a8f7
 def block_layers(layers: Sequence[str]) -> list[str]:
@@ -401,7 +401,7 @@ def _null_sums(flow: np.ndarray, idx, resampling: str = 'jackknife', n_draws: in
     return {m: np.full(flow.shape[1], sums[m].mean()) for m in ('compression_positive', 'expansion_positive')}
 
 def flow_totals(flow: np.ndarray, # `flow_replicates`
-                layers: Sequence[str], resampling: Resampling = 'jackknife') -> pd.DataFrame:
+                layers: Sequence[str], *, resampling: Resampling = 'jackknife') -> pd.DataFrame:
     "Tidy replicates (scope, metric, seed_set, replicate, value): signed per seed set; positive and excess of F̄."
     out = []
     for scope, idx in _scopes(layers).items():
@@ -414,7 +414,7 @@ def flow_totals(flow: np.ndarray, # `flow_replicates`
     return pd.concat(out, ignore_index=True)
 
 def flow_noise_null(flow: np.ndarray, # `flow_replicates`
-                    layers: Sequence[str], resampling: Resampling = 'jackknife') -> dict[str, dict[str, float]]:
+                    layers: Sequence[str], *, resampling: Resampling = 'jackknife') -> dict[str, dict[str, float]]:
     "Per scope: the positive-part totals noise alone gives on the full sample (NaN without replicates)."
     out = {}
     for scope, idx in _scopes(layers).items():
@@ -426,7 +426,7 @@ def flow_noise_null(flow: np.ndarray, # `flow_replicates`
 # %% ../nbs/05_finetune_metrics.ipynb #e039a97e
 def flow_table(rep: pd.DataFrame, # `flow_totals`
                null: dict, # `flow_noise_null`
-               resampling: Resampling = 'jackknife', level: float = 0.95) -> pd.DataFrame:
+               *, resampling: Resampling = 'jackknife', level: float = 0.95) -> pd.DataFrame:
     "One row per (scope, total): value, se_images, se_inversion, se, ci_low, ci_high, noise_null."
     rows = []
     for (scope, m), g in rep.groupby(['scope', 'metric'], sort=False):
@@ -474,23 +474,22 @@ def _scheme_intervals(vals: np.ndarray, n: int, z: float) -> dict:
 # %% ../nbs/05_finetune_metrics.ipynb #98d2c464
 def _draw_replicates(kx, kys, n: int, n_boot: int, estimator: str, g) -> list[dict]:
     "For each y: {family: full-sample value, then replicates}: the jackknife; with `n_boot`, the bootstrap and halves."
-    full = torch.arange(n)[None]
+    full, out = torch.arange(n)[None], []
     if n_boot:
         boot = torch.cat([full, torch.randint(0, n, (n_boot, n), generator=g)])
         halves = torch.stack([torch.randperm(n, generator=g)[:n // 2] for _ in range(n_boot)])
-    out = []
     for ky in kys:
-        v0 = resampled_cka(kx, ky, full, estimator)
-        out.append({'jackknife': np.r_[v0, leave_one_out_cka(kx, ky, estimator)]})
-        if n_boot: out[-1].update({'bootstrap': resampled_cka(kx, ky, boot, estimator),
-                                   'half-samples': np.r_[v0, resampled_cka(kx, ky, halves, estimator)]})
+        v0 = resampled_cka(kx, ky, full, estimator=estimator)
+        out.append({'jackknife': np.r_[v0, leave_one_out_cka(kx, ky, estimator=estimator)]})
+        if n_boot: out[-1].update({'bootstrap': resampled_cka(kx, ky, boot, estimator=estimator),
+                                   'half-samples': np.r_[v0, resampled_cka(kx, ky, halves, estimator=estimator)]})
     return out
 
 # %% ../nbs/05_finetune_metrics.ipynb #ca3f28ca
 def _expected_at_n(models, n: int, reps: int, estimator: str, g) -> dict:
     "The estimator's mean at `n` images over `reps` fresh draws, for CKA(x, y₁) and the contrast."
     full = torch.arange(n)[None]
-    v = np.array([[resampled_cka(kx, ky, full, estimator)[0] for ky in kys]
+    v = np.array([[resampled_cka(kx, ky, full, estimator=estimator)[0] for ky in kys]
                   for kx, kys in (_coverage_draw(models, n, g) for _ in range(reps))])
     return dict(cka=v[:, 0].mean(), contrast=(v[:, 0] - v[:, 1]).mean())
 
@@ -507,10 +506,10 @@ def _coverage_rows(hits: dict, truth: dict, expected: dict, n: int, d: int, esti
     return rows
 
 # %% ../nbs/05_finetune_metrics.ipynb #6165d7c4
-def coverage_simulation(n: int = 48, # images per draw
+def coverage_simulation(*, n: int = 48, # images per draw
                         d: int = 64, # width of the representations
                         reps: int = 200, # draws (and as many more for the expectation at n)
-                        *, n_boot: int = 200, # bootstrap draws and half-samples per draw (0: the jackknife only)
+                        n_boot: int = 200, # bootstrap draws and half-samples per draw (0: the jackknife only)
                         level: float = 0.95, # interval level
                         estimators: Sequence[str] = ('linear', 'linear-debiased'), # CKA estimators
                         seed: int = 0, progress: bool = False,
@@ -562,14 +561,15 @@ def _flow_draw(model: dict, n: int, estimator: str, g: np.random.Generator) -> n
         kx = gram(z * a, g.normal(size=(n, model['private'])))
         for j, inv in enumerate(invs):
             ky = gram(inv * a, g.normal(size=(n, model['private'])))      # an inversion's private part: unmatched
-            s[:, i, j] = np.r_[resampled_cka(kx, ky, full, estimator), leave_one_out_cka(kx, ky, estimator)]
+            v0 = resampled_cka(kx, ky, full, estimator=estimator)
+            s[:, i, j] = np.r_[v0, leave_one_out_cka(kx, ky, estimator=estimator)]
     return s - np.diagonal(s, axis1=1, axis2=2)[:, None, :]
 
 # %% ../nbs/05_finetune_metrics.ipynb #a4e172a0
-def flow_coverage_simulation(n: int = 48, # images per draw
+def flow_coverage_simulation(*, n: int = 48, # images per draw
                              d: int = 64, # width of the latent
                              reps: int = 200, # draws
-                             *, level: float = 0.95, estimators: Sequence[str] = ('linear', 'linear-debiased'),
+                             level: float = 0.95, estimators: Sequence[str] = ('linear', 'linear-debiased'),
                              model: str = 'mixed', # 'mixed' (flow of both signs) or 'no flow' (population flow 0)
                              seed: int = 0, progress: bool = False,
                             ) -> pd.DataFrame:
@@ -598,7 +598,7 @@ class InversionQualityWarning(UserWarning):
 RHO_GATE = 0.003
 
 def quality_gate(per_layer: pd.DataFrame, # a per-layer table with `median_rho_pt`, `median_rho_ft`
-                 gate: float = RHO_GATE, # the largest median ρ accepted
+                 *, gate: float = RHO_GATE, # the largest median ρ accepted
                 ) -> pd.Series:
     "Per layer, True when both models' median ρ is within `gate`; an `InversionQualityWarning` names the others."
     ok = per_layer[['median_rho_pt', 'median_rho_ft']].max(axis=1) <= gate
@@ -720,7 +720,7 @@ def convergence(pt: nn.Module, ft: nn.Module, # the two models
                 estimator: Estimator = 'linear', pool: Pool | None = None, progress: bool = False,
                ) -> pd.DataFrame:
     "Per layer and smaller inversion budget: pt's median ρ and self term, and ft's forgetting, from inversions of pt."
-    cfg, rows = invert_settings(config, pool), []
+    cfg, rows = invert_settings(config, pool=pool), []
     pool = cfg.pool
     smaller = lambda c: any(c.steps_for(l) < cfg.steps_for(l) for l in layers)
     budgets = {(c.steps, c.steps_at): c for f in sorted(fractions) if smaller(c := cfg.scaled(f))}
@@ -768,7 +768,7 @@ def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, i
 # %% ../nbs/05_finetune_metrics.ipynb #218939ab
 def convergence_gate(curve: pd.DataFrame, # the convergence curve with every budget (`FinetuneAnalysis.convergence`)
                      per_layer: pd.DataFrame, # the per-layer table, with `{metric}_se`
-                     self_terms: SelfTerms = 'one', # the analysis' self-term convention
+                     *, self_terms: SelfTerms = 'one', # the analysis' self-term convention
                      level: float = 0.95, # interval level of the half-width
                      metric: str = 'forgetting', # 'forgetting' (pt's curve) or 'learning' (ft's)
                     ) -> pd.Series | None:
@@ -784,7 +784,7 @@ def convergence_gate(curve: pd.DataFrame, # the convergence curve with every bud
 # %% ../nbs/05_finetune_metrics.ipynb #02ae06a7
 def _fixed_gate(per_layer: pd.DataFrame, rho_gate: float, metric: str) -> pd.Series:
     "The fixed ρ gate of one side: both models' median ρ for forgetting (as before), ft's for learning."
-    if metric == 'forgetting': return quality_gate(per_layer, rho_gate)
+    if metric == 'forgetting': return quality_gate(per_layer, gate=rho_gate)
     return per_layer.median_rho_ft <= rho_gate
 
 # %% ../nbs/05_finetune_metrics.ipynb #3112815b
@@ -795,7 +795,7 @@ def _gate(per_layer: pd.DataFrame, curve, self_terms: str, level: float, rho_gat
           metric: str = 'forgetting') -> tuple[pd.DataFrame, str]:
     "(the table with the side's gate column from its convergence gate where it can decide, else the fixed ρ gate)."
     col, model, reads = _GATED[metric]
-    ok = convergence_gate(curve, per_layer, self_terms, level, metric)
+    ok = convergence_gate(curve, per_layer, self_terms=self_terms, level=level, metric=metric)
     if ok is None: return per_layer.assign(**{col: _fixed_gate(per_layer, rho_gate, metric).values}), \
         f'median rho <= {rho_gate}'
     if not ok.all():
@@ -813,7 +813,7 @@ def _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_
     if n_boot:
         rep = per_layer_replicates(pt, ft, x, layers, inv_pt, inv_ft, estimator=estimator, self_terms=self_terms,
                                    resampling=resampling, n_boot=n_boot, pool=pool, batch_size=batch_size)
-        per_layer = per_layer.merge(intervals_from_replicates(rep, resampling, level), on='layer')
+        per_layer = per_layer.merge(intervals_from_replicates(rep, resampling=resampling, level=level), on='layer')
     if floor is True: floor = _floor_columns(pt, x, layers, inv_pt, estimator, pool, batch_size, level)
     if isinstance(floor, pd.DataFrame): per_layer = per_layer.merge(floor, on='layer', how='left')
     return per_layer, rep
@@ -823,8 +823,8 @@ def _flow_stats(ft, x, layers, inv_pt, estimator, n_boot, level, pool, batch_siz
     if not n_boot: return None, None
     f = flow_replicates(ft, x, layers, inv_pt, estimator=estimator, resampling=resampling, n_boot=n_boot, pool=pool,
                         batch_size=batch_size)
-    rep = flow_totals(f, layers, resampling)
-    return flow_table(rep, flow_noise_null(f, layers, resampling), resampling, level), rep
+    rep = flow_totals(f, layers, resampling=resampling)
+    return flow_table(rep, flow_noise_null(f, layers, resampling=resampling), resampling=resampling, level=level), rep
 
 # %% ../nbs/05_finetune_metrics.ipynb #bcb05edf
 def _gated(per_layer, curves, layers, inv_pt, inv_ft, cfg, raw, self_terms, level, rho_gate):
@@ -849,7 +849,8 @@ def _pair(pt: nn.Module, ft: nn.Module, x, layers: Sequence[str], self_terms: st
     _check_self_terms(self_terms)
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
     resolve_layers(ft, layers)
-    return x if isinstance(x, Tensor) else as_images(x), layers, invert_settings(config, pool)   # a loader, folder, …
+    return x if isinstance(x, Tensor) else as_images(x), layers, invert_settings(config,
+                                                                                 pool=pool)  # a loader, folder, …
 
 def analyze(pt: nn.Module, # the pretrained model
             ft: nn.Module, # the finetuned model (same architecture and layer names)
@@ -970,9 +971,8 @@ def paired_contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is ta
 # %% ../nbs/05_finetune_metrics.ipynb #b9f6f73c
 def _epoch_row(epoch, a: FinetuneAnalysis) -> dict:
     "One row of the per-epoch table: block mean and spread of each metric, the pooled layer, block flow, quality."
-    pl, blocks = a.per_layer.set_index('layer'), block_layers(a.layers)
+    pl, blocks, row = a.per_layer.set_index('layer'), block_layers(a.layers), dict(epoch=epoch)
     pooled = [l for l in a.layers if l not in blocks]
-    row = dict(epoch=epoch)
     for m in ('forgetting', 'learning', 'cka_divergence'):
         b = pl.loc[blocks, m]
         row |= {f'{m}_mean': b.mean(), f'{m}_std': b.std(ddof=0),

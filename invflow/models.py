@@ -32,7 +32,7 @@ PRESETS = {
 # %% ../nbs/12_models.ipynb #f602eb52
 TASKS = ('classification', 'reconstruction')
 
-def mlp_head(width: int, n_classes: int, depth: int = 1, hidden: int | None = None) -> nn.Module:
+def mlp_head(width: int, n_classes: int, *, depth: int = 1, hidden: int | None = None) -> nn.Module:
     "A classification head: linear (depth 1) or an MLP of `depth` layers with GELU between them."
     if depth not in (1, 2, 3): raise InputError(f"head depth is 1, 2 or 3; got {depth}.")
     if depth == 1: return nn.Linear(width, n_classes)
@@ -75,7 +75,7 @@ class ViT(VisionTransformer):
         self.register_buffer('pixel_mean', stat(mean), persistent=False)
         self.register_buffer('pixel_std', stat(std), persistent=False)
         if task == 'classification' and head_depth > 1:
-            self.head = mlp_head(self.embed_dim, self.num_classes, head_depth)
+            self.head = mlp_head(self.embed_dim, self.num_classes, depth=head_depth)
         if task == 'reconstruction':
             self.head = nn.Identity()
             self.decoder = ConvDecoder(self.embed_dim, self.patch_embed.grid_size[0], self.patch_embed.patch_size[0])
@@ -131,7 +131,7 @@ def _load_backbone(m: nn.Module, sd: dict[str, Tensor]) -> nn.Module:
 
 # %% ../nbs/12_models.ipynb #ad1c6fd0
 def make_vit(preset: str = 'vit_t32', # 'vit_b32', 'vit_s32', 'vit_t32'
-             n_classes: int = 10, # classes of the classification head
+             *, n_classes: int = 10, # classes of the classification head
              task: str = 'classification', # 'classification' or 'reconstruction'
              seed: int = 0, # initialisation seed
              pretrained: bool = False, # timm's pretrained weights (vit_b32 only; needs the hub)

@@ -34,7 +34,7 @@ __all__ = ['LayerResult', 'forgetting', 'learning', 'FlowResult', 'invariance_fl
 def _inputs(pt: nn.Module, ft: nn.Module, x, layers, n: int | None):
     "(images as a tensor, the first `n`; layer names, the family's when none are given) for a pair of models."
     layers = auto_layers(pt) if layers is None else [layers] if isinstance(layers, str) else list(layers)
-    x, layers, _ = _pair(pt, ft, as_images(x, n), layers, 'one', None, None)    # as `analyze` resolves them
+    x, layers, _ = _pair(pt, ft, as_images(x, n=n), layers, 'one', None, None)    # as `analyze` resolves them
     return x, layers
 
 # %% ../nbs/18_questions.ipynb #0697fd05
@@ -60,7 +60,7 @@ def _gate(reference, target, x, layers, seeds, cfg, cache, estimator, self_terms
     col = 'forgetting' if self_terms == 'one' else 'forgetting_measured'
     top = pd.DataFrame([{'layer': l, 'steps': cfg.steps_for(l), col: full[l]} for l in layers])
     per = pd.DataFrame(dict(layer=layers, forgetting_se=[se[l] for l in layers]))
-    return convergence_gate(pd.concat([curve, top], ignore_index=True), per, self_terms, level)
+    return convergence_gate(pd.concat([curve, top], ignore_index=True), per, self_terms=self_terms, level=level)
 
 # %% ../nbs/18_questions.ipynb #8970d02c
 def _measure_table(measure: str, vals: dict, inv, level: float) -> pd.DataFrame:
@@ -164,7 +164,7 @@ def forgetting(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: `invf
                progress: bool = True, # progress bars
               ) -> LayerResult:
     "Forgetting(l) = 1 − STIR(ft^l | pt^l) per layer, with intervals over images: inverts only `pt`."
-    cfg = invert_settings(config, pool)
+    cfg = invert_settings(config, pool=pool)
     x, layers = _inputs(pt, ft, x, layers, n)
     return _one_sided('forgetting', pt, ft, x, layers, seeds=seeds, config=cfg, cache=cache, estimator=estimator,
                       self_terms=self_terms, level=level, gate=gate, progress=progress)
@@ -180,7 +180,7 @@ def learning(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: `invflo
              progress: bool = True, # as in `forgetting`
             ) -> LayerResult:
     "Learning(l) = 1 − STIR(pt^l | ft^l) per layer, with intervals over images: inverts only `ft`."
-    cfg = invert_settings(config, pool)
+    cfg = invert_settings(config, pool=pool)
     x, layers = _inputs(pt, ft, x, layers, n)
     return _one_sided('learning', ft, pt, x, layers, seeds=seeds, config=cfg, cache=cache, estimator=estimator,
                       self_terms=self_terms, level=level, gate=gate, progress=progress)
@@ -230,14 +230,15 @@ def invariance_flow(pt: nn.Module, # the pretrained model (on pixels in [0, 1]: 
                     gate: bool = True, progress: bool = True, # as in `forgetting` (k = 2: the noise null)
                    ) -> FlowResult:
     "Flow(i, j) = STIR(ft^i | pt^j) − STIR(ft^j | pt^j), its totals against the noise null: inverts only `pt`."
-    cfg, t0 = invert_settings(config, pool), time.perf_counter()
+    cfg, t0 = invert_settings(config, pool=pool), time.perf_counter()
     x, layers = _inputs(pt, ft, x, layers, n)
     inv = invert_reference(pt, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
     with shared_features(layers):
         f = flow_replicates(ft, x, layers, inv, estimator=estimator, pool=cfg.pool, batch_size=cfg.batch_size)
         side = _side(pt, ft, x, layers, inv, estimator, 'one', cfg.pool, cfg.batch_size) if gate else None
     scheme = 'jackknife'
-    totals = flow_table(flow_totals(f, layers, scheme), flow_noise_null(f, layers, scheme), scheme, level)
+    totals = flow_table(flow_totals(f, layers, resampling=scheme), flow_noise_null(f, layers, resampling=scheme),
+                        resampling=scheme, level=level)
     quality = pd.DataFrame(dict(layer=layers, median_rho=[_median_rho(inv, l) for l in layers]))
     if gate:
         tab = _measure_table('forgetting', side, inv, level)

@@ -39,7 +39,7 @@ table.text{table-layout:fixed;width:100%}table.text td{text-align:left;vertical-
 .verdict-holds{color:#1a7f37}.verdict-not{color:#b42318}.verdict-inc{color:#8a6d00}"""
 
 # %% ../nbs/22_report.ipynb #810c67d8
-def fmt(v, digits: int = 3) -> str:
+def fmt(v, *, digits: int = 3) -> str:
     "A value as a reader reads it: 3 significant digits, thousands apart, yes/no for a gate, '—' where there is none."
     if v is None or (isinstance(v, (float, np.floating)) and math.isnan(v)): return '—'
     if isinstance(v, str) and v.strip() in ('nan', 'NaN', 'None', 'nan *'): return '—'     # a table already as text
@@ -49,15 +49,15 @@ def fmt(v, digits: int = 3) -> str:
     return str(v)
 
 # %% ../nbs/22_report.ipynb #56466462
-def fmt_interval(v, lo, hi, digits: int = 3) -> str:
+def fmt_interval(v, lo, hi, *, digits: int = 3) -> str:
     "'0.048 [0.031, 0.065]'; the value alone where it has no interval; '—' where there is no value."
     if fmt(v) == '—': return '—'
-    if '—' in (fmt(lo), fmt(hi)): return fmt(v, digits)
-    return f'{fmt(v, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]'
+    if '—' in (fmt(lo), fmt(hi)): return fmt(v, digits=digits)
+    return f'{fmt(v, digits=digits)} [{fmt(lo, digits=digits)}, {fmt(hi, digits=digits)}]'
 
 # %% ../nbs/22_report.ipynb #64d6a84a
 def readable(df: pd.DataFrame, # a result table
-             names: dict | None = None, # column → heading
+             *, names: dict | None = None, # column → heading
             ) -> pd.DataFrame:
     "The table as text: 'x [low, high]' for every column with an interval, every number formatted, columns renamed."
     out = {}
@@ -315,7 +315,7 @@ def _pair_finding(res, T, R, blocks, p: str, m: str, claim: str, *sides) -> 'Fin
     ctl = next(q for _, q in sides if q != p)
     return Finding(claim, f"{m}: " + ' − '.join(q for _, q in sides), v, se_images=se,
                    control=f"{ctl} {fmt(paired_means(R, (1, ctl, m, blocks))[0].mean())}",
-                   rho_ok=gate_ok(T, [p], blocks, m), floor_ok=_floor(res, T, p, blocks, m),
+                   rho_ok=gate_ok(T, [p], blocks, metric=m), floor_ok=_floor(res, T, p, blocks, m),
                    drift=paired_drift(T, *terms))
 
 def _floor(res: Path, T: pd.DataFrame, pair: str, blocks, metric: str) -> bool | None:
@@ -323,7 +323,7 @@ def _floor(res: Path, T: pd.DataFrame, pair: str, blocks, metric: str) -> bool |
     from invflow.findings import floor_ok, floor_seen
     if (res / 'validity.json').exists():
         from invflow.validity import load_validity
-        return floor_seen(load_validity(res).table, blocks, metric)
+        return floor_seen(load_validity(res).table, blocks, measure=metric)
     return floor_ok(T, [pair], blocks) if metric == 'forgetting' else None          # not measured for the others
 
 # %% ../nbs/22_report.ipynb #bc85a96d
@@ -401,10 +401,11 @@ def _summary_sections(res: Path) -> list:
     keep = [c for c in _SUMMARY if c in s]
     cols = keep + [f'{c}_ci_{e}' for c in keep for e in ('low', 'high') if f'{c}_ci_{e}' in s]
     return [('Summary per pair (means over training seeds, 95 % intervals over seeds)',
-             [readable(s[cols], _SUMMARY), csv_link(res, 'summary.csv', 'every column, the pooled layer and quality')])]
+             [readable(s[cols], names=_SUMMARY), csv_link(res, 'summary.csv',
+                                                          'every column, the pooled layer and quality')])]
 
 # %% ../nbs/22_report.ipynb #bd980aab
-def report_from_run(run_dir: str | Path, title: str | None = None) -> Path:
+def report_from_run(run_dir: str | Path, *, title: str | None = None) -> Path:
     "Write `run_dir/report.html` from the result tables found in `run_dir/results`."
     run = Path(run_dir)
     res = run / 'results'

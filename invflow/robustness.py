@@ -228,7 +228,7 @@ CORRUPTIONS: dict[str, Callable] = {f.__name__: f for f in (
 def corrupt(x: Tensor, # images (n, 3, H, W) in [0, 1]
             corruption: str, # one of CORRUPTIONS
             severity: int, # 1 (mild) … 5 (strong)
-            seed: int = 0, # the same seed gives the same corrupted images
+            *, seed: int = 0, # the same seed gives the same corrupted images
            ) -> Tensor:
     "`x` under one corruption at one severity, clipped to [0, 1], deterministic per seed."
     if corruption not in CORRUPTIONS:
@@ -244,7 +244,7 @@ def corrupt(x: Tensor, # images (n, 3, H, W) in [0, 1]
 def load_cifar_c(folder: str | Path, # folder holding <corruption>.npy and labels.npy
                  corruption: str, # e.g. 'fog'
                  severity: int, # 1 … 5
-                 n: int | None = None, # the first n images of that severity (default: all)
+                 *, n: int | None = None, # the first n images of that severity (default: all)
                 ) -> tuple[Tensor, Tensor]:
     "Images (n, 3, 32, 32) in [0, 1] and labels of one corruption and severity of CIFAR-10-C or CIFAR-100-C."
     folder = Path(folder)
@@ -264,17 +264,17 @@ def load_cifar_c(folder: str | Path, # folder holding <corruption>.npy and label
 # %% ../nbs/06_robustness.ipynb #646b7024
 def corrupted_sets(x: Tensor, # the clean test images
                    y: Tensor, # their labels
-                   corruptions: Sequence[str] | None = None, # default: all 15
+                   *, corruptions: Sequence[str] | None = None, # default: all 15
                    severities: Sequence[int] = (1, 2, 3, 4, 5), # severities to build
                    seed: int = 0, # seed of the corruptions
                   ) -> dict[tuple[str, int], tuple[Tensor, Tensor]]:
     "`{(corruption, severity): (images, labels)}` for a clean test set."
     if len(x) != len(y): raise InputError(f"{len(x)} images but {len(y)} labels.")
-    return {(c, s): (corrupt(x, c, s, seed), y) for c in (corruptions or list(CORRUPTIONS)) for s in severities}
+    return {(c, s): (corrupt(x, c, s, seed=seed), y) for c in (corruptions or list(CORRUPTIONS)) for s in severities}
 
 # %% ../nbs/06_robustness.ipynb #5a8e5dd7
 @torch.no_grad()
-def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> float:
+def accuracy(model: nn.Module, x: Tensor, y: Tensor, *, batch_size: int = 256) -> float:
     "Top-1 accuracy of a classifier on images `x` with labels `y`."
     from invflow.capture import model_device
     was = model.training
@@ -288,9 +288,10 @@ def accuracy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> f
 
 # %% ../nbs/06_robustness.ipynb #98ec0de7
 def corrupted_accuracy(model: nn.Module, sets: Mapping[tuple[str, int], tuple[Tensor, Tensor]],
-                       batch_size: int = 256) -> pd.DataFrame:
+                       *, batch_size: int = 256) -> pd.DataFrame:
     "Tidy table: accuracy per corruption and severity."
-    return pd.DataFrame([dict(corruption=c, severity=s, accuracy=accuracy(model, xs, ys, batch_size), n=len(ys))
+    return pd.DataFrame([dict(corruption=c, severity=s, accuracy=accuracy(model, xs, ys, batch_size=batch_size),
+                              n=len(ys))
                          for (c, s), (xs, ys) in sets.items()])
 
 # %% ../nbs/06_robustness.ipynb #41b9e809
@@ -298,7 +299,7 @@ def accuracy_over_checkpoints(template: nn.Module, # architecture of the checkpo
                               checkpoints: Mapping, # {epoch: model | state dict | path}
                               sets: Mapping, # from corrupted_sets
                               clean: tuple[Tensor, Tensor] | None = None, # the clean test set, scored too
-                              progress: bool = True) -> pd.DataFrame:
+                              *, progress: bool = True) -> pd.DataFrame:
     "Tidy table (epoch, corruption, severity, accuracy, n) for every checkpoint; corruption 'clean' for the clean set."
     from invflow.cache import load_checkpoint
     from tqdm.auto import tqdm
@@ -419,7 +420,7 @@ def _bonferroni(df: pd.DataFrame, alpha: float) -> pd.DataFrame:
 def correlation_study(per_layer: pd.DataFrame, # epoch, layer, forgetting, learning, cka_divergence (Dynamics.per_layer)
                       robustness: pd.Series | Mapping, # per epoch: e.g. mean_corrupted_accuracy(acc)
                       layers: Sequence[str] | None = None, # layers in the study (default: all, in table order)
-                      alpha: float = 0.05, # family-wise error rate
+                      *, alpha: float = 0.05, # family-wise error rate
                       max_epoch=None, # only epochs ≤ this (the early-epoch curve)
                      ) -> pd.DataFrame:
     "Pearson r and p of every hypothesis (subset × combination × aggregate) with Bonferroni correction."
@@ -434,7 +435,7 @@ def early_epoch_curve(per_layer: pd.DataFrame, # Dynamics.per_layer
                       robustness, # per epoch
                       subset: str | None = None, # a hypothesis; None: the strongest (|r|) of the full run
                       combination: str | None = None, aggregate: str | None = None,
-                      layers: Sequence[str] | None = None, min_epochs: int = 3) -> pd.DataFrame:
+                      layers: Sequence[str] | None = None, *, min_epochs: int = 3) -> pd.DataFrame:
     "r and p of one hypothesis computed on epochs ≤ t, for each t (default: the full run's strongest hypothesis)."
     rob = pd.Series(robustness, dtype=float)
     if None in (subset, combination, aggregate):
@@ -464,7 +465,7 @@ def hypothesis_series(per_layer: pd.DataFrame, # Dynamics.per_layer of one run
                       subset: str, # 'first k' or 'last k' (`layer_subsets`)
                       combination: str, # a key of COMBINATIONS, or 'cka divergence'
                       aggregate: str, # a key of AGGREGATES
-                      layers: Sequence[str] | None = None, # the layers subsets are cut from (default: all)
+                      *, layers: Sequence[str] | None = None, # the layers subsets are cut from (default: all)
                      ) -> pd.Series:
     "Per epoch: the aggregate over the subset's layers of the combination of learning and forgetting."
     layers = list(dict.fromkeys(per_layer.layer)) if layers is None else list(layers)
@@ -484,7 +485,8 @@ def run_points(runs: Mapping[str, tuple], # run name → (Dynamics.per_layer, ac
     "One row per (run, epoch): run, epoch, hypothesis, the baselines, robustness (mean corrupted accuracy)."
     rows = []
     for name, (per_layer, acc) in runs.items():
-        h, rob = hypothesis_series(per_layer, subset, combination, aggregate, layers), mean_corrupted_accuracy(acc)
+        h, rob = hypothesis_series(per_layer, subset, combination, aggregate,
+                                   layers=layers), mean_corrupted_accuracy(acc)
         clean = acc[acc.corruption == 'clean'].set_index('epoch').accuracy
         for e in (e for e in h.index if e in rob.index and e in clean.index):
             rows.append({'run': name, 'epoch': e, 'hypothesis': h[e], 'log(1 + epoch)': math.log1p(e),
@@ -537,7 +539,7 @@ def _bootstrap_runs(m: np.ndarray, n_boot: int, seed: int, level: float) -> tupl
     return tuple(np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0))
 
 def run_intervals(points: pd.DataFrame, # `run_points`
-                  scheme: str = 'jackknife', # 'jackknife' (leave one run out) or 'bootstrap' (percentile)
+                  *, scheme: str = 'jackknife', # 'jackknife' (leave one run out) or 'bootstrap' (percentile)
                   level: float = 0.95, n_boot: int = 2000, seed: int = 0, # the bootstrap's draws
                   baselines: Sequence[str] = BASELINES,
                  ) -> pd.DataFrame:
@@ -554,10 +556,10 @@ def run_intervals(points: pd.DataFrame, # `run_points`
 
 # %% ../nbs/06_robustness.ipynb #dfbf6615
 def early_curve_runs(points: pd.DataFrame, # `run_points`
-                     scheme: str = 'jackknife', level: float = 0.95, min_epochs: int = 3, **kw) -> pd.DataFrame:
+                     *, scheme: str = 'jackknife', level: float = 0.95, min_epochs: int = 3, **kw) -> pd.DataFrame:
     "Per t: `run_intervals` on the points with epoch ≤ t (the hypothesis and the excess rows), labelled with t."
     epochs = sorted(points.epoch.unique())
-    rows = [run_intervals(points[points.epoch <= t], scheme, level, **kw).iloc[[0, -1]].assign(epoch=t)
+    rows = [run_intervals(points[points.epoch <= t], scheme=scheme, level=level, **kw).iloc[[0, -1]].assign(epoch=t)
             for t in epochs[min_epochs - 1:]]
     return pd.concat(rows, ignore_index=True)
 
@@ -581,7 +583,7 @@ def _sim_population(n_epochs: int) -> np.ndarray:
     r_e, r_l = 0.1 * ve / np.sqrt(ve * vy), 0.1 * cel / np.sqrt(vl * vy)
     return np.array([r_h, abs(r_h) - max(abs(r_e), abs(r_l))])
 
-def run_interval_coverage(n_runs: Sequence[int] = (6, 9), n_epochs: int = 10, reps: int = 200, n_boot: int = 500,
+def run_interval_coverage(*, n_runs: Sequence[int] = (6, 9), n_epochs: int = 10, reps: int = 200, n_boot: int = 500,
                           seed: int = 0, level: float = 0.95) -> pd.DataFrame:
     "Coverage of `run_intervals` (both schemes, hypothesis and excess) over `reps` simulated studies per run count."
     g, base = np.random.default_rng(seed), ('epoch', 'log(1 + epoch)')
@@ -592,7 +594,8 @@ def run_interval_coverage(n_runs: Sequence[int] = (6, 9), n_epochs: int = 10, re
         for i in range(reps):
             pts = _sim_runs(R, n_epochs, g)
             for scheme in RUN_SCHEMES:
-                iv = run_intervals(pts, scheme, level, n_boot, seed + i, base).iloc[[0, -1]]
+                iv = run_intervals(pts, scheme=scheme, level=level, n_boot=n_boot, seed=seed + i,
+                                   baselines=base).iloc[[0, -1]]
                 hits.setdefault(scheme, []).append((iv.ci_low.values <= truth) & (truth <= iv.ci_high.values))
         for s, h in hits.items():
             cover = np.mean(np.array(h), axis=0)                     # (2,): hypothesis, excess

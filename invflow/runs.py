@@ -38,7 +38,7 @@ _TABLES = dict(per_layer='per_layer', per_layer_seeds='per_layer_seeds', summary
 def _last(ck: Path) -> Path: return checkpoints(ck)[max(checkpoints(ck))]
 
 def seed_models(run_dir: str | Path, # a folder written by `run_study`
-                s: int | None = None, # the training seed (default: the first)
+                *, s: int | None = None, # the training seed (default: the first)
                ) -> dict:
     "One training seed's models from their last checkpoints, the pretrained model, the from-scratch initialisation."
     from invflow.cache import load_checkpoint
@@ -93,7 +93,7 @@ StudyRun.__contains__ = lambda self, key: key in self.keys()
 
 # %% ../nbs/23_runs.ipynb #47eca72f
 def load_run(run_dir: str | Path, # a folder written by `run_study`
-             models: bool = False, # also rebuild the first seed's trained models from their last checkpoints
+             *, models: bool = False, # also rebuild the first seed's trained models from their last checkpoints
             ) -> StudyRun:
     "The settings, analyses and tables of a finished study (and its models)."
     run = Path(run_dir)
@@ -134,4 +134,4 @@ StudyRun._repr_html_ = lambda self: f"<p>{self.header()}</p>" + self.readable().
 def chart(self: StudyRun, measures: Sequence[str] = SUMMARY_METRICS):
     "Each pair's per-layer measures (first seed) with their intervals: a panel per measure and per part."
     from invflow.viz import per_layer_chart
-    return per_layer_chart({p: a.per_layer for p, a in self.analyses.items()}, measures)
+    return per_layer_chart({p: a.per_layer for p, a in self.analyses.items()}, metrics=measures)

@@ -41,7 +41,7 @@ def _undefined(why: str) -> float:
 
 # %% ../nbs/01_similarity.ipynb #5f9744d6
 def as_rows(x: Tensor | np.ndarray, # a representation, one row (or leading index) per input
-            name: str = 'x', # how to call it in errors
+            *, name: str = 'x', # how to call it in errors
            ) -> Tensor:
     "A representation as an (n, d) tensor: 1-d input is one feature, extra dimensions are flattened."
     x = torch.as_tensor(x)
@@ -49,9 +49,9 @@ def as_rows(x: Tensor | np.ndarray, # a representation, one row (or leading inde
     return x.reshape(len(x), -1)
 
 # %% ../nbs/01_similarity.ipynb #19fb1b7b
-def check_pair(x, y, min_n: int = 2) -> tuple[Tensor, Tensor]:
+def check_pair(x, y, *, min_n: int = 2) -> tuple[Tensor, Tensor]:
     "`x`, `y` as (n, d) rows of the same inputs; a clear error when n differs or is too small."
-    x, y = as_rows(x, 'x'), as_rows(y, 'y')
+    x, y = as_rows(x, name='x'), as_rows(y, name='y')
     if len(x) != len(y):
         raise InputError(f"x has {len(x)} rows and y has {len(y)}: CKA compares two representations of the same "
                          "inputs, so both need one row per input.")
@@ -73,7 +73,7 @@ def centre(x: Tensor) -> Tensor:
 
 # %% ../nbs/01_similarity.ipynb #b5f92d27
 def self_product(xc: Tensor, # (n, d) rows
-                 out: Tensor | None = None, # optional (n, n) tensor to write into
+                 *, out: Tensor | None = None, # optional (n, n) tensor to write into
                  block: int | None = None, # rows per panel (default: n/4, between 64 and 256)
                 ) -> Tensor:
     "`xc @ xc.T`, computing only the panels on and above the diagonal (≈ half the work of a matmul), exactly symmetric."
@@ -89,13 +89,13 @@ def self_product(xc: Tensor, # (n, d) rows
     return k
 
 # %% ../nbs/01_similarity.ipynb #d72bef08
-def gram_linear(x: Tensor, out: Tensor | None = None) -> Tensor:
+def gram_linear(x: Tensor, *, out: Tensor | None = None) -> Tensor:
     "Linear Gram matrix `XcXcᵀ` of the centred float64 rows (already doubly centred)."
-    return self_product(centre(as_rows(x)), out)
+    return self_product(centre(as_rows(x)), out=out)
 
 # %% ../nbs/01_similarity.ipynb #b553c7a6
 def gram_rbf(x: Tensor, # (n, d) rows
-             sigma_frac: float = 0.8, # σ as a fraction of the median pairwise distance
+             *, sigma_frac: float = 0.8, # σ as a fraction of the median pairwise distance
             ) -> Tensor:
     "RBF Gram `exp(−‖xᵢ−xⱼ‖²/(2σ²))`, σ = `sigma_frac` × median distance over pairs i < j (lower median)."
     k = gram_linear(x)
@@ -146,10 +146,10 @@ def _form(n, d1, d2, form):
 # %% ../nbs/01_similarity.ipynb #4ed4f83a
 def linear_cka(x: Tensor, # (n, d₁) representation
                y: Tensor, # (n, d₂) representation of the same inputs
-               form: str = 'auto', # 'feature', 'gram' or 'auto' (the cheaper)
+               *, form: str = 'auto', # 'feature', 'gram' or 'auto' (the cheaper)
               ) -> float:
     "Linear (biased) CKA, exact in float64."
-    x, y = check_pair(x, y, 2)
+    x, y = check_pair(x, y, min_n=2)
     if is_constant(x) or is_constant(y): return _undefined("a representation has no variance (all rows equal).")
     xc, yc = centre(x), centre(y)
     if _form(len(x), xc.shape[1], yc.shape[1], form) == 'feature':
@@ -162,7 +162,7 @@ def linear_cka(x: Tensor, # (n, d₁) representation
 # %% ../nbs/01_similarity.ipynb #f59ea1c4
 def debiased_cka(x: Tensor, y: Tensor) -> float:
     "Debiased linear CKA from HSIC₁ (n ≥ 4); may be negative, never clamped."
-    x, y = check_pair(x, y, 4)
+    x, y = check_pair(x, y, min_n=4)
     if is_constant(x) or is_constant(y): return _undefined("a representation has no variance (all rows equal).")
     kx, ky = u_centre(gram_linear(x)), u_centre(gram_linear(y))
     xx, yy = (kx * kx).sum(), (ky * ky).sum()
@@ -170,19 +170,19 @@ def debiased_cka(x: Tensor, y: Tensor) -> float:
     return float((kx * ky).sum() / (xx * yy).sqrt())
 
 # %% ../nbs/01_similarity.ipynb #d7135fdc
-def rbf_cka(x: Tensor, y: Tensor, sigma_frac: float = 0.8) -> float:
+def rbf_cka(x: Tensor, y: Tensor, *, sigma_frac: float = 0.8) -> float:
     "CKA with RBF kernels, σ = `sigma_frac` × the median pairwise distance of each representation."
-    x, y = check_pair(x, y, 2)
+    x, y = check_pair(x, y, min_n=2)
     if is_constant(x) or is_constant(y): return _undefined("a representation has no variance (all rows equal).")
-    k, l = centre_gram(gram_rbf(x, sigma_frac)), centre_gram(gram_rbf(y, sigma_frac))
+    k, l = centre_gram(gram_rbf(x, sigma_frac=sigma_frac)), centre_gram(gram_rbf(y, sigma_frac=sigma_frac))
     return float((k * l).sum() / (torch.linalg.matrix_norm(k) * torch.linalg.matrix_norm(l)))
 
 # %% ../nbs/01_similarity.ipynb #722c647d
-def cka(x: Tensor, y: Tensor, estimator: Estimator = 'linear', sigma_frac: float = 0.8) -> float:
+def cka(x: Tensor, y: Tensor, *, estimator: Estimator = 'linear', sigma_frac: float = 0.8) -> float:
     "CKA of two representations of the same inputs with the named estimator (see `ESTIMATORS`)."
     if estimator == 'linear': return linear_cka(x, y)
     if estimator == 'linear-debiased': return debiased_cka(x, y)
-    if estimator == 'rbf': return rbf_cka(x, y, sigma_frac)
+    if estimator == 'rbf': return rbf_cka(x, y, sigma_frac=sigma_frac)
     check_mode(estimator, Estimator)                                  # none of the three: raises
 
 # %% ../nbs/01_similarity.ipynb #e69eae8d
@@ -223,7 +223,7 @@ def _combine(self: LinearCKA, n, mx, my, cxx, cyy, cyx):
 @patch
 def update(self: LinearCKA, x: Tensor, y: Tensor) -> LinearCKA:
     "Add a batch: rows of `x` and `y` are the same inputs."
-    x, y = check_pair(x, y, 1)
+    x, y = check_pair(x, y, min_n=1)
     x, y = x.detach(), y.detach()
     if self.n and (x.shape[1], y.shape[1]) != (len(self.mx), len(self.my)):
         raise InputError(f"feature sizes changed between batches: ({len(self.mx)}, {len(self.my)}) then "
@@ -284,15 +284,15 @@ def sync(self: LinearCKA) -> LinearCKA:
 
 # %% ../nbs/01_similarity.ipynb #6bb2382e
 def prepared_gram(x: Tensor, # (n, d) representation
-                  estimator: Estimator = 'linear', # see ESTIMATORS
+                  *, estimator: Estimator = 'linear', # see ESTIMATORS
                   sigma_frac: float = 0.8, # RBF bandwidth fraction
                   out: Tensor | None = None, # optional (n, n) float64 tensor to write into
                  ) -> Tensor:
     "The Gram that `estimator` compares (centred, or U-centred for HSIC₁): CKA is the cosine of two of them."
     if out is None: out = torch.empty(len(x), len(x), dtype=torch.float64)
-    if estimator == 'linear': return gram_linear(x, out)
-    if estimator == 'linear-debiased': return out.copy_(u_centre(gram_linear(x, out)))
-    if estimator == 'rbf': return out.copy_(centre_gram(gram_rbf(x, sigma_frac)))
+    if estimator == 'linear': return gram_linear(x, out=out)
+    if estimator == 'linear-debiased': return out.copy_(u_centre(gram_linear(x, out=out)))
+    if estimator == 'rbf': return out.copy_(centre_gram(gram_rbf(x, sigma_frac=sigma_frac)))
     check_mode(estimator, Estimator)                                  # none of the three: raises
 
 # %% ../nbs/01_similarity.ipynb #6d714232
@@ -313,7 +313,7 @@ def _check_terms(fa: list[Tensor], fb: list[Tensor], estimator: str) -> int:
 # %% ../nbs/01_similarity.ipynb #4da0f9b4
 def hsic_terms(fa: Sequence[Tensor], # representations of model A's layers, each (n, ·)
                fb: Sequence[Tensor] | None = None, # model B's layers (None: A with itself)
-               estimator: Estimator = 'linear', # see ESTIMATORS
+               *, estimator: Estimator = 'linear', # see ESTIMATORS
                sigma_frac: float = 0.8, # RBF bandwidth fraction
               ) -> tuple[Tensor, Tensor, Tensor, list[bool], list[bool]]:
     "HSIC cross matrix (A × B), self terms of A and of B, and which layers are constant, in float64."
@@ -323,14 +323,14 @@ def hsic_terms(fa: Sequence[Tensor], # representations of model A's layers, each
     same, la = fb is fa, len(fa)
     feats = fa if same else [*fa, *fb]
     g = torch.empty(len(feats), n * n, dtype=torch.float64)       # all Grams, one row each: no stacking copies
-    for i, f in enumerate(feats): prepared_gram(f, estimator, sigma_frac, g[i].view(n, n))
+    for i, f in enumerate(feats): prepared_gram(f, estimator=estimator, sigma_frac=sigma_frac, out=g[i].view(n, n))
     p = (g @ g.T) * _scale(n, estimator)                           # every cross and self term in one product
     ca = [is_constant(f) for f in fa]
     if same: return p, p.diagonal().clone(), p.diagonal().clone(), ca, ca
     return p[:la, la:], p.diagonal()[:la].clone(), p.diagonal()[la:].clone(), ca, [is_constant(f) for f in fb]
 
 # %% ../nbs/01_similarity.ipynb #36106aff
-def cka_from_terms(xy: Tensor, xx: Tensor, yy: Tensor, const_a=None, const_b=None,
+def cka_from_terms(xy: Tensor, xx: Tensor, yy: Tensor, *, const_a=None, const_b=None,
                    names_a=None, names_b=None) -> Tensor:
     "CKA matrix from (summed) HSIC terms; NaN with a warning where a layer is constant or a self term not positive."
     bad_a = (xx <= 0) | torch.tensor(const_a if const_a is not None else [False] * len(xx))
@@ -348,7 +348,7 @@ def cka_from_terms(xy: Tensor, xx: Tensor, yy: Tensor, const_a=None, const_b=Non
 # %% ../nbs/01_similarity.ipynb #64171f74
 def gram_cka(gx: Tensor, # prepared Gram of the first representation
              gy: Tensor, # prepared Gram of the second (same estimator)
-             constant: bool = False, # one of the representations has no variance
+             *, constant: bool = False, # one of the representations has no variance
             ) -> float:
     "CKA from two prepared Grams (`prepared_gram`); NaN with a warning when undefined."
     if constant: return _undefined("a representation has no variance (all rows equal).")
@@ -395,7 +395,7 @@ def update(self: CKAMatrix, fa: Mapping[str, Tensor], fb: Mapping[str, Tensor] |
     self.batch_sizes.add(b)
     if self.mode == 'minibatch':
         fbl = None if self.same else list(fb.values())
-        self._add_terms(hsic_terms(list(fa.values()), fbl, self.estimator, self.sigma_frac))
+        self._add_terms(hsic_terms(list(fa.values()), fbl, estimator=self.estimator, sigma_frac=self.sigma_frac))
         return self
     for k, v in fa.items(): self._rows_a.setdefault(k, []).append(as_rows(v).detach().cpu())
     if not self.same:
@@ -439,13 +439,13 @@ def terms(self: CKAMatrix):
         return self._terms
     fa = [torch.cat(self._rows_a[k]) for k in self.names_a]
     fb = None if self.same else [torch.cat(self._rows_b[k]) for k in self.names_b]
-    return hsic_terms(fa, fb, self.estimator, self.sigma_frac)
+    return hsic_terms(fa, fb, estimator=self.estimator, sigma_frac=self.sigma_frac)
 
 @patch
 def compute(self: CKAMatrix) -> pd.DataFrame:
     "Tidy table: one row per (ref_layer, target_layer) with `cka`, `estimator`, `mode`, `n`, `batch_size`."
     xy, xx, yy, ca, cb = self.terms()
-    m = cka_from_terms(xy, xx, yy, ca, cb, self.names_a, self.names_b)
+    m = cka_from_terms(xy, xx, yy, const_a=ca, const_b=cb, names_a=self.names_a, names_b=self.names_b)
     bs = max(self.batch_sizes) if self.mode == 'minibatch' else self.n
     rows = [dict(ref_layer=a, target_layer=b, cka=float(m[i, j])) for i, a in enumerate(self.names_a)
             for j, b in enumerate(self.names_b)]
@@ -453,7 +453,7 @@ def compute(self: CKAMatrix) -> pd.DataFrame:
     return df.assign(estimator=self.estimator, mode=self.mode, n=self.n, batch_size=bs)
 
 # %% ../nbs/01_similarity.ipynb #6f2102bc
-def cka_square(df: pd.DataFrame, value: str = 'cka') -> pd.DataFrame:
+def cka_square(df: pd.DataFrame, *, value: str = 'cka') -> pd.DataFrame:
     "A tidy table (CKA or STIR) as a square ref_layer × target_layer matrix, layers in their original order."
     ra, rb = list(dict.fromkeys(df.ref_layer)), list(dict.fromkeys(df.target_layer))
     return df.pivot(index='ref_layer', columns='target_layer', values=value).loc[ra, rb]
@@ -463,7 +463,8 @@ def _feed(acc: CKAMatrix, ta: LayerTap, tb: LayerTap | None, layers_a, layers_b,
     "Run the batches this rank owns through the taps into `acc` (`tb` None: one model reads both layer lists)."
     rank, world = rank_world()          # under a process group, batch k is read by rank k mod N
     da, db = model_device(ta.model), model_device((tb or ta).model)
-    for k, x in enumerate(tqdm(iter_batches(data, batch_size), total=n_batches(data, batch_size), desc='cka',
+    for k, x in enumerate(tqdm(iter_batches(data, batch_size=batch_size), total=n_batches(data, batch_size=batch_size),
+                               desc='cka',
                                disable=not progress, leave=False)):
         if k % world != rank: continue
         if tb is not None:
@@ -479,7 +480,7 @@ def _merged_over_ranks(acc: CKAMatrix, err: BaseException | None) -> CKAMatrix:
         if err is not None: raise err
         return acc
     merged = CKAMatrix(acc.estimator, acc.mode, acc.sigma_frac, same=acc.same)
-    for part in exchange(acc, err): merged.merge(part)
+    for part in exchange(acc, error=err): merged.merge(part)
     return merged
 
 # %% ../nbs/01_similarity.ipynb #ee565572

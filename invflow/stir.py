@@ -62,13 +62,14 @@ def _stir_values(target: nn.Module, x: Tensor, layers: list[str], inversions: Ma
                  batch_size: int, sigma_frac: float) -> dict[tuple[str, str], list[float]]:
     "CKA(m2^{l2}(X), m2^{l2}(X'_r)) for every inversion (l1, r) and target layer l2."
     fx = capture(target, x, layers, pool=pool, batch_size=batch_size, progress=False)
-    gx = {l: prepared_gram(fx[l], estimator, sigma_frac) for l in layers}
+    gx = {l: prepared_gram(fx[l], estimator=estimator, sigma_frac=sigma_frac) for l in layers}
     cx = {l: is_constant(fx[l]) for l in layers}
     vals = {}
     for (l1, r), inv in inversions.items():
         fy = capture(target, inv.x, layers, pool=pool, batch_size=batch_size, progress=False)
         for l2 in layers:
-            v = gram_cka(gx[l2], prepared_gram(fy[l2], estimator, sigma_frac), cx[l2] or is_constant(fy[l2]))
+            v = gram_cka(gx[l2], prepared_gram(fy[l2], estimator=estimator, sigma_frac=sigma_frac),
+                         constant=cx[l2] or is_constant(fy[l2]))
             vals.setdefault((l1, l2), []).append(v)
     return vals
 

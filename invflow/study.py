@@ -95,7 +95,7 @@ QUICK = StudyConfig(n_train_a=512, n_train_b=384, n_test_b=128, pretrain_epochs=
 # %% ../nbs/15_study.ipynb #94c84765
 def invert_config(cfg: StudyConfig, # the study's settings
                   layers: Sequence[str], # the layers analysed
-                  pooled: bool = True, # the pooled layer at `pooled_steps` (False: where no finding reads it)
+                  *, pooled: bool = True, # the pooled layer at `pooled_steps` (False: where no finding reads it)
                  ) -> InvertConfig:
     "The study's inversion settings: `inversion_steps`, and `pooled_steps` for the layers that are not blocks."
     others = [l for l in layers if l not in block_layers(layers)]
@@ -168,7 +168,7 @@ def _stage(path: Path, compute, log):
 SUMMARY_METRICS = ('forgetting', 'learning', 'cka_divergence')
 
 def summarise_seeds(per_seed: pd.DataFrame, # one row per (seed, pair), as `_summary_row` writes them
-                    level: float = 0.95,
+                    *, level: float = 0.95,
                    ) -> pd.DataFrame:
     "One row per pair: each summary column's mean over training seeds and its interval, and the number of seeds."
     cols = [c for c in ['test_accuracy', *SUMMARY_METRICS, *(f'{m}_pooled' for m in SUMMARY_METRICS), 'compression',
@@ -192,7 +192,7 @@ def _tc(cfg: StudyConfig, epochs: int, lr: float, s: int, **kw) -> TrainConfig:
 def _pretrain(cfg: StudyConfig, A: Transforms2D, ck: Path, progress: bool):
     "Pretrain on task A: one pretrained model for every training seed, as the papers start from one checkpoint."
     pt = make_vit('vit_t32', n_classes=cfg.classes_a, seed=cfg.seed)
-    h = train(pt, A.tensors(), None, _tc(cfg, cfg.pretrain_epochs, cfg.lr, cfg.seed), ck / 'pretrain_A',
+    h = train(pt, A.tensors(), None, config=_tc(cfg, cfg.pretrain_epochs, cfg.lr, cfg.seed), out_dir=ck / 'pretrain_A',
               progress=progress)
     return pt, checkpoints(ck / 'pretrain_A')[cfg.pretrain_epochs], h.assign(model='pretrained (A)', seed=cfg.seed)
 
@@ -206,7 +206,8 @@ def _train_seed(cfg: StudyConfig, s: int, pt_file: Path, b, bt, ck: Path, progre
             'finetuned (reconstruction)': (rec, _tc(cfg, cfg.finetune_epochs, cfg.finetune_lr, s,
                                                     task='reconstruction')),
             'from scratch': (sc, _tc(cfg, cfg.scratch_epochs, cfg.lr, s))}
-    hist = [train(m, b, bt, tc, seed_dir(ck, s, cfg) / PAIRS[n], progress=progress).assign(model=n, seed=s)
+    hist = [train(m, b, bt, config=tc, out_dir=seed_dir(ck, s, cfg) / PAIRS[n], progress=progress).assign(model=n,
+                                                                                                          seed=s)
             for n, (m, tc) in runs.items()]
     return {n: m for n, (m, _) in runs.items()}, pd.concat(hist)
 
@@ -327,7 +328,8 @@ def _extra_finetunes(cfg: StudyConfig, pt_file: Path, b, bt, ck: Path, progress:
     for lr, s in _robustness_runs(cfg):
         if lr == cfg.finetune_lr: continue
         m = make_vit('vit_t32', n_classes=cfg.classes_b, seed=init_seed('finetune', s), weights=pt_file)
-        h = train(m, b, bt, _tc(cfg, cfg.finetune_epochs, lr, s), _ft_dir(ck, cfg, lr, s), progress=progress)
+        h = train(m, b, bt, config=_tc(cfg, cfg.finetune_epochs, lr, s), out_dir=_ft_dir(ck, cfg, lr, s),
+                  progress=progress)
         hist.append(h.assign(model=f'finetuned (classification, lr {lr:g})', seed=s))
     return hist
 
@@ -335,7 +337,7 @@ def _extra_finetunes(cfg: StudyConfig, pt_file: Path, b, bt, ck: Path, progress:
 def _largest_fall(rep: pd.DataFrame, metric: str) -> dict:
     "One run's largest fall of the block mean between consecutive epochs, against its replicates' flat-curve null."
     epochs, curve = curve_array(rep, metric)
-    f = largest_fall(curve, rep.resampling.iloc[0])
+    f = largest_fall(curve, resampling=rep.resampling.iloc[0])
     return {f'{metric}_largest_fall': f['fall'], f'{metric}_fall_se': f['se'],
             f'{metric}_fall_epoch': epochs[f['at'][0]] if f['at'] else np.nan, f'{metric}_fall_null_q95': f['null_q95'],
             f'{metric}_fall_p': f['p'], f'{metric}_fall_z': f['z'], f'{metric}_fall_excess': f['excess'],
@@ -346,7 +348,7 @@ def _fall_tests(reps: dict) -> pd.DataFrame:
     rows = []
     for m in ('learning', 'forgetting'):
         curves = [curve_array(r, m)[1] for r in reps.values()]
-        f = largest_fall(curves, next(iter(reps.values())).resampling.iloc[0])
+        f = largest_fall(curves, resampling=next(iter(reps.values())).resampling.iloc[0])
         rows.append(dict(metric=m, runs=len(curves), fall=f['fall'], se=f['se'], null_q95=f['null_q95'],
                          null_q975=f['null_q975'], p=f['p'], z=f['z'], excess=f['excess'], upper=f['upper']))
     return pd.DataFrame(rows)
@@ -528,13 +530,13 @@ def _run_study(run: Path, cfg: StudyConfig, progress: bool, log) -> dict:
     _stage(res / 'energy_sweep.csv', lambda: _energy_stage(cfg, pt, b, bt), log)
     lap('invariance and energy')
     from invflow.report import report_from_run
-    out['report'] = report_from_run(run, 'invflow: the embedded study')
+    out['report'] = report_from_run(run, title='invflow: the embedded study')
     lap('report')
     return dict(out, seconds=times)
 
 # %% ../nbs/15_study.ipynb #b3628f0f
 def run_study(run_dir: str | Path = 'runs/demo', # the run folder (created; reused when it exists)
-              quick: bool = False, # toy sizes (the smoke test)
+              *, quick: bool = False, # toy sizes (the smoke test)
               config: StudyConfig | None = None, # sizes and settings (default: full or QUICK)
               progress: bool = True, # progress bars
               log=print, # where progress lines go

@@ -23,7 +23,7 @@ __all__ = ['energy', 'feature_adaptation', 'new_head', 'hp_ft', 'tau_sweep']
 
 # %% ../nbs/14_taskhead.ipynb #560bdca8
 @torch.no_grad()
-def energy(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 256) -> dict:
+def energy(model: nn.Module, x: Tensor, y: Tensor, *, batch_size: int = 256) -> dict:
     "Loss, accuracy and average initial energy `mean ‖e_y − softmax(f(x))‖₂` of a classifier on (x, y)."
     was = model.training
     model.eval()
@@ -49,12 +49,12 @@ def feature_adaptation(z0: Tensor, zT: Tensor) -> dict:
                 dot=float((zT * z0).sum(1).mean()), norm=float(zT.norm(dim=1).mean()))
 
 # %% ../nbs/14_taskhead.ipynb #816dbac5
-def new_head(model: nn.Module, n_classes: int, depth: int = 1, seed: int = 0) -> nn.Module:
+def new_head(model: nn.Module, n_classes: int, *, depth: int = 1, seed: int = 0) -> nn.Module:
     "A copy of a `ViT` with a fresh classification head of `depth` layers for `n_classes`."
     from invflow.models import mlp_head
     m = copy.deepcopy(model)
     torch.manual_seed(seed)
-    m.head = mlp_head(m.embed_dim, n_classes, depth)
+    m.head = mlp_head(m.embed_dim, n_classes, depth=depth)
     m.num_classes, m.task = n_classes, 'classification'
     return m
 
@@ -63,7 +63,7 @@ def hp_ft(pretrained: nn.Module, # the pretrained ViT (left unchanged)
           train_data, # (X, y) of the target task
           test_data, # held-out (X, y): accuracy and feature adaptation
           n_classes: int, # classes of the target task
-          tau: int = 0, # head-probing epochs
+          *, tau: int = 0, # head-probing epochs
           ft_epochs: int = 5, # finetuning epochs
           head_depth: int = 1, # 1 … 3
           hp_label_smoothing: float = 0.0, # label smoothing during probing only
@@ -71,14 +71,14 @@ def hp_ft(pretrained: nn.Module, # the pretrained ViT (left unchanged)
           optimizer: str = 'adamw', progress: bool = False) -> dict:
     "One HP-then-FT run: energy at the start of FT, final test accuracy, feature adaptation."
     (x, y), (xt, yt) = as_tensors(train_data), as_tensors(test_data)
-    m = new_head(pretrained, n_classes, head_depth, seed)
+    m = new_head(pretrained, n_classes, depth=head_depth, seed=seed)
     common = dict(optimizer=optimizer, batch_size=batch_size, seed=seed)
     if tau > 0:
         hp = TrainConfig(epochs=tau, lr=hp_lr, train_only='head', label_smoothing=hp_label_smoothing, **common)
-        train(m, (x, y), None, hp, progress=progress)
+        train(m, (x, y), None, config=hp, progress=progress)
     e0 = energy(m, x, y)
     with torch.no_grad(): z0 = m.eval().penultimate(xt)
-    train(m, (x, y), None, TrainConfig(epochs=ft_epochs, lr=ft_lr, **common), progress=progress)
+    train(m, (x, y), None, config=TrainConfig(epochs=ft_epochs, lr=ft_lr, **common), progress=progress)
     with torch.no_grad(): zT = m.eval().penultimate(xt)
     return dict(tau=tau, head_depth=head_depth, hp_label_smoothing=hp_label_smoothing, start_loss=e0['loss'],
                 start_accuracy=e0['accuracy'], energy=e0['energy'], **evaluate(m, xt, yt), **feature_adaptation(z0, zT),

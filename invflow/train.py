@@ -81,7 +81,7 @@ def _loss(model, x, y, cfg):
 
 # %% ../nbs/13_train.ipynb #4c2de2b4
 @torch.no_grad()
-def evaluate(model: nn.Module, x: Tensor, y: Tensor, task: str = 'classification', batch_size: int = 256) -> dict:
+def evaluate(model: nn.Module, x: Tensor, y: Tensor, *, task: str = 'classification', batch_size: int = 256) -> dict:
     "Test metrics: accuracy and loss (classification) or mean L1 (reconstruction)."
     was = model.training
     model.eval()
@@ -194,7 +194,7 @@ def _run_epoch(model, opt, cfg: TrainConfig, x: Tensor, y: Tensor, epoch: int, s
 def train(model: nn.Module, # the model, trained in place
           train_data, # (X, y) tensors or a data set
           test_data=None, # (X, y) or a data set: metrics per epoch
-          config: TrainConfig | None = None, # what to do
+          *, config: TrainConfig | None = None, # what to do
           out_dir: str | Path | None = None, # checkpoint folder (resume from it); None: no checkpoints
           progress: bool = True, # progress bars
           on_batch: Callable[[int, int], None] | None = None, # called after every step (epoch, step)
@@ -213,7 +213,7 @@ def train(model: nn.Module, # the model, trained in place
     history, start = _resume(folder, model, opt, cfg) if folder is not None else ([], 1)
     for epoch in range(start, cfg.epochs + 1):
         m = _run_epoch(model, opt, cfg, x, y, epoch, steps, steps * cfg.epochs, progress, on_batch)
-        if xt is not None: m.update(evaluate(model, xt, yt, cfg.task))
+        if xt is not None: m.update(evaluate(model, xt, yt, task=cfg.task))
         history.append(m)
         if folder is not None: save_checkpoint(folder, epoch, model, opt, dict(metrics=m, config=asdict(cfg)))
     for p in model.parameters(): p.requires_grad_(True)

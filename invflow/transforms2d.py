@@ -33,7 +33,7 @@ def _gen(*parts: int) -> torch.Generator:
     return torch.Generator().manual_seed(s)
 
 # %% ../nbs/11_transforms2d.ipynb #a1f3102e
-def make_objects(n: int, size: int = 32, seed: int = 0) -> Tensor:
+def make_objects(n: int, *, size: int = 32, seed: int = 0) -> Tensor:
     "`n` distinct objects as RGBA images (n, 4, size, size): star-shaped silhouettes with two-colour patterns."
     yy, xx = torch.meshgrid(torch.linspace(-1, 1, size), torch.linspace(-1, 1, size), indexing='ij')
     rad, ang = torch.sqrt(xx ** 2 + yy ** 2), torch.atan2(yy, xx)
@@ -53,7 +53,7 @@ def make_objects(n: int, size: int = 32, seed: int = 0) -> Tensor:
     return out
 
 # %% ../nbs/11_transforms2d.ipynb #8dada112
-def make_backgrounds(n: int, size: int = 32, seed: int = 0) -> Tensor:
+def make_backgrounds(n: int, *, size: int = 32, seed: int = 0) -> Tensor:
     "`n` smooth random textures (n, 3, size, size) in [0, 1]."
     yy, xx = torch.meshgrid(torch.linspace(0, 1, size), torch.linspace(0, 1, size), indexing='ij')
     out = torch.empty(n, 3, size, size)
@@ -79,7 +79,7 @@ def _read_images(folder: Path, sub: str, mode: str, size: int) -> Tensor:
     read = lambda f: np.asarray(Image.open(f).convert(mode).resize((size, size), Image.BILINEAR), dtype=np.float32)
     return torch.from_numpy(np.stack([read(f) / 255 for f in files])).permute(0, 3, 1, 2).contiguous()
 
-def load_assets(folder: str | Path, size: int = 32) -> tuple[Tensor, Tensor]:
+def load_assets(folder: str | Path, *, size: int = 32) -> tuple[Tensor, Tensor]:
     "Real objects (RGBA images in `folder/objects/`) and backgrounds (`folder/backgrounds/`), resized to `size`."
     folder = Path(folder)
     return _read_images(folder, 'objects', 'RGBA', size), _read_images(folder, 'backgrounds', 'RGB', size)
@@ -182,7 +182,7 @@ def _conv_each(x: Tensor, kernels: Tensor) -> Tensor:
 # %% ../nbs/11_transforms2d.ipynb #e06fcaf1
 ELASTIC_ALPHA, ELASTIC_SIGMA = 150.0, 5.0
 
-def elastic_field(n: int, h: int, w: int, g: torch.Generator, alpha: float = ELASTIC_ALPHA,
+def elastic_field(n: int, h: int, w: int, g: torch.Generator, *, alpha: float = ELASTIC_ALPHA,
                   sigma: float = ELASTIC_SIGMA) -> Tensor:
     "torchvision's elastic displacement (n, h, w, 2) in normalised coordinates: smoothed U(−1, 1) noise × α / h."
     disp = torch.rand(n, 2, h, w, generator=g) * 2 - 1
@@ -355,8 +355,8 @@ class Transforms2D(torch.utils.data.Dataset):
         if split not in SPLITS: raise InputError(f"split is one of {list(SPLITS)}; got {split!r}.")
         self.transforms, self.n, self.split, self.seed, self.size = list(transforms), n, split, seed, size
         made = assets is None
-        self.objects = make_objects(n_classes, size, seed) if made else assets[0]
-        self.backgrounds = make_backgrounds(n_backgrounds, size, seed) if made else assets[1]
+        self.objects = make_objects(n_classes, size=size, seed=seed) if made else assets[0]
+        self.backgrounds = make_backgrounds(n_backgrounds, size=size, seed=seed) if made else assets[1]
         self.n_classes = len(self.objects)
         self._cache = {}
 
@@ -404,7 +404,7 @@ def tensors(self: Transforms2D, n: int | None = None) -> tuple[Tensor, Tensor]:
     return torch.cat(xs)[:n], torch.cat(ys)[:n]
 
 # %% ../nbs/11_transforms2d.ipynb #505bd07a
-def invariance_pairs(ds: Transforms2D, transform: str, n: int = 512) -> tuple[Tensor, Tensor]:
+def invariance_pairs(ds: Transforms2D, transform: str, *, n: int = 512) -> tuple[Tensor, Tensor]:
     "Images x, x' (n each): the same objects and backgrounds under two independent draws of `transform`."
     if transform not in TRANSFORMS:
         raise InputError(f"unknown transformation {transform!r}; use any of {list(TRANSFORMS)}.")
@@ -431,12 +431,12 @@ def _draw_one(ds: Transforms2D, transform: str, n: int) -> tuple[Tensor, Tensor,
     parts = [ds.parts(b, [transform], draw=1) for b in range(-(-n // _BLOCK))]
     return tuple(torch.cat([p[i] for p in parts])[:n] for i in range(3))
 
-def other_objects(ds: Transforms2D, transform: str, n: int = 512, seed: int = 0) -> Tensor:
+def other_objects(ds: Transforms2D, transform: str, *, n: int = 512, seed: int = 0) -> Tensor:
     "Images (n): the backgrounds of `invariance_pairs`' x, each behind another class's object (under its own draw)."
     o, bg, y = _draw_one(ds, transform, n)
     return composite(o[_other_items(y, torch.Generator().manual_seed(seed))], bg)
 
-def other_backgrounds(ds: Transforms2D, transform: str, n: int = 512, seed: int = 0) -> Tensor:
+def other_backgrounds(ds: Transforms2D, transform: str, *, n: int = 512, seed: int = 0) -> Tensor:
     "Images (n): the objects of `invariance_pairs`' x (the same draw), each on another item's background."
     o, bg, _ = _draw_one(ds, transform, n)
     g = torch.Generator().manual_seed(seed + 1)
@@ -456,9 +456,9 @@ def invariance_score(model: nn.Module, # model to probe
     from invflow.capture import capture
     rows = []
     for t in transforms:
-        x, x2 = invariance_pairs(ds, t, n)
+        x, x2 = invariance_pairs(ds, t, n=n)
         perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-        refs = (x, x2, other_objects(ds, t, n, seed), other_backgrounds(ds, t, n, seed))
+        refs = (x, x2, other_objects(ds, t, n=n, seed=seed), other_backgrounds(ds, t, n=n, seed=seed))
         f, f2, fo, fb = (capture(model, v, layers, pool=pool, progress=False) for v in refs)
         for l in layers:
             a = f[l].double()

@@ -126,7 +126,7 @@ def _redraw(mod: nn.Module) -> list[str]:
 
 def reinitialised(model: nn.Module, # the model (left unchanged)
                   names: Sequence[str], # the parameters to re-initialise (whole modules are re-initialised)
-                  seed: int = 0, # seed of the new weights
+                  *, seed: int = 0, # seed of the new weights
                  ) -> nn.Module:
     "A copy of `model` with the modules holding `names` freshly initialised."
     m, names = copy.deepcopy(model), set(names)
@@ -145,7 +145,7 @@ def reinitialised(model: nn.Module, # the model (left unchanged)
 # %% ../nbs/16_validity.ipynb #b0be3764
 def noised(model: nn.Module, # the model (left unchanged)
            sigma: float, # noise as a fraction of each tensor's spread
-           seed: int = 0, # seed of the noise
+           *, seed: int = 0, # seed of the noise
           ) -> nn.Module:
     "A copy of `model` with every parameter plus σ × its spread (its magnitude for a scalar) × N(0, 1)."
     m, g = copy.deepcopy(model), torch.Generator().manual_seed(seed)
@@ -186,7 +186,7 @@ def planted_changes(model: nn.Module, # the pretrained model
 
 # %% ../nbs/16_validity.ipynb #ce2d9ff4
 def half_samples(n: int, # images
-                 n_boot: int = 100, # resamples B
+                 *, n_boot: int = 100, # resamples B
                  seed: int = 0, # seed of the draw
                 ) -> Tensor:
     "`(B, ⌊n/2⌋)` row indices: `B` halves of the images, each without replacement."
@@ -208,7 +208,7 @@ def _stir_values(target: nn.Module, gx: Tensor, invs: Mapping, layer: str, idx: 
     kw = dict(pool=pool, batch_size=batch_size, progress=False)
     grams = [_raw_gram(capture(target, inv.x, [layer], **kw)[layer], estimator)
              for (l, _), inv in invs.items() if l == layer]
-    return [np.mean([resampled_cka(gx, gy, i, estimator) for gy in grams], axis=0) for i in idx]
+    return [np.mean([resampled_cka(gx, gy, i, estimator=estimator) for gy in grams], axis=0) for i in idx]
 
 # %% ../nbs/16_validity.ipynb #96764fdb
 def _half(p: Prepared, i: Tensor) -> Prepared:
@@ -233,7 +233,7 @@ class _Ref:
 
 def _cka_div(gx: Tensor, gy: Tensor, idx, estimator: str) -> list[np.ndarray]:
     "1 − CKA on each index set."
-    return [1 - resampled_cka(gx, gy, i, estimator) for i in idx]
+    return [1 - resampled_cka(gx, gy, i, estimator=estimator) for i in idx]
 
 # %% ../nbs/16_validity.ipynb #827d058c
 def _layer_values(ref: _Ref, m: nn.Module, inv_m: Mapping | None, l: str, fm: Tensor, pm: Prepared | None,
@@ -257,7 +257,7 @@ def _reference(model, x, layers, seeds, cfg, cache, measures, idx, estimator, po
     invs = invert_reference(model, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
     f = capture(model, x, layers, pool=pool, batch_size=cfg.batch_size, progress=False)
     grams = {l: _raw_gram(f[l], estimator) for l in layers}
-    prep = {l: prepare(f[l], 'pwcca' in measures) for l in layers} if measures else {}
+    prep = {l: prepare(f[l], features='pwcca' in measures) for l in layers} if measures else {}
     selfs = {l: _stir_values(model, grams[l], invs, l, idx, estimator, pool, cfg.batch_size) for l in layers}
     return _Ref(model, invs, grams, prep, selfs, prepare(x) if 'deconfounded_cka' in measures else None)
 
@@ -272,7 +272,7 @@ def _change_values(ref: _Ref, m: nn.Module, x, layers, seeds, cfg, cache, learni
     f = capture(m, x, layers, pool=pool, batch_size=cfg.batch_size, progress=False)
     out = {}
     for l in layers:
-        pm = prepare(f[l], 'pwcca' in measures) if measures else None
+        pm = prepare(f[l], features='pwcca' in measures) if measures else None
         out[l] = _layer_values(ref, m, inv_m, l, f.pop(l), pm, measures, idx, estimator, pool, cfg.batch_size)
     return out
 
@@ -370,7 +370,7 @@ def validate(model: nn.Module, # the pretrained model (any model on pixels in [0
     _check_measures(measures, len(x))
     layers = [s for s, _, _ in resolve_layers(model, auto_layers(model) if layers is None else layers)]
     cfg, n = config or InvertConfig(pool=pool), len(x)
-    idx = [torch.arange(n)[None], half_samples(n, n_boot, seed)]
+    idx = [torch.arange(n)[None], half_samples(n, n_boot=n_boot, seed=seed)]
     plants = planted_changes(model, x, layers, at=at, noise=noise, seed=seed)
     ref = _reference(model, x, layers, seeds, cfg, cache, measures, idx, estimator, pool, progress)
     vals = {}
@@ -390,7 +390,7 @@ def _suite_provenance(ref: _Ref, layers, cfg: InvertConfig, n, n_boot, level, se
 
 # %% ../nbs/16_validity.ipynb #16b50fa9
 def validity_chart(v: Validity, # the suite's result
-                   measures: Sequence[str] | None = None, # panels (default: every measure in the table)
+                   *, measures: Sequence[str] | None = None, # panels (default: every measure in the table)
                   ):
     "Change × layer per measure: filled where the change is detected, with the value."
     import altair as alt
@@ -412,18 +412,18 @@ def validity_chart(v: Validity, # the suite's result
 @patch
 def chart(self: Validity, measures: Sequence[str] | None = None):
     "`validity_chart` of this result."
-    return validity_chart(self, measures)
+    return validity_chart(self, measures=measures)
 
 # %% ../nbs/16_validity.ipynb #c06c2e30
 def stem_floor(model: nn.Module, # the pretrained model
                layers: Sequence[str], # its analysed layers
                x: Tensor, # images (two are used to find the stem)
-               seed: int = 1, # seed of the new weights (1: the suite's own stem floor for seed 0)
+               *, seed: int = 1, # seed of the new weights (1: the suite's own stem floor for seed 0)
               ) -> nn.Module:
     "The stem-floor control: `model`'s stem kept, every parameter after it re-initialised."
     parts = model_parts(model, layers, x)
     stem = set(parts.stem)
-    return reinitialised(model, [n for n in parts.all if n not in stem], seed)
+    return reinitialised(model, [n for n in parts.all if n not in stem], seed=seed)
 
 # %% ../nbs/16_validity.ipynb #2d54688d
 def floor_table(model: nn.Module, # the pretrained model
@@ -435,8 +435,8 @@ def floor_table(model: nn.Module, # the pretrained model
                ) -> pd.DataFrame:
     "Per layer: the stem floor's forgetting, its interval, and `floor_seen` (told from the identical copy)."
     n, z = len(x), scipy.stats.norm.ppf(0.5 + level / 2)
-    idx = [torch.arange(n)[None], half_samples(n, n_boot, seed)]
-    floor = stem_floor(model, layers, x, seed + 1)
+    idx = [torch.arange(n)[None], half_samples(n, n_boot=n_boot, seed=seed)]
+    floor = stem_floor(model, layers, x, seed=seed + 1)
     fm, ff = (capture(m, x, layers, pool=pool, batch_size=batch_size, progress=False) for m in (model, floor))
     rows = []
     for l in layers:

@@ -26,7 +26,7 @@ def short(layer: str) -> str:
 
 # %% ../nbs/20_viz.ipynb #cc8857a8
 def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAnalysis.per_layer}
-                    metrics: Sequence[str] = ('forgetting', 'learning', 'cka_divergence'),
+                    *, metrics: Sequence[str] = ('forgetting', 'learning', 'cka_divergence'),
                    ) -> alt.Chart:
     "Per-layer metrics: a line per model pair with its interval as error bars, a panel per metric and per part."
     part = lambda l, d: 'blocks' if l in block_layers(list(d.layer)) else 'pooled layer'
@@ -49,7 +49,7 @@ def per_layer_chart(tables: Mapping[str, pd.DataFrame], # {pair name: FinetuneAn
 
 # %% ../nbs/20_viz.ipynb #ec86f3e2
 def flow_heatmap(flow: pd.DataFrame, # L × L invariance flow (rows: finetuned layer i, columns: pretrained layer j)
-                 title: str = 'invariance flow', # chart title
+                 *, title: str = 'invariance flow', # chart title
                 ) -> alt.Chart:
     "The invariance flow matrix as a heatmap with values: i < j compression, i > j expansion."
     layers = [short(l) for l in flow.index]
@@ -77,7 +77,7 @@ def dynamics_chart(per_epoch: pd.DataFrame, robustness: pd.Series | None = None)
         tooltip=['epoch', 'quantity', alt.Tooltip('value:Q', format='.4f')]).properties(width=420, height=220)
 
 # %% ../nbs/20_viz.ipynb #d1bdf8ca
-def correlation_chart(study: pd.DataFrame, top: int = 15) -> alt.Chart:
+def correlation_chart(study: pd.DataFrame, *, top: int = 15) -> alt.Chart:
     "The strongest hypotheses of the correlation study: r with Bonferroni significance."
     d = study[study.tested].assign(hypothesis=lambda t: t.subset + ' · ' + t.combination + ' · ' + t.layer_stat)
     d = d.reindex(d.r.abs().sort_values(ascending=False).index).head(top)

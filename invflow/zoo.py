@@ -413,7 +413,7 @@ def _invflow_head(sd: dict[str, Tensor], path) -> tuple[str, int, int]:
 
 # %% ../nbs/08_zoo.ipynb #7f3faf11
 def load_invflow(path: str | Path, # an invflow checkpoint (safetensors or weights-only .pt)
-                 arch: str | None = None, # a preset; None: read from the checkpoint's shapes
+                 *, arch: str | None = None, # a preset; None: read from the checkpoint's shapes
                 ) -> nn.Module:
     "An invflow `ViT` (it takes pixels in [0, 1] itself) from a checkpoint."
     if arch is not None and arch not in PRESETS:
@@ -428,14 +428,14 @@ def load_invflow(path: str | Path, # an invflow checkpoint (safetensors or weigh
 
 # %% ../nbs/08_zoo.ipynb #0e3c890f
 def load_model(spec: str, # see the table at the top
-               arch: str | None = None, # preset of a bare invflow checkpoint, when its shapes do not determine it
+               *, arch: str | None = None, # preset of a bare invflow checkpoint, when its shapes do not determine it
               ) -> nn.Module:
     "A model on pixels in [0, 1] from any spec, in eval mode, on the CPU."
     s = parse_spec(spec)
     if s.kind == 'timm': return load_timm(s.name, s.path)
     if s.kind == 'hf': return load_hf(s.path)
     if s.kind == 'torchvision': return load_torchvision(s.name, s.path)
-    return load_invflow(s.path, arch).eval()
+    return load_invflow(s.path, arch=arch).eval()
 
 # %% ../nbs/08_zoo.ipynb #95cad531
 def _layers(self: PixelModel) -> list[str]:
@@ -462,7 +462,7 @@ def _checkpoint_paths(s: ModelSpec) -> list[Path]:
 
 # %% ../nbs/08_zoo.ipynb #1ce7d4b3
 def checkpoint_models(spec: str, # a folder spec: timm:NAME=DIR, torchvision:NAME=DIR, hf:DIR or DIR
-                      arch: str | None = None, # preset of bare invflow checkpoints, when shapes do not determine it
+                      *, arch: str | None = None, # preset of bare invflow checkpoints, when shapes do not determine it
                      ) -> dict[int, Callable[[], nn.Module]]:
     "`{epoch or step: loader}` for the checkpoints in a folder, in order; each loader returns the model."
     s = parse_spec(spec)
@@ -479,7 +479,7 @@ def checkpoint_models(spec: str, # a folder spec: timm:NAME=DIR, torchvision:NAM
 
 # %% ../nbs/08_zoo.ipynb #39ddcf87
 def check_images(x: Tensor, # images (n, C, H, W)
-                 what: str = 'the images', # how to name them in the message
+                 *, what: str = 'the images', # how to name them in the message
                 ) -> Tensor:
     "`x` when it holds at least 4 distinct images of finite pixels in [0, 1]; one sentence otherwise."
     if not isinstance(x, Tensor) or x.ndim != 4:

@@ -53,7 +53,8 @@ def test_report_renders_every_chart_offline(quick_run):
     assert n_charts >= 6
     prof = tempfile.mkdtemp()
     try:
-        dom = subprocess.run([chromium(), '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        dom = subprocess.run([chromium(), '--headless', '--no-sandbox', '--disable-gpu',
+                              '--disable-background-networking',
                               '--disable-component-update', '--disable-sync', '--no-first-run', f'--user-data-dir={prof}',
                               '--virtual-time-budget=20000', '--dump-dom', (d / 'report.html').as_uri()],
                              capture_output=True, text=True, timeout=180).stdout
@@ -67,7 +68,8 @@ def test_report_renders_every_chart_offline(quick_run):
     charts = [seg.split('<script')[0] for seg in re.split(r'<div class="chart[^"]*" id="chart\d+"', body)[1:]]
     assert len(charts) == n_charts
     for c in charts:                       # a failed chart holds the text "chart error: …" instead of an SVG
-        assert 'chart error' not in c and '<svg' in c and 'class="marks"' in c and re.search(r'class="mark-\w+', c), c[:300]
+        assert 'chart error' not in c and '<svg' in c and 'class="marks"' in c and re.search(r'class="mark-\w+',
+                                                                                             c), c[:300]
     assert shot.exists() and shot.stat().st_size > 10_000
 
 

@@ -63,7 +63,8 @@ def test_cli_analyze_under_torchrun(tmp_path):
     a1, a2 = (json.loads((tmp_path / d / 'results' / 'analysis_finetuned.json').read_text()) for d in ('one', 'two'))
     assert a1['layers'] == a2['layers']
     for k, m in a1['matrices'].items():
-        np.testing.assert_allclose(np.array(m, dtype=float), np.array(a2['matrices'][k], dtype=float), rtol=0, atol=1e-9, err_msg=k)
+        np.testing.assert_allclose(np.array(m, dtype=float), np.array(a2['matrices'][k], dtype=float), rtol=0,
+                                   atol=1e-9, err_msg=k)
     c1 = sorted(p.relative_to(tmp_path / 'one') for p in (tmp_path / 'one' / 'cache').rglob('*.safetensors'))
     c2 = sorted(p.relative_to(tmp_path / 'two') for p in (tmp_path / 'two' / 'cache').rglob('*.safetensors'))
     # the shared cache: every (model, layer, batch) once, and each model again at ¼ and ½ of the steps (the curves:

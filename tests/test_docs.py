@@ -15,11 +15,13 @@ PAGES = ('index', '01_similarity', '20_viz', '22_report')
 
 @pytest.fixture(scope='module')
 def site():
-    r = subprocess.run([sys.executable, str(ROOT / 'docs' / 'build.py'), '--pages', ','.join(PAGES)], capture_output=True, text=True, timeout=1200)
+    r = subprocess.run([sys.executable, str(ROOT / 'docs' / 'build.py'), '--pages', ','.join(PAGES)],
+                       capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    srv = subprocess.Popen([sys.executable, '-m', 'http.server', str(port), '--bind', '127.0.0.1', '--directory', str(SITE)],
+    srv = subprocess.Popen([sys.executable, '-m', 'http.server', str(port), '--bind', '127.0.0.1', '--directory',
+                            str(SITE)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(50):
@@ -33,11 +35,13 @@ def browse(url, screenshot=None):
     exe = next((shutil.which(n) for n in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(n)), None)
     if exe is None: pytest.fail("headless Chromium is needed for the docs test; `make test` installs Debian's chromium.")
     prof = tempfile.mkdtemp()
-    flags = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    flags = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+             '--disable-component-update',
              '--disable-sync', '--no-first-run', f'--user-data-dir={prof}', '--virtual-time-budget=15000']
     try:
         dom = subprocess.run([*flags, '--dump-dom', url], capture_output=True, text=True, timeout=180).stdout
-        if screenshot: subprocess.run([*flags, f'--screenshot={screenshot}', '--window-size=1280,1800', url], capture_output=True, timeout=180)
+        if screenshot: subprocess.run([*flags, f'--screenshot={screenshot}', '--window-size=1280,1800', url],
+                                      capture_output=True, timeout=180)
     finally: shutil.rmtree(prof, ignore_errors=True)
     return dom
 

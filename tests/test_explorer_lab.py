@@ -63,7 +63,8 @@ def lab():
     exe = _need('JupyterLab', shutil.which('jupyter-lab', path=str(Path(sys.executable).parent)))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(folder / '.config'), JUPYTER_RUNTIME_DIR=str(folder / '.runtime'))
     log = open(folder / 'lab.log', 'w')
-    proc = subprocess.Popen([exe, '--no-browser', '--ip=127.0.0.1', f'--port={port}', f'--IdentityProvider.token={token}',
+    proc = subprocess.Popen([exe, '--no-browser', '--ip=127.0.0.1', f'--port={port}',
+                             f'--IdentityProvider.token={token}',
                              f'--ServerApp.root_dir={folder}', '--LabApp.expose_app_in_browser=True',
                              '--LabApp.news_url=', *(['--allow-root'] if os.geteuid() == 0 else [])],
                             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
@@ -114,7 +115,8 @@ def _wait(driver, check, what: str, timeout: float = 90, shot: Path | None = Non
 
 def _grid(driver) -> list[str]:
     "The grid's cells as they read on hover: 'i=…, j=…: value (median ρ …)', four decimals."
-    return [b.get_attribute('title') for b in driver.find_elements('css selector', '.jp-OutputArea .widget-gridbox button')]
+    return [b.get_attribute('title') for b in driver.find_elements('css selector',
+                                                                   '.jp-OutputArea .widget-gridbox button')]
 
 
 def test_explorer_renders_and_reacts_in_jupyterlab(lab, browser):
@@ -137,7 +139,8 @@ def test_explorer_renders_and_reacts_in_jupyterlab(lab, browser):
     assert after != before
     cell = browser.find_elements('css selector', '.jp-OutputArea .widget-gridbox button')[4]   # blocks.1 · blocks.1
     cell.click()
-    detail = _wait(browser, lambda: [h.text for h in browser.find_elements('css selector', '.jp-OutputArea .widget-html')
+    detail = _wait(browser, lambda: [h.text for h in browser.find_elements('css selector',
+                                                                           '.jp-OutputArea .widget-html')
                                      if 'pretrained' in h.text], 'the selected cell\'s detail', 60, shot)[0]
     assert 'finetuned blocks.1 · pretrained blocks.1' in detail and f'({PAIRS[1]})' in detail, detail
     _wait(browser, lambda: browser.find_elements('css selector', '.jp-OutputArea .jp-RenderedSVG'),
