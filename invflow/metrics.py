@@ -881,7 +881,7 @@ def analyze(pt: nn.Module, # the pretrained model
         inv_pt = _inversions(pt, x, layers, seeds, cfg, cache, progress, pt_inversions)
         inv_ft = _inversions(ft, x, layers, seeds, cfg, cache, progress, ft_inversions)
         raw = _raw_matrices(pt, ft, x, layers, inv_pt, inv_ft, estimator, cfg.pool, cfg.batch_size)
-        r = finetune_metrics(*raw.values(), self_terms)
+        r = finetune_metrics(*raw.values(), self_terms=self_terms)
         per_layer, rep = _layer_table(pt, ft, x, layers, r, inv_pt, inv_ft, estimator, self_terms, n_boot, level,
                                       cfg.pool, cfg.batch_size, floor, resampling)
         cv = _curves(pt, ft, x, layers, seeds, cfg, cache, estimator, rho_curve, gate_ft)

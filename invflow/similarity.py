@@ -330,7 +330,7 @@ def hsic_terms(fa: Sequence[Tensor], # representations of model A's layers, each
     return p[:la, la:], p.diagonal()[:la].clone(), p.diagonal()[la:].clone(), ca, [is_constant(f) for f in fb]
 
 # %% ../nbs/01_similarity.ipynb #36106aff
-def cka_from_terms(xy: Tensor, xx: Tensor, yy: Tensor, *, const_a=None, const_b=None,
+def cka_from_terms(xy: Tensor, xx: Tensor, yy: Tensor, const_a=None, const_b=None, *,
                    names_a=None, names_b=None) -> Tensor:
     "CKA matrix from (summed) HSIC terms; NaN with a warning where a layer is constant or a self term not positive."
     bad_a = (xx <= 0) | torch.tensor(const_a if const_a is not None else [False] * len(xx))
