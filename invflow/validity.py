@@ -179,9 +179,9 @@ def planted_changes(model: nn.Module, # the pretrained model
                    ) -> dict[str, tuple[str, Callable[[], nn.Module]]]:
     "`{change: (where, build)}`: the identical copy, stem floor, stem re-init, each layer re-init, random init, noise."
     plants = _plant_parts(model_parts(model, layers, x), at)
-    out = {name: (where, partial(reinitialised, model, names, seed + i))
+    out = {name: (where, partial(reinitialised, model, names, seed=seed + i))
            for i, (name, (where, names)) in enumerate(plants.items())}
-    for i, s in enumerate(noise): out[f'noise {s:g}'] = ('all', partial(noised, model, s, seed + len(plants) + i))
+    for i, s in enumerate(noise): out[f'noise {s:g}'] = ('all', partial(noised, model, s, seed=seed + len(plants) + i))
     return out
 
 # %% ../nbs/16_validity.ipynb #ce2d9ff4

@@ -475,7 +475,7 @@ def checkpoint_models(spec: str, # a folder spec: timm:NAME=DIR, torchvision:NAM
     prefix = {'timm': f'timm:{s.name}=', 'torchvision': f'torchvision:{s.name}=', 'hf': 'hf:', 'invflow': ''}[s.kind]
     keyed = {}
     for i, p in enumerate(paths): keyed.setdefault(_last_number(p, i + 1), p)
-    return {k: partial(load_model, f'{prefix}{p}', arch) for k, p in sorted(keyed.items())}
+    return {k: partial(load_model, f'{prefix}{p}', arch=arch) for k, p in sorted(keyed.items())}
 
 # %% ../nbs/08_zoo.ipynb #39ddcf87
 def check_images(x: Tensor, # images (n, C, H, W)
