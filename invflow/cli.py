@@ -38,7 +38,7 @@ def load_spec(spec: str, # timm:NAME[=PATH], hf:FOLDER, torchvision:NAME=PATH or
               ) -> torch.nn.Module:
     "A model on pixels in [0, 1] from a spec, on `device`, in eval mode."
     from invflow.zoo import load_model as load
-    return load(spec, arch).to(_device(device)).eval()
+    return load(spec, arch=arch).to(_device(device)).eval()
 
 # %% ../nbs/30_cli.ipynb #c11d4a02
 def image_size(model: torch.nn.Module, *, default: int = 32) -> int:
