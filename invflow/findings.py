@@ -268,18 +268,14 @@ def fall_steps(curve: np.ndarray, # `(E, k, 1 + R)` (or `(E, 1 + R)`): per epoch
                *, resampling: str = 'jackknife', # the replicates' scheme: 'jackknife' or 'bootstrap'
               ) -> tuple[np.ndarray, np.ndarray]:
     "(steps m_e − m_{e+1} on the full sample `(E − 1,)`, their scaled replicate deviations `(E − 1, R)`)."
-    if resampling not in ('jackknife', 'bootstrap'):
-        raise InputError(f"resampling is 'jackknife' or 'bootstrap'; got {resampling!r}.")
+    from invflow.metrics import replicate_deviations
     c = np.asarray(curve, np.float64)
     c = c[:, None] if c.ndim == 2 else c
     if c.ndim != 3 or c.shape[0] < 2 or c.shape[2] < 3:
         raise InputError(f"a fall needs a curve of ≥ 2 epochs × seed sets × (1 + ≥ 2 replicates); got {c.shape}.")
     m = c.mean(axis=1)
     steps = m[:-1] - m[1:]
-    reps = steps[:, 1:]
-    r = reps.shape[1]
-    scale = np.sqrt((r - 1) / r) if resampling == 'jackknife' else 1 / np.sqrt(r - 1)
-    return steps[:, 0], (reps - reps.mean(axis=1, keepdims=True)) * scale
+    return steps[:, 0], replicate_deviations(steps[:, 1:], resampling)
 
 # %% ../nbs/19_findings.ipynb #bba119b5
 def fall_null(devs: Sequence[np.ndarray], # per run, its steps' scaled replicate deviations (`fall_steps`)

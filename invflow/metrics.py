@@ -32,11 +32,11 @@ from .data import as_images
 # %% auto #0
 __all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHEMES', 'RHO_GATE', 'finetune_metrics',
            'flow_summary', 'FinetuneAnalysis', 'bootstrap_indices', 'resampled_cka', 'leave_one_out_cka',
-           'leave_one_out_se', 'replicate_se', 'seed_set_se', 'per_layer_replicates', 'intervals_from_replicates',
-           'per_layer_intervals', 'block_layers', 'flow_replicates', 'flow_totals', 'flow_noise_null', 'flow_table',
-           'coverage_simulation', 'flow_coverage_simulation', 'InversionQualityWarning', 'quality_gate', 'FloorWarning',
-           'convergence', 'learning_convergence', 'convergence_gate', 'analyze', 'gate_column', 'paired_contrast',
-           'Dynamics', 'dynamics', 'curve_array']
+           'leave_one_out_se', 'replicate_se', 'replicate_deviations', 'seed_set_se', 'per_layer_replicates',
+           'intervals_from_replicates', 'per_layer_intervals', 'block_layers', 'flow_replicates', 'flow_totals',
+           'flow_noise_null', 'flow_table', 'coverage_simulation', 'flow_coverage_simulation',
+           'InversionQualityWarning', 'quality_gate', 'FloorWarning', 'convergence', 'learning_convergence',
+           'convergence_gate', 'analyze', 'gate_column', 'paired_contrast', 'Dynamics', 'dynamics', 'curve_array']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
@@ -255,6 +255,17 @@ def replicate_se(values: np.ndarray, resampling: str) -> float:
     "The standard error from a number's replicates: the jackknife's, or the bootstrap's standard deviation."
     return leave_one_out_se(values) if resampling == 'jackknife' else float(np.nanstd(values, ddof=1))
 
+# %% ../nbs/05_finetune_metrics.ipynb #e8f7015c
+def replicate_deviations(values: np.ndarray, # replicates along the last axis (the full sample not among them)
+                         resampling: str, # the scheme of the replicates
+                        ) -> np.ndarray:
+    "Deviations from the replicates' mean, scaled so that the norm along the last axis is `replicate_se`."
+    check_mode(resampling, Resampling)
+    v = np.asarray(values, np.float64)
+    r = v.shape[-1]
+    scale = np.sqrt((r - 1) / r) if resampling == 'jackknife' else 1 / np.sqrt(r - 1)
+    return (v - v.mean(-1, keepdims=True)) * scale
+
 # %% ../nbs/05_finetune_metrics.ipynb #8137611c
 def seed_set_se(values: np.ndarray, # `(k, 1 + R)`: per inversion seed set, the full sample then the replicates
                 resampling: str, # the scheme of the replicates
@@ -386,11 +397,9 @@ def _scopes(layers: Sequence[str]) -> dict[str, list[int]]:
 
 def _image_draws(reps: np.ndarray, resampling: str, n_draws: int, seed: int) -> np.ndarray | None:
     "`(n_draws, L, L)` draws of a matrix's noise from its replicates `(R, L, L)` (a Gaussian multiplier); None: R < 2."
-    r = len(reps)
-    if r < 2: return None
-    scale = np.sqrt((r - 1) / r) if resampling == 'jackknife' else 1 / np.sqrt(r - 1)
-    g = np.random.default_rng(seed).normal(size=(n_draws, r))
-    return np.tensordot(g, (reps - reps.mean(0)) * scale, 1)
+    if len(reps) < 2: return None
+    dev = np.moveaxis(replicate_deviations(np.moveaxis(reps, 0, -1), resampling), -1, 0)
+    return np.tensordot(np.random.default_rng(seed).normal(size=(n_draws, len(reps))), dev, 1)
 
 def _null_sums(flow: np.ndarray, idx, resampling: str = 'jackknife', n_draws: int = 200,
                seed: int = 0) -> dict[str, np.ndarray] | None:
