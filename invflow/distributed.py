@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import torch
 import torch.distributed as dist
-from .errors import InputError, InvflowError, SetupError
+from .errors import InputError, InvflowError, SetupError, Shard, check_mode
 
 # %% auto #0
 __all__ = ['RankError', 'is_distributed', 'rank_world', 'is_main', 'device', 'init_distributed', 'shard', 'exchange',
@@ -57,15 +57,14 @@ def init_distributed(*, backend: str | None = None, # 'nccl' or 'gloo' (default:
 
 # %% ../nbs/07_distributed.ipynb #84169b3a
 def shard(n: int, # number of jobs
-          *, how: str = 'block', # 'block' (contiguous, keeps order) or 'cyclic' (job k on rank k mod N)
+          *, how: Shard = 'block', # 'block' (contiguous, keeps order) or 'cyclic' (job k on rank k mod N)
           rank: int | None = None, # this rank (default: the process's)
           world: int | None = None, # number of ranks (default: the process group's)
          ) -> list[int]:
     "The job indices this rank runs."
     r, w = rank_world()
     r, w = (r if rank is None else rank), (w if world is None else world)
-    if how == 'cyclic': return list(range(r, n, w))
-    if how != 'block': raise InputError(f"how is 'block' or 'cyclic'; got {how!r}.")
+    if check_mode(how, Shard) == 'cyclic': return list(range(r, n, w))
     lo, extra = divmod(n, w)
     start = r * lo + min(r, extra)
     return list(range(start, start + lo + (r < extra)))
@@ -100,7 +99,7 @@ def exchange(obj, # this rank's contribution (any picklable object; tensors are 
 # %% ../nbs/07_distributed.ipynb #9a31cd1b
 def map_sharded(fn: Callable, # fn(job) -> result, run on the rank that owns the job
                 jobs: Sequence, # independent jobs
-                *, how: str = 'block', # see `shard`
+                *, how: Shard = 'block', # see `shard`
                ) -> list:
     "`[fn(j) for j in jobs]` computed across the ranks, every result on every rank, errors raised everywhere."
     if not is_distributed(): return [fn(j) for j in jobs]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 # %% auto #0
-__all__ = ['Estimator', 'Pool', 'SeedKind', 'SelfTerms', 'Resampling', 'CKAMode', 'Optimizer', 'InvflowError', 'InputError',
-           'InputTypeError', 'SetupError', 'MissingFile', 'modes', 'check_mode']
+__all__ = ['Estimator', 'Pool', 'SeedKind', 'SelfTerms', 'Resampling', 'CKAMode', 'Optimizer', 'Metric', 'FinetuneMetric',
+           'CKAForm', 'Correlation', 'Task', 'TrainOptimizer', 'Shard', 'FlowModel', 'InvflowError', 'InputError',
+           'InputTypeError', 'SetupError', 'MissingFile', 'modes', 'check_mode', 'given_once']
 
 # %% ../nbs/00_errors.ipynb #b8fdff93
 class InvflowError(Exception):
@@ -39,9 +40,20 @@ SelfTerms = Literal['one', 'measured']                           # STIR(m^l | m^
 Resampling = Literal['jackknife', 'bootstrap']                   # intervals over images
 CKAMode = Literal['full', 'minibatch']                           # exact on all inputs, or HSIC₁ summed over batches
 Optimizer = Literal['adam', 'reference']                         # the inversion's optimiser (03_invert)
+Metric = Literal['forgetting', 'learning']                       # a metric read from one side's inversions
+FinetuneMetric = Literal['forgetting', 'learning', 'cka_divergence', 'compression', 'expansion',  # 05: per layer,
+                         'compression_positive', 'expansion_positive', 'compression_excess', 'expansion_excess']  # flow
+CKAForm = Literal['auto', 'feature', 'gram']                     # linear CKA from d×d or n×n products (01_similarity)
+Correlation = Literal['spearman', 'pearson']                     # RSA's correlation of two RDMs (09_measures)
+Task = Literal['classification', 'reconstruction']               # a ViT's head and loss (12_models, 13_train)
+TrainOptimizer = Literal['sgd', 'adamw']                         # the optimiser of training and finetuning (13_train)
+Shard = Literal['block', 'cyclic']                               # how jobs split over ranks (07_distributed)
+FlowModel = Literal['mixed', 'no flow']                          # the flow coverage simulation's truth (05)
 
 _NAMES = {Estimator: 'estimator', Pool: 'pooling', SeedKind: 'seed kind', SelfTerms: 'self terms',
-          Resampling: 'resampling', CKAMode: 'CKA mode', Optimizer: 'optimizer'}
+          Resampling: 'resampling', CKAMode: 'CKA mode', Optimizer: 'inversion optimizer', Metric: 'metric',
+          FinetuneMetric: 'finetuning metric', CKAForm: 'linear CKA form', Correlation: 'correlation', Task: 'task',
+          TrainOptimizer: 'training optimizer', Shard: 'sharding', FlowModel: 'flow model'}
 
 def modes(kind) -> tuple[str, ...]:
     "The choices of a mode type, in order."
@@ -54,3 +66,16 @@ def check_mode(value, # the value given
     if value not in get_args(kind):
         raise InputError(f"unknown {_NAMES[kind]} {value!r}; use one of {', '.join(map(repr, get_args(kind)))}.")
     return value
+
+# %% ../nbs/00_errors.ipynb #2bfe2861
+def given_once(config, # the settings, whole (a dataclass instance), or None
+               make, # the config class, built from `kw` when no config is given
+               kw: dict, # the settings given one by one
+              ):
+    "`config`, or `make(**kw)` when it is None; an error naming the settings given twice when both are given."
+    if config is None: return make(**kw)
+    if kw:
+        names, dots = ', '.join(f'{k}=' for k in kw), ', '.join(f'{k}=…' for k in kw)
+        raise InputError(f"settings given twice: config= and {names}; put them in the config "
+                         f"(dataclasses.replace(config, {dots})).")
+    return config

@@ -15,11 +15,11 @@ import pandas as pd
 from scipy import stats
 from fastcore.basics import patch
 
-from .errors import InputError
+from .errors import InputError, Estimator, FinetuneMetric, Resampling, check_mode
 
 # %% auto #0
 __all__ = ['seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok', 'paired_means',
-           'paired_drift', 'floor_seen', 'floor_ok', 'fall_steps', 'fall_null', 'largest_fall']
+           'aitken_remainder', 'paired_drift', 'floor_seen', 'floor_ok', 'fall_steps', 'fall_null', 'largest_fall']
 
 # %% ../nbs/19_findings.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
@@ -72,7 +72,7 @@ class Finding:
     floor_ok: bool | None = None         # the instrument sees the stem floor at every layer it reads (None: not read)
     about: str = 'finetuning'            # 'finetuning' (≥ 2 training seeds) or 'these models' (one pair is enough)
     missing: str = ''                    # evidence this run lacks for the finding (verdict: inconclusive (missing))
-    drift: float | None = None           # |the statistic's move over the last doubling of the inversion budget|
+    drift: float | None = None           # the statistic's remaining move to converged inversions (`paired_drift`)
 
     def __post_init__(self):
         if self.about not in ('finetuning', 'these models'):
@@ -128,8 +128,10 @@ def flips_if(f: Finding, # the finding
     if verdict in missing: return missing[verdict]
     if verdict == 'inconclusive (inversion drift)':
         if np.isnan(f.drift): return "the inversions' convergence curve (analyze's rho_curve), to measure their drift"
-        return (f"longer inversions: their last doubling moved the statistic by {f.drift:.3g}, enough to carry the "
-                f"interval [{lo:.3g}, {hi:.3g}] across {thr}")
+        if np.isinf(f.drift): return ("inversions that converge: the last doubling of their budget moved the "
+                                      "statistic at least as much as the one before")
+        return (f"longer inversions: the statistic has an estimated {f.drift:.3g} left to move (from its last two "
+                f"budget doublings), enough to carry the interval [{lo:.3g}, {hi:.3g}] across {thr}")
     if f.missing: return f"a run with what is missing here: {f.missing}"
     if f.op == '=': return f"any entry ≠ {thr}" if verdict == 'holds' else f"every entry exactly {thr}"
     if np.isnan(lo) or np.isnan(hi): return "an interval (a second seed or an image standard error)"
@@ -157,7 +159,7 @@ def findings(*rows: Finding, level: float = 0.95) -> pd.DataFrame:
 # %% ../nbs/19_findings.ipynb #97e79a65
 def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any per-layer table with `seed`, `pair`)
                 pair: str, # the pair's name
-                metric: str, # 'forgetting', 'learning' or 'cka_divergence'
+                metric: FinetuneMetric, # 'forgetting', 'learning' or 'cka_divergence'
                 layers: Sequence[str] | None = None, # the layers averaged (default: all)
                 *, level: float = 0.95,
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -173,7 +175,7 @@ def layer_means(table: pd.DataFrame, # `per_layer_seeds` of `load_run` (or any p
 def gate_ok(table: pd.DataFrame, # a per-layer table with `rho_ok`, `rho_ok_ft` (and `pair`)
             pairs: Sequence[str] | None = None, # the pairs a finding reads (default: all)
             layers: Sequence[str] | None = None, # the layers it reads (default: all)
-            *, metric: str | Sequence[str] = 'forgetting', # the metric(s) it reads: each reads its side's gate
+            *, metric: FinetuneMetric | Sequence[FinetuneMetric] = 'forgetting', # the metric(s) read (each: its gate)
            ) -> bool | None:
     "Whether every (pair, seed, layer) a finding reads passes its metrics' gates (None: it reads no inversions)."
     from invflow.metrics import gate_column
@@ -207,7 +209,7 @@ def _of_estimator(rep: pd.DataFrame, estimator: str | None) -> pd.DataFrame:
 
 def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), metric, [seed_set,] replicate, value, …
                  *terms: tuple, # (weight, pair, metric, layers or None for all; a flow total: 'blocks' or 'all')
-                 estimator: str | None = None, # the estimator's replicates (None: the table's only one)
+                 estimator: Estimator | None = None, # the estimator's replicates (None: the table's only one)
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Per training seed: the combination and its standard error (images and inversion seed sets) from shared replicates."
     from invflow.metrics import seed_set_se
@@ -226,18 +228,32 @@ def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), 
     return np.array(values), np.array(ses)
 
 # %% ../nbs/19_findings.ipynb #484390f4
-def paired_drift(table: pd.DataFrame, # per-layer table with seed, pair, layer, `{metric}_drift` (`per_layer_seeds`)
-                 *terms: tuple, # (weight, pair, metric, layers or None for all), as `paired_means` takes them
-                ) -> float:
-    "|Σ weight · the layers' mean drift|, averaged over seeds: the combination's move over the last budget doubling."
+def aitken_remainder(move: float, # the earlier move Δ₁ (half the budget minus a quarter of it)
+                     last: float, # the last move Δ₂ (the full budget minus half of it)
+                    ) -> float:
+    "|Δ₂·q/(1 − q)| with q = Δ₂/Δ₁: what a geometrically converging number has left to move (inf when |q| ≥ 1)."
+    if np.isnan(move) or np.isnan(last): return float('nan')
+    if last == 0: return 0.0
+    q = last / move if move != 0 else np.inf
+    return float(abs(last * q / (1 - q))) if abs(q) < 1 else float('inf')
+
+def _combination(table: pd.DataFrame, terms: tuple, column: str) -> pd.Series:
+    "Per training seed: Σ weight · the layers' mean `{metric}{column}` (NaN where a seed or the column is missing)."
     total = pd.Series(0.0, index=sorted(table.seed.unique()))
     for w, pair, metric, layers in (t for t in terms if t[2] != 'cka_divergence'):   # CKA: no inversion, no drift
         t = table[(table.pair == pair) & (True if layers is None else table.layer.isin(layers))]
         if t.empty: raise InputError(f"no rows of {pair!r} at {layers} in the table.")
-        if f'{metric}_drift' not in t: return float('nan')
-        d = w * t.groupby('seed')[f'{metric}_drift'].agg(lambda v: v.mean(skipna=False))
+        if f'{metric}{column}' not in t: return total * np.nan
+        d = w * t.groupby('seed')[f'{metric}{column}'].agg(lambda v: v.mean(skipna=False))
         total = total + d.reindex(total.index)                                  # a seed missing on one side: NaN
-    return float(abs(total.mean(skipna=False)))
+    return total
+
+def paired_drift(table: pd.DataFrame, # per-layer table: seed, pair, layer, `{metric}_move`, `_drift` (per_layer_seeds)
+                 *terms: tuple, # (weight, pair, metric, layers or None for all), as `paired_means` takes them
+                ) -> float:
+    "The combination's remaining move (`aitken_remainder`) from its last two moves, each averaged over seeds."
+    move, last = (_combination(table, terms, c).mean(skipna=False) for c in ('_move', '_drift'))
+    return aitken_remainder(move, last)
 
 # %% ../nbs/19_findings.ipynb #f2e2eb77
 def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None
@@ -265,7 +281,7 @@ def floor_ok(table: pd.DataFrame, # a per-layer table with `floor_seen` (and `pa
 
 # %% ../nbs/19_findings.ipynb #32a5e847
 def fall_steps(curve: np.ndarray, # `(E, k, 1 + R)` (or `(E, 1 + R)`): per epoch, per seed set, full sample, replicates
-               *, resampling: str = 'jackknife', # the replicates' scheme: 'jackknife' or 'bootstrap'
+               *, resampling: Resampling = 'jackknife', # the replicates' scheme: 'jackknife' or 'bootstrap'
               ) -> tuple[np.ndarray, np.ndarray]:
     "(steps m_e − m_{e+1} on the full sample `(E − 1,)`, their scaled replicate deviations `(E − 1, R)`)."
     from invflow.metrics import replicate_deviations
@@ -296,7 +312,7 @@ def _mid_p(null: np.ndarray, stat: float) -> float:
 
 # %% ../nbs/19_findings.ipynb #fa329230
 def largest_fall(curves: np.ndarray | Sequence[np.ndarray], # one run's curve `(E, k, 1 + R)`, or one per run
-                 *, resampling: str = 'jackknife', # the replicates' scheme
+                 *, resampling: Resampling = 'jackknife', # the replicates' scheme
                  n_sim: int = 4000, # draws of the null
                  seed: int = 0,
                 ) -> dict:

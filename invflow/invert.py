@@ -19,7 +19,7 @@ from fastcore.basics import patch
 from .capture import StackTap, check_stack, layer_order, resolve_layers, model_device, warn_unwrapped
 from .cache import TensorCache, content_key, model_digest, tensor_digest
 from .distributed import map_sharded, rank_world
-from .errors import InputError, InputTypeError, Optimizer, Pool, SeedKind, check_mode, modes
+from .errors import InputError, InputTypeError, Optimizer, Pool, SeedKind, check_mode, given_once, modes
 from .data import as_images
 
 # %% auto #0
@@ -151,10 +151,8 @@ def invert_settings(config: InvertConfig | None = None, # the settings, whole
                     **kw, # InvertConfig fields, when no config is given
                    ) -> InvertConfig:
     "The one `InvertConfig` of a call: `config`, or one built from `pool` and `kw`; an error when they conflict."
-    if config is None: return InvertConfig(**({'pool': pool} if pool is not None else {}), **kw)
-    if kw:
-        raise InputError(f"settings given twice: config= and {', '.join(f'{k}=' for k in kw)}; put them in the config "
-                         f"(dataclasses.replace(config, {', '.join(f'{k}=…' for k in kw)})).")
+    if config is None: return given_once(None, InvertConfig, ({'pool': pool} if pool is not None else {}) | kw)
+    given_once(config, InvertConfig, kw)                                  # a setting given twice: raises
     if pool is not None and pool != config.pool:
         raise InputError(f"pool={pool!r} contradicts config.pool={config.pool!r}: give the pooling once.")
     return config

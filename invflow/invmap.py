@@ -21,7 +21,7 @@ from .capture import capture
 from .similarity import DegenerateWarning
 from .transforms2d import TRANSFORMS, Transforms2D, invariance_pairs
 from .viz import short
-from .errors import InputError
+from .errors import InputError, Pool
 
 # %% auto #0
 __all__ = ['IMAGE_TRANSFORMS', 'transform_pairs', 'invariance_map', 'invariance_map_chart']
@@ -181,7 +181,7 @@ def _read(models: Mapping[str, nn.Module], # {role: model}: pt, ft and maybe con
           x2: Tensor, # the same images under the second draw
           perm: Tensor, # the permutation π
           layers: Sequence[str], # layers to read
-          pool: str, # pooling of each layer's output
+          pool: Pool, # pooling of each layer's output
           batch_size: int, # batch size of the forward passes
          ) -> dict[str, dict[str, tuple[Tensor, Tensor]]]:
     "Per-image distances `{role: {layer: (d, e)}}`, each distinct model captured once per draw."
@@ -217,7 +217,7 @@ def invariance_map(pt: nn.Module, # pretrained model
                    n_boot: int = 200, # bootstrap replicates
                    level: float = 0.95, # coverage of the interval
                    seed: int = 0, # seed of the draws, the permutation and the bootstrap
-                   pool: str = 'flatten', # pooling of each layer's output
+                   pool: Pool = 'flatten', # pooling of each layer's output
                    batch_size: int = 256, # batch size of the forward passes
                   ) -> pd.DataFrame:
     "One row per (transformation, layer): invariance of pt, ft and control, and the change ft − pt with its interval."

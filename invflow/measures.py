@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .capture import capture, resolve_layers
 from .similarity import DegenerateWarning, as_rows, centre, centre_gram, gram_cka, self_product
-from .errors import InputError
+from .errors import InputError, Correlation, Pool, check_mode
 
 # %% auto #0
 __all__ = ['MEASURES', 'DEFAULT_MEASURES', 'Prepared', 'prepare', 'centred_eig', 'gram_factor', 'nuclear_norm', 'procrustes',
@@ -154,10 +154,9 @@ def rdm(p: Prepared) -> Tensor | None:
     return 1 - c / torch.sqrt(torch.outer(d, d))
 
 # %% ../nbs/09_measures.ipynb #7fa5735e
-def rsa(px: Prepared, py: Prepared, p0=None, *, method: str = 'spearman') -> float:
+def rsa(px: Prepared, py: Prepared, p0=None, *, method: Correlation = 'spearman') -> float:
     "Correlation (Spearman or Pearson) of the two RDMs' upper triangles."
-    if method not in ('spearman', 'pearson'):
-        raise InputError(f"method is 'spearman' or 'pearson'; got {method!r}.")
+    check_mode(method, Correlation)
     a, b = rdm(px), rdm(py)
     if a is None or b is None: return _nan("an input's representation has no variance across its features.")
     i, j = torch.triu_indices(px.n, px.n, 1)
@@ -267,7 +266,7 @@ def layer_measures(pt: torch.nn.Module, # the pretrained model
                    *, measures: Sequence[str] = DEFAULT_MEASURES, # keys of MEASURES
                    n_permutations: int = 0, # draws of the permutation null (0: none)
                    seed: int = 0, # seed of the permutations
-                   pool: str = 'flatten', # pooling of each layer's output
+                   pool: Pool = 'flatten', # pooling of each layer's output
                    batch_size: int = 256,
                    progress: bool = True,
                   ) -> pd.DataFrame:

@@ -26,7 +26,8 @@ from .invert import InvertConfig, Inversion, invert_settings
 from .capture import capture, shared_features
 from .similarity import cka_matrix, cka_square, centre_gram, gram_linear, gram_rbf, linear_cka, u_centre
 from .stir import invert_reference, stir_from_inversions, self_terms
-from .errors import InputError, Estimator, Pool, Resampling, SelfTerms, check_mode, modes
+from .errors import (InputError, Estimator, FinetuneMetric, FlowModel, Metric, Pool, Resampling, SelfTerms,
+                            check_mode, modes)
 from .data import as_images
 
 # %% auto #0
@@ -36,7 +37,8 @@ __all__ = ['SELF_TERMS', 'MATRICES', 'RESAMPLING', 'FLOW_TOTALS', 'COVERAGE_SCHE
            'intervals_from_replicates', 'per_layer_intervals', 'block_layers', 'flow_replicates', 'flow_totals',
            'flow_noise_null', 'flow_table', 'coverage_simulation', 'flow_coverage_simulation',
            'InversionQualityWarning', 'quality_gate', 'FloorWarning', 'convergence', 'learning_convergence',
-           'convergence_gate', 'analyze', 'gate_column', 'paired_contrast', 'Dynamics', 'dynamics', 'curve_array']
+           'budget_moves', 'convergence_gate', 'analyze', 'gate_column', 'paired_contrast', 'Dynamics', 'dynamics',
+           'curve_array']
 
 # %% ../nbs/05_finetune_metrics.ipynb #fb1f533f
 def _with_diag(m: np.ndarray, diag: np.ndarray) -> np.ndarray:
@@ -130,9 +132,18 @@ def from_json(cls: FinetuneAnalysis, src: str | Path) -> FinetuneAnalysis:
     if d.get('format') != 'invflow.FinetuneAnalysis/1':
         raise InputError("not an invflow FinetuneAnalysis JSON document.")
     frame = lambda t: None if t is None else pd.DataFrame(t['data'], columns=t['columns'])
-    return cls(d['layers'], frame(d['per_layer']),
-               {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
-               d['flow'], d['provenance'], *(frame(d.get(k)) for k in _TABLES))
+    a = cls(d['layers'], frame(d['per_layer']),
+            {k: pd.DataFrame(v, index=d['layers'], columns=d['layers']) for k, v in d['matrices'].items()},
+            d['flow'], d['provenance'], *(frame(d.get(k)) for k in _TABLES))
+    return _with_moves(a)
+
+def _with_moves(a: FinetuneAnalysis) -> FinetuneAnalysis:
+    "An analysis saved before `{metric}_move` existed: the moves read again from its stored curves (`budget_moves`)."
+    for metric, curve in (('forgetting', a.convergence), ('learning', a.learning_convergence)):
+        if curve is None or curve.empty or f'{metric}_move' in a.per_layer: continue
+        moves = budget_moves(curve, metric, a.provenance.get('self_terms', 'one'))
+        a.per_layer[f'{metric}_move'] = a.per_layer.layer.map(moves[f'{metric}_move'])
+    return a
 
 # %% ../nbs/05_finetune_metrics.ipynb #7be5b80a
 @patch
@@ -251,13 +262,14 @@ def _replicator(n: int, resampling: str, n_boot: int, seed: int, estimator: str)
     idx = torch.cat([full, bootstrap_indices(n, n_boot=n_boot, seed=seed)])
     return lambda kx, ky: resampled_cka(kx, ky, idx, estimator=estimator)
 
-def replicate_se(values: np.ndarray, resampling: str) -> float:
+def replicate_se(values: np.ndarray, resampling: Resampling) -> float:
     "The standard error from a number's replicates: the jackknife's, or the bootstrap's standard deviation."
-    return leave_one_out_se(values) if resampling == 'jackknife' else float(np.nanstd(values, ddof=1))
+    if check_mode(resampling, Resampling) == 'jackknife': return leave_one_out_se(values)
+    return float(np.nanstd(values, ddof=1))
 
 # %% ../nbs/05_finetune_metrics.ipynb #e8f7015c
 def replicate_deviations(values: np.ndarray, # replicates along the last axis (the full sample not among them)
-                         resampling: str, # the scheme of the replicates
+                         resampling: Resampling, # the scheme of the replicates
                         ) -> np.ndarray:
     "Deviations from the replicates' mean, scaled so that the norm along the last axis is `replicate_se`."
     check_mode(resampling, Resampling)
@@ -268,7 +280,7 @@ def replicate_deviations(values: np.ndarray, # replicates along the last axis (t
 
 # %% ../nbs/05_finetune_metrics.ipynb #8137611c
 def seed_set_se(values: np.ndarray, # `(k, 1 + R)`: per inversion seed set, the full sample then the replicates
-                resampling: str, # the scheme of the replicates
+                resampling: Resampling, # the scheme of the replicates
                ) -> tuple[float, float, float, float]:
     "(value, its SE from the replicates of the mean over seed sets, the seed sets' spread (a diagnostic), that SE)."
     v = np.atleast_2d(np.asarray(values, dtype=np.float64))
@@ -379,8 +391,7 @@ def flow_replicates(ft: nn.Module, # the finetuned model
     return s - np.diagonal(s, axis1=2, axis2=3)[:, :, None, :]
 
 # %% ../nbs/05_finetune_metrics.ipynb #7d5f683e
-FLOW_TOTALS = ('compression', 'expansion', 'compression_positive', 'expansion_positive', 'compression_excess',
-               'expansion_excess')
+FLOW_TOTALS = modes(FinetuneMetric)[3:]            # the flow's totals: signed, positive part, excess over noise
 
 def _triangle_sums(f: np.ndarray, idx: Sequence[int]) -> dict[str, np.ndarray]:
     "The four totals of `f[..., i, j]` over i < j and i > j among the indices `idx`."
@@ -579,11 +590,11 @@ def flow_coverage_simulation(*, n: int = 48, # images per draw
                              d: int = 64, # width of the latent
                              reps: int = 200, # draws
                              level: float = 0.95, estimators: Sequence[str] = ('linear', 'linear-debiased'),
-                             model: str = 'mixed', # 'mixed' (flow of both signs) or 'no flow' (population flow 0)
+                             model: FlowModel = 'mixed', # 'mixed' (flow of both signs) or 'no flow' (population flow 0)
                              seed: int = 0, progress: bool = False,
                             ) -> pd.DataFrame:
     "Coverage of the jackknife intervals of the four flow totals, over `reps` draws of a pair with a known flow."
-    name, model = model, _flow_model(d, model)
+    name, model = model, _flow_model(d, check_mode(model, FlowModel))
     g, z = np.random.default_rng(seed), scipy.stats.norm.ppf(0.5 + level / 2)
     idx, rows = list(range(len(model['a']))), []
     truth = {m: float(v) for m, v in _triangle_sums(model['flow'], idx).items()}
@@ -761,28 +772,38 @@ def _full_rows(layers, invs, cfg: InvertConfig, raw: dict, metric: str) -> pd.Da
     full = pd.DataFrame(_budget_rows(layers, invs, cfg, *(np.diag(raw[k]) for k in _SIDES[metric])), columns=_CURVE)
     return _as_learning(full) if metric == 'learning' else full
 
+def budget_moves(curve: pd.DataFrame, # a convergence curve with every budget (`FinetuneAnalysis.convergence`)
+                 metric: Metric = 'forgetting', # the metric whose moves are read
+                 self_terms: SelfTerms = 'one', # the analysis' self-term convention
+                ) -> pd.DataFrame:
+    "Per layer (the index): `{metric}_move` and `{metric}_drift`, its moves over the last two budget doublings."
+    col = metric if self_terms == 'one' else f'{metric}_measured'
+    def last_two(v: np.ndarray) -> dict:
+        v = np.r_[np.full(3, np.nan), v][-3:]                             # fewer than three budgets: NaN moves
+        return {f'{metric}_move': v[1] - v[0], f'{metric}_drift': v[2] - v[1]}
+    g = curve.sort_values('steps', kind='stable').groupby('layer', sort=False)[col]
+    return pd.DataFrame({l: last_two(v.to_numpy(np.float64)) for l, v in g}).T
+
 def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, invs, cfg: InvertConfig, raw: dict,
                   self_terms: SelfTerms = 'one', metric: str = 'forgetting',
                  ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    "(per-layer table with `{metric}_drift` in the analysis' self-term convention, the curve with the full budget)."
+    "(per-layer table with `{metric}_move`, `_drift` in the analysis' self-term convention, the full curve)."
     if not isinstance(curve, pd.DataFrame) or curve.empty: return per_layer, None
     smaller = curve[curve.steps < curve.layer.map(cfg.steps_for)]          # each layer's budgets below its own
     full = _full_rows(layers, invs, cfg, raw, metric)
     curve = pd.concat([smaller, full], ignore_index=True).sort_values(['steps'], kind='stable')
-    prev = smaller.groupby('layer').steps.max()
-    at = curve.set_index(['layer', 'steps'])[metric if self_terms == 'one' else f'{metric}_measured']
-    drift = {l: at[(l, cfg.steps_for(l))] - at[(l, prev[l])] for l in layers}
-    return per_layer.assign(**{f'{metric}_drift': per_layer.layer.map(drift)}), curve.reset_index(drop=True)
+    moves = budget_moves(curve, metric, self_terms)
+    return per_layer.assign(**{c: per_layer.layer.map(moves[c]) for c in moves}), curve.reset_index(drop=True)
 
 # %% ../nbs/05_finetune_metrics.ipynb #218939ab
 def convergence_gate(curve: pd.DataFrame, # the convergence curve with every budget (`FinetuneAnalysis.convergence`)
                      per_layer: pd.DataFrame, # the per-layer table, with `{metric}_se`
                      *, self_terms: SelfTerms = 'one', # the analysis' self-term convention
                      level: float = 0.95, # interval level of the half-width
-                     metric: str = 'forgetting', # 'forgetting' (pt's curve) or 'learning' (ft's)
+                     metric: Metric = 'forgetting', # 'forgetting' (pt's curve) or 'learning' (ft's)
                     ) -> pd.Series | None:
     "Per layer, True when the metric moved less than z·SE over each of the last two budgets (None: too few budgets)."
-    if curve is None or f'{metric}_se' not in per_layer: return None
+    if curve is None or f'{check_mode(metric, Metric)}_se' not in per_layer: return None
     steps = {l: sorted(g.steps.unique()) for l, g in curve.groupby('layer')}     # each layer's own budgets
     if set(per_layer.layer) - set(steps) or min(map(len, steps.values())) < 3: return None
     at = curve.set_index(['layer', 'steps'])[metric if self_terms == 'one' else f'{metric}_measured']
@@ -938,9 +959,9 @@ def _same_images(a: FinetuneAnalysis, b: FinetuneAnalysis):
                                   f"number of inversion seed sets (k); "
                                   f"got {pa} and {pb}.")
 
-def gate_column(metric: str) -> str | None:
+def gate_column(metric: FinetuneMetric) -> str | None:
     "The per-layer gate a metric reads: `rho_ok_ft` for learning (ft's inversions), None for CKA (no inversions)."
-    return {'learning': 'rho_ok_ft', 'cka_divergence': None}.get(metric, 'rho_ok')
+    return {'learning': 'rho_ok_ft', 'cka_divergence': None}.get(check_mode(metric, FinetuneMetric), 'rho_ok')
 
 def _quality(reads: list, metric: str = 'forgetting') -> dict:
     "rho_ok: every (analysis, layers) read passes its side's gate (None: no inversions); floor_ok: sees the floor."
@@ -957,7 +978,7 @@ def _quality(reads: list, metric: str = 'forgetting') -> dict:
 # %% ../nbs/05_finetune_metrics.ipynb #a803c226
 def paired_contrast(a: FinetuneAnalysis, # the analysis whose layers' mean is taken
              b: FinetuneAnalysis | None = None, # the analysis subtracted (default: `a` itself when `b_layers` given)
-             *, metric: str = 'forgetting', # 'forgetting', 'learning', 'cka_divergence' or a flow total (`FLOW_TOTALS`)
+             *, metric: FinetuneMetric = 'forgetting', # 'forgetting', 'learning', 'cka_divergence' or a flow total
              layers: Sequence[str] | None = None, # layers of `a` averaged (default: all; a flow total: 'blocks'/'all')
              b_layers: Sequence[str] | None = None, # layers of `b` averaged (default: `layers`)
              level: float = 0.95, # interval level
@@ -1029,11 +1050,11 @@ def dynamics(pt: nn.Module, # the pretrained model
     "The finetuning metrics of every checkpoint, sharing the pretrained model's inversions."
     from tqdm.auto import tqdm
     layers = [s for s, _, _ in resolve_layers(pt, layers)]
-    cfg = config or InvertConfig(pool=kw.get('pool', 'flatten'))
+    cfg = invert_settings(config, pool=kw.pop('pool', None))       # one source of settings: a conflict raises
     inv_pt = invert_reference(pt, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
     if kw.get('floor', True) is True:
         est = kw.get('estimator', 'linear-debiased')                         # analyze's default
-        kw['floor'] = _floor_columns(pt, x, layers, inv_pt, est, kw.get('pool', 'flatten'), cfg.batch_size,
+        kw['floor'] = _floor_columns(pt, x, layers, inv_pt, est, cfg.pool, cfg.batch_size,
                                      kw.get('level', 0.95))
     analyses = {}
     for epoch, ck in tqdm(list(checkpoints.items()), desc='checkpoints', disable=not progress, leave=False):
@@ -1058,7 +1079,7 @@ def curve_replicates(self: Dynamics,
     return pd.concat(rows, ignore_index=True).assign(resampling=schemes.pop())
 
 def curve_array(rep: pd.DataFrame, # `Dynamics.curve_replicates` (or its CSV)
-                metric: str, # the metric read
+                metric: FinetuneMetric, # the metric read
                ) -> tuple[list, np.ndarray]:
     "(the epochs in order, `(E, k, 1 + R)`: per epoch, per seed set, the full sample then the replicates)."
     r = rep[rep.metric == metric]

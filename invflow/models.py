@@ -16,7 +16,7 @@ from timm.models.vision_transformer import VisionTransformer
 from fastcore.basics import patch
 
 from .cache import load_checkpoint, model_weights, read_state_dict
-from .errors import InputError, InvflowError
+from .errors import InputError, InvflowError, Task, check_mode, modes
 
 # %% auto #0
 __all__ = ['PRESETS', 'TASKS', 'mlp_head', 'ConvDecoder', 'ViT', 'OfflineError', 'make_vit']
@@ -30,7 +30,7 @@ PRESETS = {
 }
 
 # %% ../nbs/12_models.ipynb #f602eb52
-TASKS = ('classification', 'reconstruction')
+TASKS = modes(Task)
 
 def mlp_head(width: int, n_classes: int, *, depth: int = 1, hidden: int | None = None) -> nn.Module:
     "A classification head: linear (depth 1) or an MLP of `depth` layers with GELU between them."
@@ -67,8 +67,8 @@ class ConvDecoder(nn.Module):
 class ViT(VisionTransformer):
     "A timm VisionTransformer on pixels in [0, 1] (it normalises inside), with a classification or reconstruction head."
     def __init__(self, *, mean: Sequence[float] = (0.5, 0.5, 0.5), std: Sequence[float] = (0.5, 0.5, 0.5),
-                 task: str = 'classification', head_depth: int = 1, **kw):
-        if task not in TASKS: raise InputError(f"task is one of {TASKS}; got {task!r}.")
+                 task: Task = 'classification', head_depth: int = 1, **kw):
+        check_mode(task, Task)
         super().__init__(**kw)
         self.task = task
         stat = lambda v: torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1)
@@ -132,7 +132,7 @@ def _load_backbone(m: nn.Module, sd: dict[str, Tensor]) -> nn.Module:
 # %% ../nbs/12_models.ipynb #ad1c6fd0
 def make_vit(preset: str = 'vit_t32', # 'vit_b32', 'vit_s32', 'vit_t32'
              *, n_classes: int = 10, # classes of the classification head
-             task: str = 'classification', # 'classification' or 'reconstruction'
+             task: Task = 'classification', # 'classification' or 'reconstruction'
              seed: int = 0, # initialisation seed
              pretrained: bool = False, # timm's pretrained weights (vit_b32 only; needs the hub)
              weights: str | Path | None = None, # a local checkpoint to load instead

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from scipy import stats
 from torch import nn, Tensor
-from .errors import InputError, MissingFile
+from .errors import InputError, MissingFile, Resampling, check_mode, modes
 
 # %% auto #0
 __all__ = ['CORRUPTIONS', 'COMBINATIONS', 'AGGREGATES', 'BASELINES', 'RUN_SCHEMES', 'gaussian_noise', 'shot_noise',
@@ -513,7 +513,7 @@ def _pooled_r(m: np.ndarray) -> np.ndarray:
         return (n * sxy - sx * sy) / np.sqrt((n * sxx - sx ** 2) * (n * syy - sy ** 2))
 
 # %% ../nbs/06_robustness.ipynb #d0001648
-RUN_SCHEMES = ('jackknife', 'bootstrap')
+RUN_SCHEMES = modes(Resampling)
 
 def _excess(r: np.ndarray) -> np.ndarray:
     "|r of the first column| − the largest |r| of the others."
@@ -539,12 +539,12 @@ def _bootstrap_runs(m: np.ndarray, n_boot: int, seed: int, level: float) -> tupl
     return tuple(np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0))
 
 def run_intervals(points: pd.DataFrame, # `run_points`
-                  *, scheme: str = 'jackknife', # 'jackknife' (leave one run out) or 'bootstrap' (percentile)
+                  *, scheme: Resampling = 'jackknife', # 'jackknife' (leave one run out) or 'bootstrap' (percentile)
                   level: float = 0.95, n_boot: int = 2000, seed: int = 0, # the bootstrap's draws
                   baselines: Sequence[str] = BASELINES,
                  ) -> pd.DataFrame:
     "r over all points of the hypothesis and each baseline, and the excess, with intervals over resampled runs."
-    if scheme not in RUN_SCHEMES: raise InputError(f"scheme is one of {RUN_SCHEMES}; got {scheme!r}.")
+    check_mode(scheme, Resampling)
     cols = ['hypothesis', *baselines]
     m = _moments(points.run.values, points[cols].values.astype(np.float64), points.robustness.values.astype(float))
     R, full = len(m), _pooled_r(m.sum(0))
@@ -556,7 +556,8 @@ def run_intervals(points: pd.DataFrame, # `run_points`
 
 # %% ../nbs/06_robustness.ipynb #dfbf6615
 def early_curve_runs(points: pd.DataFrame, # `run_points`
-                     *, scheme: str = 'jackknife', level: float = 0.95, min_epochs: int = 3, **kw) -> pd.DataFrame:
+                     *, scheme: Resampling = 'jackknife', level: float = 0.95, min_epochs: int = 3, **kw,
+                    ) -> pd.DataFrame:
     "Per t: `run_intervals` on the points with epoch ≤ t (the hypothesis and the excess rows), labelled with t."
     epochs = sorted(points.epoch.unique())
     rows = [run_intervals(points[points.epoch <= t], scheme=scheme, level=level, **kw).iloc[[0, -1]].assign(epoch=t)

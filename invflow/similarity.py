@@ -19,7 +19,7 @@ from fastcore.basics import patch
 
 from .capture import LayerTap, iter_batches, n_batches, model_device, resolve_layers
 from .distributed import is_distributed, rank_world, exchange
-from .errors import InputError, CKAMode, Estimator, Pool, check_mode, modes
+from .errors import InputError, CKAForm, CKAMode, Estimator, Pool, check_mode, modes
 from .data import as_images, _is_hf_dataset
 
 # %% auto #0
@@ -139,14 +139,13 @@ def hsic1(k: Tensor, l: Tensor) -> float:
 # %% ../nbs/01_similarity.ipynb #a1b9b51c
 def _form(n, d1, d2, form):
     "The form `linear_cka` uses: the one asked for, or for 'auto' the cheaper for n inputs of widths d1, d2."
-    if form not in ('auto', 'feature', 'gram'): raise InputError(f"form is 'auto', 'feature' or 'gram'; got {form!r}.")
-    if form != 'auto': return form
+    if check_mode(form, CKAForm) != 'auto': return form
     return 'feature' if d1 * d2 + d1 * d1 + d2 * d2 < n * (d1 + d2) else 'gram'
 
 # %% ../nbs/01_similarity.ipynb #4ed4f83a
 def linear_cka(x: Tensor, # (n, d₁) representation
                y: Tensor, # (n, d₂) representation of the same inputs
-               *, form: str = 'auto', # 'feature', 'gram' or 'auto' (the cheaper)
+               *, form: CKAForm = 'auto', # 'feature', 'gram' or 'auto' (the cheaper)
               ) -> float:
     "Linear (biased) CKA, exact in float64."
     x, y = check_pair(x, y, min_n=2)

@@ -15,7 +15,7 @@ from torch import nn, Tensor
 
 from .capture import capture, resolve_layers
 from .similarity import ESTIMATORS, gram_cka, is_constant, prepared_gram
-from .invert import Inversion, Inverter, InvertConfig
+from .invert import Inversion, Inverter, InvertConfig, invert_settings
 from .errors import InputError, Estimator, Pool, SeedKind, check_mode
 from .data import as_images
 
@@ -128,7 +128,7 @@ def stir_matrix(reference: nn.Module, # m1: the model whose invariances are prob
                 config: InvertConfig | None = None, # inversion settings
                 cache=None, # TensorCache or folder
                 estimator: Estimator = 'linear', # CKA estimator
-                pool: Pool = 'flatten', # pooling
+                pool: Pool | None = None, # pooling (None: the config's, else 'flatten')
                 progress: bool = True, # progress bars
                ) -> pd.DataFrame:
     "STIR(target^{l2} | reference^{l1}) of every target and layer pair, one inversion per reference layer and seed."
@@ -136,9 +136,10 @@ def stir_matrix(reference: nn.Module, # m1: the model whose invariances are prob
     targets = {'reference': reference} if targets is None else targets
     if isinstance(targets, nn.Module): targets = {'target': targets}
     target_layers = list(ref_layers) if target_layers is None else list(target_layers)
-    invs = invert_reference(reference, x, ref_layers, seeds=seeds, seed_kind=seed_kind, config=config, cache=cache,
+    cfg = invert_settings(config, pool=pool)                         # one source of settings: a conflict raises
+    invs = invert_reference(reference, x, ref_layers, seeds=seeds, seed_kind=seed_kind, config=cfg, cache=cache,
                             progress=progress)
-    kw = dict(estimator=estimator, pool=pool, batch_size=next(iter(invs.values())).config.batch_size)
+    kw = dict(estimator=estimator, pool=cfg.pool, batch_size=cfg.batch_size)
     quality = self_terms(reference, x, invs, **kw)
     parts = [stir_from_inversions(m, x, target_layers, invs, **kw).assign(target=name)
              for name, m in targets.items()]

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 from .train import TrainConfig, train, as_tensors, evaluate
-from .errors import InputError
+from .errors import InputError, TrainOptimizer
 
 # %% auto #0
 __all__ = ['energy', 'feature_adaptation', 'new_head', 'hp_ft', 'tau_sweep']
@@ -68,7 +68,7 @@ def hp_ft(pretrained: nn.Module, # the pretrained ViT (left unchanged)
           head_depth: int = 1, # 1 … 3
           hp_label_smoothing: float = 0.0, # label smoothing during probing only
           hp_lr: float = 3e-3, ft_lr: float = 1e-3, batch_size: int = 64, seed: int = 0,
-          optimizer: str = 'adamw', progress: bool = False) -> dict:
+          optimizer: TrainOptimizer = 'adamw', progress: bool = False) -> dict:
     "One HP-then-FT run: energy at the start of FT, final test accuracy, feature adaptation."
     (x, y), (xt, yt) = as_tensors(train_data), as_tensors(test_data)
     m = new_head(pretrained, n_classes, depth=head_depth, seed=seed)

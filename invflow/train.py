@@ -19,7 +19,7 @@ from safetensors.torch import load as st_load, save as st_save
 from tqdm.auto import tqdm
 
 from .cache import atomic_write_bytes, tensor_digest, CacheWarning
-from .errors import InputError
+from .errors import InputError, Task, TrainOptimizer, check_mode, given_once
 
 # %% auto #0
 __all__ = ['TrainConfig', 'as_tensors', 'evaluate', 'save_checkpoint', 'checkpoints', 'model_state', 'train']
@@ -30,19 +30,17 @@ class TrainConfig:
     "What `train` does: epochs, optimiser, schedule, task, batching, seed."
     epochs: int = 10
     lr: float = 0.01
-    optimizer: str = 'sgd'           # 'sgd' (momentum 0.9, as the paper) or 'adamw'
+    optimizer: TrainOptimizer = 'sgd'  # 'sgd' (momentum 0.9, as the paper) or 'adamw'
     weight_decay: float = 0.0
     batch_size: int = 128
-    task: str = 'classification'     # 'classification' (cross-entropy) or 'reconstruction' (L1 to the input)
+    task: Task = 'classification'    # 'classification' (cross-entropy) or 'reconstruction' (L1 to the input)
     label_smoothing: float = 0.0
     train_only: str | None = None    # train only parameters whose name starts with this (e.g. 'head' for head probing)
     seed: int = 0
 
     def __post_init__(self):
-        if self.optimizer not in ('sgd', 'adamw'):
-            raise InputError(f"optimizer is 'sgd' or 'adamw'; got {self.optimizer!r}.")
-        if self.task not in ('classification', 'reconstruction'):
-            raise InputError(f"task is 'classification' or 'reconstruction'; got {self.task!r}.")
+        check_mode(self.optimizer, TrainOptimizer)
+        check_mode(self.task, Task)
         if self.epochs < 0 or self.batch_size < 1: raise InputError("epochs must be ≥ 0 and batch_size ≥ 1.")
 
 # %% ../nbs/13_train.ipynb #a8b7f14a
@@ -81,8 +79,9 @@ def _loss(model, x, y, cfg):
 
 # %% ../nbs/13_train.ipynb #4c2de2b4
 @torch.no_grad()
-def evaluate(model: nn.Module, x: Tensor, y: Tensor, *, task: str = 'classification', batch_size: int = 256) -> dict:
+def evaluate(model: nn.Module, x: Tensor, y: Tensor, *, task: Task = 'classification', batch_size: int = 256) -> dict:
     "Test metrics: accuracy and loss (classification) or mean L1 (reconstruction)."
+    check_mode(task, Task)
     was = model.training
     model.eval()
     try:
@@ -200,7 +199,7 @@ def train(model: nn.Module, # the model, trained in place
           on_batch: Callable[[int, int], None] | None = None, # called after every step (epoch, step)
           **kw) -> pd.DataFrame:
     "Train with a checkpoint per epoch; resumes after the last complete checkpoint in `out_dir`. Returns the history."
-    cfg = config or TrainConfig(**kw)
+    cfg = given_once(config, TrainConfig, kw)           # a config, or keywords: both at once is an error
     x, y = as_tensors(train_data)
     xt, yt = as_tensors(test_data) if test_data is not None else (None, None)
     if len(x) == 0: raise InputError("no training data.")

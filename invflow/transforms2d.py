@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import patch
-from .errors import InputError, MissingFile
+from .errors import InputError, MissingFile, Pool
 
 # %% auto #0
 __all__ = ['ELASTIC_ALPHA', 'ELASTIC_SIGMA', 'TRANSFORMS', 'GEOMETRIC', 'SPLITS', 'make_objects', 'make_backgrounds',
@@ -449,7 +449,7 @@ def invariance_score(model: nn.Module, # model to probe
                      transforms: Sequence[str], # transformations to score
                      layers: Sequence[str], # layers to score
                      *, n: int = 512, # pairs per transformation
-                     pool: str = 'flatten', # pooling
+                     pool: Pool = 'flatten', # pooling
                      seed: int = 0, # permutation seed
                     ) -> pd.DataFrame:
     "Tidy table (transform, layer, invariance, invariance_object, object_share, background_share, n)."

@@ -21,12 +21,12 @@ from fastcore.basics import patch
 
 from .cache import model_digest
 from .capture import capture, resolve_layers
-from .invert import InvertConfig
+from .invert import InvertConfig, invert_settings
 from .measures import MEASURES, Prepared, prepare, score
 from .metrics import _raw_gram, resampled_cka
 from .similarity import DegenerateWarning, centre
 from .stir import invert_reference
-from .errors import InputError
+from .errors import InputError, Estimator, Pool
 
 # %% auto #0
 __all__ = ['NOISE', 'SUITE_MEASURES', 'ModelParts', 'model_parts', 'ReinitWarning', 'reinitialised', 'noised', 'planted_changes',
@@ -363,13 +363,14 @@ def validate(model: nn.Module, # the pretrained model (any model on pixels in [0
              config: InvertConfig | None = None, # inversion settings
              cache=None, # TensorCache or folder for the inversions
              n_boot: int = 100, level: float = 0.95, seed: int = 0, # resamples, interval level, seed
-             estimator: str = 'linear-debiased', pool: str = 'flatten', progress: bool = True,
+             estimator: Estimator = 'linear-debiased', pool: Pool | None = None, progress: bool = True,
             ) -> Validity:
     "Planted changes of `model`, and whether each per-layer measure detects each of them at each layer."
     from invflow.families import auto_layers
     _check_measures(measures, len(x))
     layers = [s for s, _, _ in resolve_layers(model, auto_layers(model) if layers is None else layers)]
-    cfg, n = config or InvertConfig(pool=pool), len(x)
+    cfg, n = invert_settings(config, pool=pool), len(x)             # one source of settings: a conflict raises
+    pool = cfg.pool
     idx = [torch.arange(n)[None], half_samples(n, n_boot=n_boot, seed=seed)]
     plants = planted_changes(model, x, layers, at=at, noise=noise, seed=seed)
     ref = _reference(model, x, layers, seeds, cfg, cache, measures, idx, estimator, pool, progress)
@@ -431,7 +432,7 @@ def floor_table(model: nn.Module, # the pretrained model
                 layers: Sequence[str], # its analysed layers
                 invs: Mapping, # its inversions (`invert_reference`)
                 *, n_boot: int = 100, level: float = 0.95, seed: int = 0, # resamples, level, seed (as `validate`)
-                estimator: str = 'linear-debiased', pool: str = 'flatten', batch_size: int = 256,
+                estimator: Estimator = 'linear-debiased', pool: Pool = 'flatten', batch_size: int = 256,
                ) -> pd.DataFrame:
     "Per layer: the stem floor's forgetting, its interval, and `floor_seen` (told from the identical copy)."
     n, z = len(x), scipy.stats.norm.ppf(0.5 + level / 2)
