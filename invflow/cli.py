@@ -402,7 +402,7 @@ def _cmd_report(a):
 # %% ../nbs/30_cli.ipynb #8769e634
 _EX = {
     'demo': "examples:\n  invflow demo                 # the embedded study's demo (< 10 minutes on 2 cores)\n"
-            "  invflow demo --study         # the default study the tutorials read (> 1 hour)   \n"
+            "  invflow demo --study         # the default study the tutorials read (~47 min)   \n"
             "  invflow demo --quick         # toy sizes, about 90 s",
     'analyze': "examples:\n  invflow analyze --pt runs/demo/checkpoints/pretrain_A/epoch_015.safetensors \\\n"
                "      --ft runs/demo/checkpoints/finetune_B_classification/epoch_010.safetensors \\\n"
@@ -475,7 +475,8 @@ def _demo_parser(sub, fmt):
                        formatter_class=fmt)
     d.add_argument('--quick', action='store_true', help='toy sizes (about 90 s)')
     d.add_argument('--study', action='store_true', help='the default study the tutorials read: two inversion seed sets '
-                   'and finetunings at three learning rates (over an hour, resumable; default folder runs/study)')
+                   'and finetunings at three learning rates (47 minutes on 2 cores, resumable; default folder '
+                   'runs/study)')
     d.add_argument('--run-dir', default=None, help='run folder (reused when it exists; default runs/demo, or '
                    'runs/study with --study)')
     d.add_argument('--quiet', action='store_true')
