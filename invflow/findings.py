@@ -18,8 +18,9 @@ from fastcore.basics import patch
 from .errors import InputError, Estimator, FinetuneMetric, Resampling, check_mode
 
 # %% auto #0
-__all__ = ['seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok', 'paired_means',
-           'aitken_remainder', 'paired_drift', 'floor_seen', 'floor_ok', 'fall_steps', 'fall_null', 'largest_fall']
+__all__ = ['RATE', 'seed_interval', 'fisher_interval', 'Finding', 'flips_if', 'findings', 'layer_means', 'gate_ok',
+           'paired_means', 'aitken_remainder', 'paired_drift', 'floor_seen', 'floor_ok', 'fall_steps', 'fall_null',
+           'largest_fall']
 
 # %% ../nbs/19_findings.ipynb #90c453d1
 def seed_interval(values, # the statistic in each training seed
@@ -87,7 +88,7 @@ class Finding:
 def interval(self: Finding, level: float = 0.95) -> tuple[float, float, float]:
     "(value, low, high): the seed interval, or the interval given; the largest |value| for '='."
     if self.op == '=':
-        v = float(np.max(np.abs(self.values)))
+        v = float(np.max(np.abs(self.values))) if len(self.values) else float('nan')   # NaN: an entry missing
         return v, v, v
     est, lo, hi = seed_interval(self.values, self.se_images, level=level)
     return (est, *self.ci) if self.ci is not None else (est, lo, hi)
@@ -108,7 +109,9 @@ def verdict(self: Finding, level: float = 0.95) -> str:
     if _failed(self.rho_ok): return 'inconclusive (inversion quality)'
     if _failed(self.floor_ok): return 'inconclusive (instrument floor)'
     est, lo, hi = self.interval(level)
-    if self.op == '=': return 'holds' if est == self.threshold else 'does not hold'
+    if self.op == '=':
+        if np.isnan(est): return 'inconclusive'                              # an entry missing: no statement
+        return 'holds' if est == self.threshold else 'does not hold'
     if self.about == 'finetuning' and self.ci is None and self.seeds() < 2: return 'inconclusive (one seed)'
     v, d = _read(self, lo, hi), self.drift
     if d is not None and v != 'inconclusive' and not _read(self, lo - abs(d), hi + abs(d)) == v:
@@ -125,6 +128,10 @@ def flips_if(f: Finding, # the finding
     missing = {'inconclusive (inversion quality)': "inversions that pass the gate at every layer read",
                'inconclusive (instrument floor)': "a stem floor the measure sees at every layer read",
                'inconclusive (one seed)': "a second training seed"}
+    if verdict in ('inconclusive (inversion quality)', 'inconclusive (instrument floor)'):
+        gates = [missing[v] for v, g in (('inconclusive (inversion quality)', f.rho_ok),
+                                         ('inconclusive (instrument floor)', f.floor_ok)) if _failed(g)]
+        return ' and '.join(gates)                                        # every gate that failed, not the first
     if verdict in missing: return missing[verdict]
     if verdict == 'inconclusive (inversion drift)':
         if np.isnan(f.drift): return "the inversions' convergence curve (analyze's rho_curve), to measure their drift"
@@ -205,6 +212,8 @@ def _of_estimator(rep: pd.DataFrame, estimator: str | None) -> pd.DataFrame:
     have = sorted(rep.estimator.unique()) if 'estimator' in rep else []
     if estimator is None and len(have) > 1:
         raise InputError(f"these replicates hold estimators {have}: name one (estimator=...).")
+    if estimator is not None and have and check_mode(estimator, Estimator) not in have:
+        raise InputError(f"these replicates hold estimators {have}, not {estimator!r}.")
     return rep[rep.estimator == (estimator or have[0])] if have else rep
 
 def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), metric, [seed_set,] replicate, value, …
@@ -228,14 +237,18 @@ def paired_means(rep: pd.DataFrame, # replicates: seed, pair, layer (or scope), 
     return np.array(values), np.array(ses)
 
 # %% ../nbs/19_findings.ipynb #484390f4
+RATE = 2 ** -0.5         # the slowest convergence assumed: error ∝ steps^-1/2, each doubling leaving 1/√2 of it
+
 def aitken_remainder(move: float, # the earlier move Δ₁ (half the budget minus a quarter of it)
                      last: float, # the last move Δ₂ (the full budget minus half of it)
+                     *, move_se: float = float('nan'), last_se: float = float('nan'), # their noise (NaN: unknown)
+                     z: float = 2.0, # how far out of its noise a move must stand to be read as a rate
                     ) -> float:
-    "|Δ₂·q/(1 − q)| with q = Δ₂/Δ₁: what a geometrically converging number has left to move (inf when |q| ≥ 1)."
-    if np.isnan(move) or np.isnan(last): return float('nan')
-    if last == 0: return 0.0
-    q = last / move if move != 0 else np.inf
-    return float(abs(last * q / (1 - q))) if abs(q) < 1 else float('inf')
+    "|Δ₂|·r/(1 − r): r = |Δ₂/Δ₁| where both moves stand out of their noise and it is above `RATE`, else `RATE`."
+    if np.isnan(last): return float('nan')
+    seen = not np.isnan(move) and abs(move) > z * move_se and abs(last) > z * last_se   # NaN SE: not seen
+    r = max(RATE, abs(last / move)) if seen else RATE
+    return float(abs(last) * r / (1 - r)) if r < 1 else float('inf')
 
 def _combination(table: pd.DataFrame, terms: tuple, column: str) -> pd.Series:
     "Per training seed: Σ weight · the layers' mean `{metric}{column}` (NaN where a seed or the column is missing)."
@@ -251,9 +264,13 @@ def _combination(table: pd.DataFrame, terms: tuple, column: str) -> pd.Series:
 def paired_drift(table: pd.DataFrame, # per-layer table: seed, pair, layer, `{metric}_move`, `_drift` (per_layer_seeds)
                  *terms: tuple, # (weight, pair, metric, layers or None for all), as `paired_means` takes them
                 ) -> float:
-    "The combination's remaining move (`aitken_remainder`) from its last two moves, each averaged over seeds."
-    move, last = (_combination(table, terms, c).mean(skipna=False) for c in ('_move', '_drift'))
-    return aitken_remainder(move, last)
+    "The combination's remaining move (`aitken_remainder`) from its last two moves: the seeds' mean and its SE."
+    (move, move_se), (last, last_se) = (_mean_se(_combination(table, terms, c)) for c in ('_move', '_drift'))
+    return aitken_remainder(move, last, move_se=move_se, last_se=last_se)
+
+def _mean_se(v: pd.Series) -> tuple[float, float]:
+    "The mean over training seeds and its standard error (NaN with one seed; NaN mean where one is missing)."
+    return float(v.mean(skipna=False)), float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float('nan')
 
 # %% ../nbs/19_findings.ipynb #f2e2eb77
 def floor_seen(validity: pd.DataFrame | None, # the validity suite's table (`Validity.table`), or None

@@ -142,7 +142,7 @@ def _with_moves(a: FinetuneAnalysis) -> FinetuneAnalysis:
     for metric, curve in (('forgetting', a.convergence), ('learning', a.learning_convergence)):
         if curve is None or curve.empty or f'{metric}_move' in a.per_layer: continue
         moves = budget_moves(curve, metric, a.provenance.get('self_terms', 'one'))
-        a.per_layer[f'{metric}_move'] = a.per_layer.layer.map(moves[f'{metric}_move'])
+        for c in moves: a.per_layer[c] = a.per_layer.layer.map(moves[c])   # both, from the same curve
     return a
 
 # %% ../nbs/05_finetune_metrics.ipynb #7be5b80a
@@ -777,12 +777,13 @@ def budget_moves(curve: pd.DataFrame, # a convergence curve with every budget (`
                  self_terms: SelfTerms = 'one', # the analysis' self-term convention
                 ) -> pd.DataFrame:
     "Per layer (the index): `{metric}_move` and `{metric}_drift`, its moves over the last two budget doublings."
-    col = metric if self_terms == 'one' else f'{metric}_measured'
-    def last_two(v: np.ndarray) -> dict:
-        v = np.r_[np.full(3, np.nan), v][-3:]                             # fewer than three budgets: NaN moves
-        return {f'{metric}_move': v[1] - v[0], f'{metric}_drift': v[2] - v[1]}
-    g = curve.sort_values('steps', kind='stable').groupby('layer', sort=False)[col]
-    return pd.DataFrame({l: last_two(v.to_numpy(np.float64)) for l, v in g}).T
+    col = check_mode(metric, Metric) if check_mode(self_terms, SelfTerms) == 'one' else f'{metric}_measured'
+    def last_two(g: pd.DataFrame) -> dict:
+        s, v = (np.r_[np.full(3, np.nan), g[c].to_numpy(np.float64)][-3:] for c in ('steps', col))
+        doubling = np.isclose(s[2] / s[1], s[1] / s[0], rtol=0.05)        # Aitken needs equal ratios; else no move
+        return {f'{metric}_move': v[1] - v[0] if doubling else np.nan, f'{metric}_drift': v[2] - v[1]}
+    g = curve.sort_values('steps', kind='stable').groupby('layer', sort=False)
+    return pd.DataFrame({l: last_two(t) for l, t in g}).T
 
 def _with_budgets(per_layer: pd.DataFrame, curve: pd.DataFrame | None, layers, invs, cfg: InvertConfig, raw: dict,
                   self_terms: SelfTerms = 'one', metric: str = 'forgetting',
@@ -803,6 +804,7 @@ def convergence_gate(curve: pd.DataFrame, # the convergence curve with every bud
                      metric: Metric = 'forgetting', # 'forgetting' (pt's curve) or 'learning' (ft's)
                     ) -> pd.Series | None:
     "Per layer, True when the metric moved less than z·SE over each of the last two budgets (None: too few budgets)."
+    check_mode(self_terms, SelfTerms)
     if curve is None or f'{check_mode(metric, Metric)}_se' not in per_layer: return None
     steps = {l: sorted(g.steps.unique()) for l, g in curve.groupby('layer')}     # each layer's own budgets
     if set(per_layer.layer) - set(steps) or min(map(len, steps.values())) < 3: return None
