@@ -629,11 +629,24 @@ def quality_gate(per_layer: pd.DataFrame, # a per-layer table with `median_rho_p
                       InversionQualityWarning, stacklevel=2)
     return ok
 
+# %% ../nbs/05_finetune_metrics.ipynb #766b6eaf
+_SETTINGS = ('optimizer', 'step_size', 'schedule', 'target_rho', 'pool')   # what an inversion's result depends on
+def _checked_inversions(given: Mapping, layers: list[str], cfg: InvertConfig) -> Mapping:
+    "`given` when it covers `layers` and was made with `cfg`'s settings; else one sentence saying what differs."
+    missing = sorted(set(layers) - {l for l, _ in given})
+    if missing: raise InputError(f"the inversions given have no layer {missing}: invert those layers too.")
+    for (l, r), inv in given.items():
+        diff = [f"{k}={getattr(inv.config, k)!r}" for k in _SETTINGS if getattr(inv.config, k) != getattr(cfg, k)]
+        diff += [f"steps={inv.config.steps_for(l)}"] if inv.config.steps_for(l) != cfg.steps_for(l) else []
+        if diff: raise InputError(f"the inversions given for {l!r} were made with {', '.join(diff)}, not the "
+                                  "analysis' config: pass config= with the settings they were made with.")
+    return given
+
 # %% ../nbs/05_finetune_metrics.ipynb #c530cde9
 def _inversions(model: nn.Module, x: Tensor, layers: list[str], seeds, cfg: InvertConfig, cache, progress: bool,
                 given: Mapping | None) -> Mapping:
-    "The inversions of `model`'s layers: `given` as they are, else made (and cached) now."
-    if given is not None: return given
+    "The inversions of `model`'s layers: `given` as they are (made with `cfg`: checked), else made (and cached) now."
+    if given is not None: return _checked_inversions(given, layers, cfg)
     return invert_reference(model, x, layers, seeds=seeds, config=cfg, cache=cache, progress=progress)
 
 # %% ../nbs/05_finetune_metrics.ipynb #d386010d
