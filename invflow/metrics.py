@@ -629,7 +629,7 @@ def quality_gate(per_layer: pd.DataFrame, # a per-layer table with `median_rho_p
                       InversionQualityWarning, stacklevel=2)
     return ok
 
-# %% ../nbs/05_finetune_metrics.ipynb #766b6eaf
+# %% ../nbs/05_finetune_metrics.ipynb #32da15be
 _SETTINGS = ('optimizer', 'step_size', 'schedule', 'target_rho', 'pool')   # what an inversion's result depends on
 def _checked_inversions(given: Mapping, layers: list[str], cfg: InvertConfig) -> Mapping:
     "`given` when it covers `layers` and was made with `cfg`'s settings; else one sentence saying what differs."
